@@ -1,0 +1,250 @@
+"""The ``mappa-audit`` command line: a thin face over the public API.
+
+Every command turns a :class:`MappaAuditError` into one line on stderr and exit status 2;
+stdout carries only the requested output (JSON, or a table for people).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mappa_audit._engine import audit
+from mappa_audit._errors import MappaAuditError, StrictModeError, UsageError
+from mappa_audit._loader import Dataset, describe_entry, load_dataset
+from mappa_audit._results import dumps, notes_with_rules, results_document, validation_document
+
+
+class ExitCode(enum.IntEnum):
+    """Exit statuses of every command (results-format.md)."""
+
+    OK = 0
+    """The command ran (quarantine entries do not fail a load)."""
+    RED = 1
+    """``check --fail-on-red``: the audit ran and at least one rule is red."""
+    BAD_INPUT = 2
+    """Bad arguments, or a dataset / policy that cannot be used; one line on stderr."""
+
+
+class OutputFormat(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+app = typer.Typer(
+    name="mappa-audit",
+    help="Audit MAPPA case management against the board's standards.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_stderr = Console(stderr=True, highlight=False)
+
+DatasetArg = Annotated[
+    Path, typer.Argument(help="Dataset folder (CSV or Parquet files, or one .xlsx workbook).")
+]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", help="table for people, json for programs.")
+]
+StrictOption = Annotated[
+    bool, typer.Option("--strict", help="Fail (exit 2) if any row or cell was quarantined.")
+]
+
+
+def _fail(error: MappaAuditError) -> typer.Exit:
+    _stderr.print(f"mappa-audit: {error.one_line()}", markup=False, soft_wrap=True)
+    return typer.Exit(ExitCode.BAD_INPUT)
+
+
+def _date(value: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        msg = f"--{what} {value!r} is not a date"
+        raise UsageError(msg, "write dates as YYYY-MM-DD, for example 2026-03-31") from None
+
+
+def _warn_quarantine(dataset: Dataset) -> None:
+    count = dataset.quarantine.height
+    if count:
+        first = describe_entry(dataset.quarantine.row(0, named=True), dataset)
+        _stderr.print(
+            f"warning: {count} quarantine entries; the first: {first}. "
+            "Run `mappa-audit validate` to list them all.",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def check(
+    dataset: DatasetArg,
+    start: Annotated[str, typer.Option(help="First day of the audit period, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option(help="Last day of the period (as-at date), YYYY-MM-DD.")],
+    area: Annotated[str | None, typer.Option(help="Only the cases of this area.")] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy file (TOML); default: the shipped policy.")
+    ] = None,
+    output: FormatOption = OutputFormat.TABLE,
+    fail_on_red: Annotated[
+        bool, typer.Option("--fail-on-red", help="Exit 1 when any rule is red.")
+    ] = False,
+    strict: StrictOption = False,
+) -> None:
+    """Run every audit rule for a period and print the results."""
+    try:
+        start_date, end_date = _date(start, "start"), _date(end, "end")
+        loaded = load_dataset(dataset, strict=strict)
+        result = audit(loaded, start_date, end_date, area=area, policy=policy)
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    _warn_quarantine(loaded)
+    document = results_document(result)
+    if output is OutputFormat.JSON:
+        sys.stdout.write(dumps(document))
+    else:
+        _print_results(document)
+    if fail_on_red and any(rule["rag"] == "red" for rule in document["rules"]):
+        raise typer.Exit(ExitCode.RED)
+
+
+_RAG_STYLE = {"green": "bold green", "amber": "bold yellow", "red": "bold red", "none": "dim"}
+
+
+def _print_results(document: dict[str, Any]) -> None:
+    console = Console(highlight=False)
+    period = document["period"]
+    where = document["area"] or "all areas"
+    console.print(
+        f"[bold]MAPPA audit[/] {period['start']} to {period['end']} · {where} · "
+        f"policy {document['policy']['name']}"
+        + ("" if document["policy"]["confirmed"] else " (standards not yet confirmed)")
+    )
+    wide = console.width >= 150  # titles only fit on a wide terminal; ids are in docs/rules.md
+    table = Table(show_lines=False, header_style="bold")
+    columns = [("Rule", "left"), ("Title", "left")] if wide else [("Rule", "left")]
+    for name, justify in [
+        *columns, ("Standard", "left"), ("Target", "right"),
+        ("OK", "right"), ("Not OK", "right"), ("Pending", "right"),
+        ("N/A", "right"), ("Rate", "right"), ("RAG", "left"),
+    ]:
+        table.add_column(name, justify=justify, no_wrap=name in {"Rule", "Rate"})  # type: ignore[arg-type]
+    for rule in document["rules"]:
+        rate = "—" if rule["rate"] is None else f"{rule['rate'] * 100:.1f} %"
+        rag = rule["rag"] if rule["status"] == "assessed" else rule.get("reason", "n/a")
+        first = [rule["rule_id"], rule["title"]] if wide else [rule["rule_id"]]
+        table.add_row(
+            *first, rule["standard"] or "—",
+            f"{rule['target'] * 100:.0f} %", str(rule["compliant"]),
+            str(rule["non_compliant"]), str(rule["pending"]), str(rule["not_assessable"]),
+            rate, f"[{_RAG_STYLE.get(rule['rag'], '')}]{rag}[/]",
+        )
+    console.print(table)
+    quality = Table(title="Data quality (rows)", header_style="bold")
+    quality.add_column("Rule")
+    quality.add_column("Finding")
+    quality.add_column("Rows", justify="right")
+    for finding in document["data_quality"]:
+        quality.add_row(finding["rule_id"], finding["title"], str(finding["rows"]))
+    console.print(quality)
+
+
+@app.command()
+def validate(
+    dataset: DatasetArg,
+    output: FormatOption = OutputFormat.TABLE,
+    strict: StrictOption = False,
+) -> None:
+    """Load a dataset as every command would, and report what the loader did."""
+    try:
+        loaded = load_dataset(dataset)
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    if output is OutputFormat.JSON:
+        sys.stdout.write(dumps(validation_document(loaded)))
+    else:
+        _print_validation(loaded)
+    if strict and loaded.quarantine.height:
+        strict_error = StrictModeError(
+            f"--strict: {loaded.quarantine.height} quarantine entries",
+            "fix the rows listed above and run again",
+        )
+        raise _fail(strict_error)
+
+
+def _print_validation(dataset: Dataset) -> None:
+    console = Console(highlight=False)
+    console.print(f"[bold]Dataset[/] {dataset.source}")
+    table = Table(header_style="bold")
+    for name in ("Table", "File", "Read", "Kept", "Quarantined", "Duplicates dropped",
+                 "Invalid optional cells", "Extra columns"):
+        table.add_column(name, justify="left" if name in {"Table", "File", "Extra columns"}
+                         else "right")
+    for report in dataset.reports.values():
+        if not report.present:
+            table.add_row(report.name, "[dim]absent (optional)[/]", "", "", "", "", "", "")
+            continue
+        table.add_row(
+            report.name, report.file or "", str(report.rows_read), str(report.rows_kept),
+            str(report.rows_quarantined), str(report.exact_duplicates_dropped),
+            str(report.invalid_optional_cells), ", ".join(report.extra_columns),
+        )
+    console.print(table)
+    quarantine = dataset.quarantine
+    if quarantine.height == 0:
+        console.print("[green]0 quarantined:[/] every row was read.")
+    else:
+        console.print(f"[bold yellow]{quarantine.height} quarantine entries[/], by reason:")
+        for (reason,), group in quarantine.group_by("reason", maintain_order=True):
+            console.print(f"  [bold]{reason}[/]: {group.height}")
+            for entry in group.head(3).iter_rows(named=True):
+                console.print(
+                    f"    {describe_entry(entry, dataset)}", markup=False, soft_wrap=True
+                )
+            if group.height > 3:
+                console.print(f"    … and {group.height - 3} more")
+    for note in notes_with_rules(dataset):
+        console.print(f"[dim]note:[/] {note}", markup=True)
+
+
+@app.command("sample-data")
+def sample_data(
+    out: Annotated[Path, typer.Argument(help="New folder to write the CSV files into.")],
+    cases: Annotated[int, typer.Option(help="Number of cases.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed: same arguments, same bytes.")] = 1,
+    start: Annotated[str, typer.Option(help="First date of the data, YYYY-MM-DD.")] = "2023-04-01",
+    end: Annotated[str, typer.Option(help="Export date (last date), YYYY-MM-DD.")] = "2026-03-31",
+    areas: Annotated[int, typer.Option(help="Number of fictional areas.")] = 3,
+    invalid_rows: Annotated[
+        int, typer.Option(help="Rows to corrupt on purpose, to try the quarantine.")
+    ] = 0,
+) -> None:
+    """Write a synthetic dataset (fictional areas, no real people)."""
+    from mappa_audit._generate import generate_dataset
+
+    try:
+        rows = generate_dataset(
+            out, cases=cases, seed=seed, start=_date(start, "start"), end=_date(end, "end"),
+            areas=areas, invalid_rows=invalid_rows,
+        )
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    total = sum(rows.values())
+    _stderr.print(f"wrote {total} rows in {len(rows)} tables to {out}", markup=False)
+
+
+def main() -> None:
+    """Entry point of the ``mappa-audit`` script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        _stderr.print("mappa-audit: interrupted")
+        raise SystemExit(130) from None
+

@@ -1,0 +1,750 @@
+"""Read a dataset folder (CSV, Parquet or one Excel workbook) into typed frames and a quarantine.
+
+The loader follows data-contract.md "Invalid input" to the letter: a row with an invalid
+required value is quarantined, an invalid optional value is read as not recorded (and listed),
+exact duplicate rows of a keyed table collapse to one, conflicting duplicates are all
+quarantined, and for every table ``rows_read = rows_kept + rows_quarantined +
+exact_duplicates_dropped``. It never writes anything, least of all to the source folder.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import enum
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from mappa_audit._contract import TABLES, Column, Kind, Table
+from mappa_audit._errors import (
+    DatasetError,
+    MissingColumnError,
+    MissingTableError,
+    StrictModeError,
+    UnreadableFileError,
+)
+
+LINE = "_line"
+"""Column added to every loaded table: the row's line in its file (header = line 1)."""
+
+QUARANTINE_SCHEMA = pl.Schema(
+    {
+        "table": pl.String(),
+        "line": pl.Int64(),
+        "column": pl.String(),
+        "value": pl.String(),
+        "reason": pl.String(),
+        "row_kept": pl.Boolean(),
+    }
+)
+
+_TRUE_WORDS = ("true", "yes", "y", "1")
+_FALSE_WORDS = ("false", "no", "n", "0")
+
+
+class QuarantineReason(enum.StrEnum):
+    """Why a row or cell is in the quarantine table."""
+
+    EMPTY_REQUIRED = "empty required value"
+    NOT_A_DATE = "not a date"
+    NOT_A_WHOLE_NUMBER = "not a whole number"
+    OUT_OF_RANGE = "out of range"
+    UNKNOWN_WORD = "unknown value"
+    NOT_A_BOOLEAN = "not true or false"
+    EXACT_DUPLICATE = "exact duplicate"
+    CONFLICTING_DUPLICATE = "conflicting duplicate"
+    WRONG_FIELD_COUNT = "wrong number of fields"
+
+
+class SourceFormat(enum.StrEnum):
+    CSV = "csv"
+    PARQUET = "parquet"
+    XLSX = "xlsx"
+
+
+@dataclass(frozen=True, slots=True)
+class TableReport:
+    """What the loader did with one table (the ``tables`` entries of ``validate``)."""
+
+    name: str
+    present: bool
+    file: str | None = None
+    format: SourceFormat | None = None
+    encoding: str | None = None
+    sha256: str | None = None
+    rows_read: int = 0
+    rows_kept: int = 0
+    rows_quarantined: int = 0
+    exact_duplicates_dropped: int = 0
+    invalid_optional_cells: int = 0
+    extra_columns: tuple[str, ...] = ()
+    absent_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A loaded dataset: one typed frame per contract table, and what the loader found.
+
+    Absent optional tables are present here as empty frames; ``reports[name].present`` tells
+    them apart from tables that were present but empty.
+    """
+
+    source: str
+    tables: dict[str, pl.DataFrame]
+    reports: dict[str, TableReport]
+    quarantine: pl.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def present(self, table: str) -> bool:
+        """Whether the table was in the dataset (as opposed to absent and optional)."""
+        return self.reports[table].present
+
+    def __getitem__(self, table: str) -> pl.DataFrame:
+        return self.tables[table]
+
+
+# --------------------------------------------------------------------------------------------
+# Finding the files
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    table: str
+    path: Path
+    format: SourceFormat
+    display: str
+    """How messages name it: ``meetings.csv`` or ``book.xlsx, sheet meetings``."""
+
+
+def _find_sources(root: Path) -> dict[str, _Source]:
+    if not root.exists():
+        msg = f"dataset {str(root)!r} does not exist"
+        raise DatasetError(msg, "give the folder that holds cases.csv, levels.csv, meetings.csv …")
+    if root.is_file():
+        if root.suffix.lower() == ".xlsx":
+            return _workbook_sources(root)
+        msg = f"dataset {str(root)!r} is a file, not a folder"
+        raise DatasetError(
+            msg, "give the folder that holds the table files, or one .xlsx workbook"
+        )
+
+    by_table: dict[str, list[Path]] = {}
+    workbooks: list[Path] = []
+    for path in sorted(root.iterdir()):
+        if not path.is_file() or path.name.startswith(("~$", ".")):
+            continue  # Excel lock files and hidden files are not data
+        suffix = path.suffix.lower()
+        if suffix == ".xlsx":
+            workbooks.append(path)
+        elif suffix in {".csv", ".parquet"} and path.stem.strip().lower() in TABLES:
+            by_table.setdefault(path.stem.strip().lower(), []).append(path)
+
+    if not by_table and len(workbooks) == 1:
+        return _workbook_sources(workbooks[0])
+    if not by_table and len(workbooks) > 1:
+        names = ", ".join(p.name for p in workbooks)
+        msg = f"dataset folder {str(root)!r} holds several workbooks ({names})"
+        raise DatasetError(msg, "keep one .xlsx workbook per dataset folder, one sheet per table")
+
+    sources: dict[str, _Source] = {}
+    for table, paths in by_table.items():
+        if len(paths) > 1:
+            names = ", ".join(p.name for p in paths)
+            msg = f"table {table} is given twice in {str(root)!r} ({names})"
+            raise DatasetError(msg, "keep exactly one file per table")
+        path = paths[0]
+        fmt = SourceFormat.CSV if path.suffix.lower() == ".csv" else SourceFormat.PARQUET
+        sources[table] = _Source(table, path, fmt, path.name)
+    return sources
+
+
+def _workbook_sources(path: Path) -> dict[str, _Source]:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(path)
+    except Exception as error:  # fastexcel raises its own types for every kind of corruption
+        msg = f"cannot read workbook {path.name}: {_first_line(error)}"
+        raise UnreadableFileError(msg, "save it again from Excel as .xlsx") from None
+    sources: dict[str, _Source] = {}
+    for sheet in reader.sheet_names:
+        name = sheet.strip().lower()
+        if name in TABLES:
+            sources[name] = _Source(
+                name, path, SourceFormat.XLSX, f"{path.name}, sheet {sheet}"
+            )
+    return sources
+
+
+# --------------------------------------------------------------------------------------------
+# Reading one file into a frame of text
+
+
+@dataclass(slots=True)
+class _RawTable:
+    frame: pl.DataFrame
+    """Every contract column present in the file, as text, plus LINE and ``_fields``."""
+    encoding: str | None
+    extra_columns: tuple[str, ...]
+    sha256: str
+    notes: list[str]
+
+
+def _decode(data: bytes, display: str) -> tuple[str, str, list[str]]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        msg = f"cannot read {display}: it is UTF-16 text"
+        raise UnreadableFileError(msg, "save it as 'CSV UTF-8 (Comma delimited)' from Excel")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8"), "utf-8", []
+    except UnicodeDecodeError:
+        # Excel on Windows writes Windows-1252; its five unassigned bytes are kept as the
+        # matching Latin-1 characters rather than failing the whole file.
+        text = data.decode("cp1252", errors=_LATIN1_FALLBACK)
+        return text, "windows-1252", [f"{display}: not UTF-8, read as Windows-1252"]
+
+
+def _latin1_fallback(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+_LATIN1_FALLBACK = "mappa_audit.latin1_fallback"
+codecs.register_error(_LATIN1_FALLBACK, _latin1_fallback)
+
+
+def _read_csv(source: _Source) -> _RawTable:
+    data = source.path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    text, encoding, notes = _decode(data, source.display)
+    if not text.strip():
+        msg = f"cannot read {source.display}: the file is empty"
+        raise UnreadableFileError(msg, "export the table again with its header row")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    header: list[str] | None = None
+    header_line = 1
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    previous_end = 0
+    try:
+        for fields in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if not fields or all(not f.strip() for f in fields):
+                continue  # blank lines are layout, not rows
+            if header is None:
+                header, header_line = fields, start
+                continue
+            lines.append(start)
+            rows.append(fields)
+    except csv.Error as error:
+        msg = f"cannot read {source.display}: line {reader.line_num + 1}: {error}"
+        raise UnreadableFileError(msg, "save it again as CSV from your spreadsheet") from None
+    if header is None:
+        msg = f"cannot read {source.display}: the file is empty"
+        raise UnreadableFileError(msg, "export the table again with its header row")
+    if header_line != 1:
+        notes.append(f"{source.display}: header found on line {header_line}")
+    columns = _columns_of(rows, len(header))
+    return _raw_table(source, header, columns, lines, encoding, sha256, notes)
+
+
+def _columns_of(rows: list[list[str]], width: int) -> tuple[list[list[str]], list[int]]:
+    field_counts = [len(row) for row in rows]
+    padded = [row if len(row) == width else (row + [""] * width)[:width] for row in rows]
+    columns = [list(column) for column in zip(*padded, strict=True)] if padded else [
+        [] for _ in range(width)
+    ]
+    return columns, field_counts
+
+
+def _raw_table(
+    source: _Source,
+    header: list[str],
+    columns_and_counts: tuple[list[list[str]], list[int]],
+    lines: list[int],
+    encoding: str | None,
+    sha256: str,
+    notes: list[str],
+) -> _RawTable:
+    columns, field_counts = columns_and_counts
+    table = TABLES[source.table]
+    names = [_normalise_name(name) for name in header]
+    if names != [name.strip() for name in header] and any(
+        n in table.column_names for n in names
+    ):
+        notes.append(f"{source.display}: column names read case-insensitively")
+    positions: dict[str, int] = {}
+    extra: list[str] = []
+    for position, name in enumerate(names):
+        if name in table.column_names:
+            if name in positions:
+                msg = f"cannot read {source.display}: column {name!r} appears twice in the header"
+                raise UnreadableFileError(msg, "delete or rename one of the two columns")
+            positions[name] = position
+        else:
+            extra.append(header[position].strip() or f"(unnamed column {position + 1})")
+    _require_columns(source, table, positions, header)
+    data: dict[str, pl.Series] = {
+        name: pl.Series(name, columns[position], dtype=pl.String())
+        for name, position in positions.items()
+    }
+    data[LINE] = pl.Series(LINE, lines, dtype=pl.Int64())
+    data["_fields"] = pl.Series("_fields", field_counts, dtype=pl.Int32())
+    frame = pl.DataFrame(data)
+    frame = frame.with_columns(pl.lit(len(header), dtype=pl.Int32()).alias("_width"))
+    return _RawTable(frame, encoding, tuple(extra), sha256, notes)
+
+
+def _normalise_name(name: str) -> str:
+    return name.strip().lstrip("\ufeff").strip().lower()
+
+
+def _require_columns(
+    source: _Source, table: Table, positions: dict[str, int], header: list[str]
+) -> None:
+    missing = [name for name in table.required_columns if name not in positions]
+    if not missing:
+        return
+    expected = ", ".join(table.required_columns)
+    hint = f"the first row of {source.display} must name the columns {expected}"
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        sep = next(sep for sep in ";\t|" if sep in header[0])
+        hint = (
+            f"the file seems to be separated by {sep!r}; save it as CSV with commas "
+            f"(in Excel: 'CSV UTF-8 (Comma delimited)')"
+        )
+    column = missing[0]
+    others = f" (and {len(missing) - 1} more: {', '.join(missing[1:])})" if len(missing) > 1 else ""
+    msg = f"cannot read {source.display}: required column {column!r} is missing{others}"
+    raise MissingColumnError(msg, hint)
+
+
+def _read_parquet(source: _Source) -> _RawTable:
+    data = source.path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        frame = pl.read_parquet(io.BytesIO(data))
+    except Exception as error:  # polars raises ComputeError, OSError … for corrupt files
+        msg = f"cannot read {source.display}: not a readable Parquet file ({_first_line(error)})"
+        raise UnreadableFileError(msg, "write the table again as Parquet, or as CSV") from None
+    table = TABLES[source.table]
+    header = list(frame.columns)
+    texts: list[list[str]] = []
+    for name in header:
+        if _normalise_name(name) in table.column_names:
+            texts.append(_parquet_column_as_text(frame[name], source))
+        else:
+            texts.append([""] * frame.height)
+    lines = list(range(1, frame.height + 1))
+    raw = _raw_table(source, header, (texts, [len(header)] * frame.height), lines, None,
+                     sha256, [])
+    return raw
+
+
+def _parquet_column_as_text(series: pl.Series, source: _Source) -> list[str]:
+    dtype = series.dtype
+    if dtype == pl.String:
+        out = series
+    elif dtype == pl.Date:
+        out = series.dt.strftime("%Y-%m-%d")
+    elif isinstance(dtype, pl.Datetime):
+        midnight = series.dt.time() == pl.time(0, 0, 0)
+        out = (
+            pl.select(
+                pl.when(midnight)
+                .then(series.dt.strftime("%Y-%m-%d"))
+                .otherwise(series.dt.strftime("%Y-%m-%d %H:%M:%S"))
+            ).to_series()
+        )
+    elif dtype == pl.Boolean:
+        out = series.cast(pl.String).str.to_lowercase()
+    elif dtype.is_integer():
+        out = series.cast(pl.String)
+    elif dtype.is_float():
+        whole = series == series.floor()
+        out = pl.select(
+            pl.when(whole).then(series.cast(pl.Int64, strict=False).cast(pl.String))
+            .otherwise(series.cast(pl.String))
+        ).to_series()
+    elif isinstance(dtype, pl.Categorical | pl.Enum):
+        out = series.cast(pl.String)
+    else:
+        msg = f"cannot read {source.display}: column {series.name!r} has type {dtype}"
+        raise UnreadableFileError(msg, "store dates, numbers and text as plain columns")
+    return out.fill_null("").to_list()
+
+
+def _read_xlsx(source: _Source) -> _RawTable:
+    import fastexcel
+
+    data = source.path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    sheet_name = source.display.split(", sheet ", 1)[1]
+    try:
+        sheet = fastexcel.read_excel(data).load_sheet_by_name(
+            sheet_name, header_row=None, dtypes="string"
+        )
+        frame = sheet.to_polars()
+    except Exception as error:  # fastexcel raises its own types for every kind of corruption
+        msg = f"cannot read {source.display}: {_first_line(error)}"
+        raise UnreadableFileError(msg, "save the workbook again from Excel as .xlsx") from None
+    if frame.height == 0:
+        msg = f"cannot read {source.display}: the sheet is empty"
+        raise UnreadableFileError(msg, "the first row of the sheet must name the columns")
+    cells = [frame[name].fill_null("").to_list() for name in frame.columns]
+    header = [column[0] for column in cells]
+    lines: list[int] = []
+    keep: list[int] = []
+    for index in range(1, frame.height):
+        if any(column[index].strip() for column in cells):
+            keep.append(index)
+            lines.append(index + 1)  # sheet rows are 1-based and row 1 is the header
+    columns = [[column[i] for i in keep] for column in cells]
+    return _raw_table(source, header, (columns, [len(header)] * len(keep)), lines, None,
+                      sha256, [])
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+# --------------------------------------------------------------------------------------------
+# Typing values and finding invalid ones
+
+
+def _value_and_problem(column: Column) -> tuple[pl.Expr, pl.Expr]:
+    """The typed value of a column, and the reason it is invalid (null when it is not)."""
+    text = pl.col(column.name).str.strip_chars()
+    text = pl.when(text == "").then(None).otherwise(text)
+    value: pl.Expr
+    problem: pl.Expr
+    match column.kind:
+        case Kind.ID | Kind.TEXT:
+            value, problem = text, pl.lit(None, pl.String)
+        case Kind.BOOL:
+            word = text.str.to_lowercase()
+            value = (
+                pl.when(word.is_in(_TRUE_WORDS)).then(True)
+                .when(word.is_in(_FALSE_WORDS)).then(False)
+                .otherwise(None)
+            )
+            problem = _problem_when(text.is_not_null() & value.is_null(),
+                                    QuarantineReason.NOT_A_BOOLEAN)
+        case Kind.ENUM:
+            word = text.str.to_lowercase()
+            value = pl.when(word.is_in(column.choices)).then(word).otherwise(None)
+            problem = _problem_when(text.is_not_null() & value.is_null(),
+                                    QuarantineReason.UNKNOWN_WORD)
+        case Kind.INT:
+            assert column.int_range is not None
+            low, high = column.int_range
+            digits = text.str.extract(r"^(\d+)(?:\.0+)?$", 1)
+            number = digits.cast(pl.Int64, strict=False)
+            in_range = number.is_between(low, high)
+            value = pl.when(in_range).then(number).otherwise(None).cast(pl.Int8)
+            problem = (
+                pl.when(text.is_null()).then(None)
+                .when(number.is_null()).then(pl.lit(QuarantineReason.NOT_A_WHOLE_NUMBER.value))
+                .when(~in_range).then(pl.lit(QuarantineReason.OUT_OF_RANGE.value))
+                .otherwise(None)
+            )
+        case Kind.DATE:
+            value = _parse_date(text)
+            problem = _problem_when(text.is_not_null() & value.is_null(),
+                                    QuarantineReason.NOT_A_DATE)
+    if column.required:
+        problem = pl.when(text.is_null()).then(
+            pl.lit(QuarantineReason.EMPTY_REQUIRED.value)
+        ).otherwise(problem)
+    return value.alias(column.name), problem.alias(column.name)
+
+
+def _problem_when(condition: pl.Expr, reason: QuarantineReason) -> pl.Expr:
+    return pl.when(condition).then(pl.lit(reason.value)).otherwise(None)
+
+
+def _parse_date(text: pl.Expr) -> pl.Expr:
+    """Dates in the forms of the contract; anything else (or an impossible day) is null."""
+    iso = text.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00)?$", 1)
+    day_first = text.str.extract_groups(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+    from_day_first = pl.concat_str(
+        day_first.struct.field("3"),
+        pl.lit("-"),
+        day_first.struct.field("2").str.zfill(2),
+        pl.lit("-"),
+        day_first.struct.field("1").str.zfill(2),
+    )
+    return pl.coalesce(iso, from_day_first).str.to_date("%Y-%m-%d", strict=False)
+
+
+@dataclass(slots=True)
+class _TypedTable:
+    frame: pl.DataFrame
+    quarantine: pl.DataFrame
+    rows_read: int
+    rows_quarantined: int
+    exact_duplicates_dropped: int
+    invalid_optional_cells: int
+
+
+def _type_table(table: Table, raw: pl.DataFrame) -> _TypedTable:
+    for column in table.columns:
+        if column.name not in raw.columns:
+            raw = raw.with_columns(pl.lit(None, pl.String).alias(column.name))
+    values_and_problems = [_value_and_problem(column) for column in table.columns]
+    values = [value for value, _ in values_and_problems]
+    problem_names = [f"__problem_{column.name}" for column in table.columns]
+    problems = [
+        problem.alias(name)
+        for (_, problem), name in zip(values_and_problems, problem_names, strict=True)
+    ]
+    wrong_width = pl.col("_fields") != pl.col("_width")
+    required_problem = pl.any_horizontal(
+        *[pl.col(f"__problem_{c.name}").is_not_null() for c in table.columns if c.required]
+    ) | wrong_width
+
+    typed = raw.with_columns(*values, *problems, *[
+        pl.col(c.name).alias(f"__raw_{c.name}") for c in table.columns
+    ])
+    if table.key is not None:
+        typed = _mark_duplicates(typed, table)
+    else:
+        typed = typed.with_columns(
+            __exact_copy=pl.lit(False), __conflict=pl.lit(False)
+        )
+    typed = typed.with_columns(
+        __quarantined=~pl.col("__exact_copy") & (pl.col("__conflict") | required_problem)
+    )
+
+    entries = _quarantine_entries(table, typed, problem_names)
+    kept = typed.filter(~pl.col("__exact_copy") & ~pl.col("__quarantined"))
+    quarantined = int(typed["__quarantined"].sum())
+    copies = int(typed["__exact_copy"].sum())
+    invalid_optional = entries.filter(pl.col("row_kept")).height
+    frame = kept.select(*table.column_names, LINE).cast(
+        pl.Schema({c.name: c.dtype for c in table.columns})
+    )
+    return _TypedTable(frame, entries, raw.height, quarantined, copies, invalid_optional)
+
+
+def _mark_duplicates(typed: pl.DataFrame, table: Table) -> pl.DataFrame:
+    assert table.key is not None
+    key = pl.col(table.key)
+    # Two rows are the same when every contract column reads the same; an unreadable cell
+    # compares by its text, so "TBC" and "" do not make two rows equal.
+    signature = pl.struct(
+        *[pl.col(c.name) for c in table.columns],
+        *[
+            pl.when(pl.col(f"__problem_{c.name}").is_not_null())
+            .then(pl.col(f"__raw_{c.name}").str.strip_chars())
+            .alias(f"__sig_{c.name}")
+            for c in table.columns
+        ],
+    )
+    copies = pl.len().over(key)
+    versions = signature.n_unique().over(key)
+    first = pl.col(LINE) == pl.col(LINE).min().over(key)
+    return typed.with_columns(
+        __exact_copy=(key.is_not_null() & (copies > 1) & (versions == 1) & ~first),
+        __conflict=(key.is_not_null() & (copies > 1) & (versions > 1)),
+    )
+
+
+def _quarantine_entries(
+    table: Table, typed: pl.DataFrame, problem_names: list[str]
+) -> pl.DataFrame:
+    key = table.key or table.column_names[0]
+    cells = (
+        typed.filter(~pl.col("__exact_copy"))
+        .select(
+            LINE,
+            "__quarantined",
+            *[
+                pl.struct(
+                    pl.lit(c.name).alias("column"),
+                    pl.col(f"__raw_{c.name}").alias("value"),
+                    pl.col(name).alias("reason"),
+                ).alias(name)
+                for c, name in zip(table.columns, problem_names, strict=True)
+            ],
+        )
+        .unpivot(index=[LINE, "__quarantined"], on=problem_names, value_name="cell")
+        .unnest("cell")
+        .filter(pl.col("reason").is_not_null())
+        .select(
+            pl.col(LINE).alias("line"),
+            "column",
+            "value",
+            "reason",
+            (~pl.col("__quarantined")).alias("row_kept"),
+        )
+    )
+    row_level = typed.filter(
+        pl.col("__exact_copy") | pl.col("__conflict") | (pl.col("_fields") != pl.col("_width"))
+    ).select(
+        pl.col(LINE).alias("line"),
+        pl.when(pl.col("_fields") != pl.col("_width")).then(None)
+        .otherwise(pl.lit(key)).alias("column"),
+        pl.when(pl.col("_fields") != pl.col("_width"))
+        .then(
+            pl.format("{} fields, header has {}", pl.col("_fields"), pl.col("_width"))
+        )
+        .otherwise(pl.col(f"__raw_{key}")).alias("value"),
+        pl.when(pl.col("_fields") != pl.col("_width"))
+        .then(pl.lit(QuarantineReason.WRONG_FIELD_COUNT.value))
+        .when(pl.col("__exact_copy"))
+        .then(pl.lit(QuarantineReason.EXACT_DUPLICATE.value))
+        .otherwise(pl.lit(QuarantineReason.CONFLICTING_DUPLICATE.value))
+        .alias("reason"),
+        pl.lit(False).alias("row_kept"),
+    )
+    column_order = {name: i for i, name in enumerate(table.column_names)}
+    entries = pl.concat([row_level, cells], how="vertical_relaxed")
+    return (
+        entries.with_columns(pl.lit(table.name).alias("table"))
+        .with_columns(
+            pl.col("column").replace_strict(column_order, default=-1, return_dtype=pl.Int32)
+            .alias("__order")
+        )
+        .sort("line", "__order", "reason")
+        .drop("__order")
+        .select(QUARANTINE_SCHEMA.names())
+        .cast(QUARANTINE_SCHEMA)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The public entry point
+
+
+_READERS = {
+    SourceFormat.CSV: _read_csv,
+    SourceFormat.PARQUET: _read_parquet,
+    SourceFormat.XLSX: _read_xlsx,
+}
+
+
+def load_dataset(path: str | Path, *, strict: bool = False) -> Dataset:
+    """Load a dataset folder as the data contract describes.
+
+    Parameters
+    ----------
+    path
+        A folder of ``<table>.csv`` / ``<table>.parquet`` files, a folder holding one
+        ``.xlsx`` workbook, or the workbook itself (one sheet per table).
+    strict
+        Fail with :class:`StrictModeError` when anything was quarantined.
+
+    Returns
+    -------
+    Dataset
+        One typed frame per contract table (absent optional tables are empty), the
+        per-table reports and the quarantine table.
+
+    Raises
+    ------
+    DatasetError
+        A required table or column is missing, or a file cannot be parsed at all.
+
+    Examples
+    --------
+    >>> ds = load_dataset("data_samples")
+    >>> ds["meetings"].columns[:3]
+    ['meeting_id', 'case_id', 'meeting_date']
+    >>> ds.quarantine.height
+    0
+    """
+    root = Path(path)
+    sources = _find_sources(root)
+    missing = [name for name in TABLES if TABLES[name].required and name not in sources]
+    if missing:
+        where = str(root)
+        names = ", ".join(f"{name}.csv" for name in missing)
+        msg = f"dataset {where!r} has no {missing[0]} table (missing: {names})"
+        raise MissingTableError(
+            msg, "every dataset needs cases, levels and meetings (CSV, Parquet or xlsx sheets)"
+        )
+
+    tables: dict[str, pl.DataFrame] = {}
+    reports: dict[str, TableReport] = {}
+    quarantines: list[pl.DataFrame] = []
+    notes: list[str] = []
+    for name, table in TABLES.items():
+        source = sources.get(name)
+        if source is None:
+            tables[name] = pl.DataFrame(schema={**table.schema, LINE: pl.Int64()})
+            reports[name] = TableReport(name, present=False)
+            notes.append(f"{name}: table absent")
+            continue
+        raw = _READERS[source.format](source)
+        typed = _type_table(table, raw.frame)
+        absent = tuple(c for c in table.column_names if c not in raw.frame.columns)
+        notes.extend(raw.notes)
+        if raw.extra_columns:
+            notes.append(f"{source.display}: extra columns ignored: {', '.join(raw.extra_columns)}")
+        if absent:
+            notes.append(f"{source.display}: optional columns absent: {', '.join(absent)}")
+        tables[name] = typed.frame
+        quarantines.append(typed.quarantine)
+        reports[name] = TableReport(
+            name=name,
+            present=True,
+            file=source.display,
+            format=source.format,
+            encoding=raw.encoding,
+            sha256=raw.sha256,
+            rows_read=typed.rows_read,
+            rows_kept=typed.frame.height,
+            rows_quarantined=typed.rows_quarantined,
+            exact_duplicates_dropped=typed.exact_duplicates_dropped,
+            invalid_optional_cells=typed.invalid_optional_cells,
+            extra_columns=raw.extra_columns,
+            absent_columns=absent,
+        )
+    quarantine = (
+        pl.concat(quarantines) if quarantines else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    )
+    dataset = Dataset(str(path), tables, reports, quarantine, notes)
+    if strict and quarantine.height:
+        _raise_strict(dataset)
+    return dataset
+
+
+def _raise_strict(dataset: Dataset) -> None:
+    first = dataset.quarantine.row(0, named=True)
+    display = dataset.reports[first["table"]].file
+    where = f"{display} line {first['line']}"
+    if first["column"] is not None:
+        where += f' column "{first["column"]}"'
+    msg = (
+        f"--strict: {dataset.quarantine.height} quarantine entries, the first in {where}: "
+        f"{first['value']!r} ({first['reason']})"
+    )
+    hint = "run `mappa-audit validate` to list them all, fix the file, and run again"
+    raise StrictModeError(msg, hint)
+
+
+def describe_entry(entry: dict[str, object], dataset: Dataset) -> str:
+    """One quarantine entry as a sentence naming file, line, column and value."""
+    table = str(entry["table"])
+    where = f"{dataset.reports[table].file} line {entry['line']}"
+    reason = str(entry["reason"])
+    if entry["column"] is not None:
+        where += f' column "{entry["column"]}"'
+        column = TABLES[table].column(str(entry["column"]))
+        if reason not in (QuarantineReason.EXACT_DUPLICATE, QuarantineReason.CONFLICTING_DUPLICATE):
+            reason += f" (expected {column.describe()})"
+    if entry["reason"] == QuarantineReason.EXACT_DUPLICATE:
+        outcome = "copy dropped, the first row kept"
+    elif entry["row_kept"]:
+        outcome = "row kept, value read as not recorded"
+    else:
+        outcome = "row quarantined"
+    return f"{where} holds {entry['value']!r}: {reason}; {outcome}"

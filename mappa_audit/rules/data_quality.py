@@ -1,0 +1,196 @@
+"""Data-quality rules DQ-01..06: counts of rows that are readable but wrong, never rates."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mappa_audit._contract import TABLES
+from mappa_audit._loader import LINE
+from mappa_audit.rules._context import AuditContext
+
+DATA_QUALITY_RULES: dict[str, str] = {
+    "DQ-01": "Input rows and cells quarantined by the loader",
+    "DQ-02": "Rows that refer to nothing",
+    "DQ-03": "Dates out of order",
+    "DQ-04": "Overlapping level periods",
+    "DQ-05": "Held meetings when the case is at Level 1 or has no level",
+    "DQ-06": "Open cases with no current level",
+}
+
+FINDING_SCHEMA = pl.Schema(
+    {
+        "rule_id": pl.String(),
+        "table": pl.String(),
+        "record_id": pl.String(),
+        "line": pl.Int64(),
+        "case_id": pl.String(),
+        "reason": pl.String(),
+    }
+)
+
+
+def _findings(
+    rule_id: str, table: str, frame: pl.LazyFrame, reason: pl.Expr, case_id: pl.Expr | None = None
+) -> pl.LazyFrame:
+    key = TABLES[table].key
+    record = pl.col(key) if key else pl.lit(None, pl.String)
+    return frame.select(
+        pl.lit(rule_id).alias("rule_id"),
+        pl.lit(table).alias("table"),
+        record.cast(pl.String).alias("record_id"),
+        pl.col(LINE).alias("line"),
+        (pl.col("case_id") if case_id is None else case_id).cast(pl.String).alias("case_id"),
+        reason.cast(pl.String).alias("reason"),
+    )
+
+
+def quarantine_findings(quarantine: pl.DataFrame) -> pl.LazyFrame:
+    """DQ-01: one finding per quarantine entry."""
+    return quarantine.lazy().select(
+        pl.lit("DQ-01").alias("rule_id"),
+        "table",
+        pl.lit(None, pl.String).alias("record_id"),
+        "line",
+        pl.lit(None, pl.String).alias("case_id"),
+        pl.concat_str(
+            pl.col("reason"), pl.lit(": "), pl.col("column").fill_null("row"),
+        ).alias("reason"),
+    )
+
+
+def orphan_findings(ctx: AuditContext) -> pl.LazyFrame:
+    """DQ-02: rows whose case_id or meeting_id refers to nothing (one finding per row)."""
+    cases = ctx.table("cases").select("case_id")
+    meetings = ctx.table("meetings").select("meeting_id", "case_id")
+    frames = [
+        _findings(
+            "DQ-02", name, ctx.table(name).join(cases, on="case_id", how="anti"),
+            pl.lit("unknown case_id"),
+        )
+        for name in ("levels", "referrals", "meetings", "level1_reviews")
+    ]
+    disclosures = ctx.table("disclosures")
+    frames.append(
+        _findings(
+            "DQ-02",
+            "disclosures",
+            disclosures.join(cases.with_columns(pl.lit(True).alias("_case")),
+                             on="case_id", how="left")
+            .join(meetings.select("meeting_id", pl.lit(True).alias("_meeting")),
+                  on="meeting_id", how="left")
+            .filter(pl.col("_case").is_null()
+                    | (pl.col("meeting_id").is_not_null() & pl.col("_meeting").is_null())),
+            pl.when(pl.col("_case").is_null()).then(pl.lit("unknown case_id"))
+            .otherwise(pl.lit("unknown meeting_id")),
+        )
+    )
+    for name in ("attendance", "actions"):
+        frames.append(
+            _findings(
+                "DQ-02", name, ctx.table(name).join(meetings, on="meeting_id", how="anti"),
+                pl.lit("unknown meeting_id"), case_id=pl.lit(None, pl.String),
+            )
+        )
+    return pl.concat(frames)
+
+
+def date_order_findings(ctx: AuditContext) -> pl.LazyFrame:
+    """DQ-03: dates out of order; a row with several problems is one finding."""
+    eligible = ctx.table("cases").select("case_id", pl.col("eligible_date").alias("_eligible"))
+    meeting_dates = ctx.table("meetings").select("meeting_id", pl.col("meeting_date").alias("_met"))
+    checks: list[tuple[str, pl.LazyFrame, list[tuple[pl.Expr, str]]]] = [
+        ("cases", ctx.table("cases"), [
+            (pl.col("end_date") < pl.col("eligible_date"), "end_date before eligible_date"),
+        ]),
+        ("levels", ctx.table("levels"), [
+            (pl.col("end_date") <= pl.col("start_date"), "end_date not after start_date"),
+        ]),
+        ("meetings", ctx.table("meetings").join(eligible, on="case_id", how="left"), [
+            (pl.col("meeting_date") < pl.col("_eligible"), "meeting before eligible_date"),
+            (pl.col("minutes_distributed_date") < pl.col("meeting_date"),
+             "minutes before meeting"),
+        ]),
+        ("actions", ctx.table("actions").join(meeting_dates, on="meeting_id", how="left"), [
+            (pl.col("completed_date") < pl.col("_met"), "completed before its meeting"),
+        ]),
+        ("disclosures", ctx.table("disclosures"), [
+            (pl.col("disclosed_date") < pl.col("decision_date"), "disclosed before decision"),
+        ]),
+    ]
+    frames = []
+    for table, frame, problems in checks:
+        reason = pl.concat_str(
+            [pl.when(test.fill_null(False)).then(pl.lit(text)) for test, text in problems],
+            separator="; ",
+            ignore_nulls=True,
+        )
+        with_case = frame
+        if table == "actions":
+            with_case = frame.join(
+                ctx.table("meetings").select("meeting_id", "case_id"), on="meeting_id", how="left"
+            )
+        flagged = with_case.with_columns(reason.alias("_reason")).filter(pl.col("_reason") != "")
+        frames.append(_findings("DQ-03", table, flagged, pl.col("_reason")))
+    return pl.concat(frames)
+
+
+def overlap_findings(ctx: AuditContext) -> pl.LazyFrame:
+    """DQ-04: level rows that overlap another level row of the same case."""
+    levels = ctx.table("levels").filter(
+        pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("start_date"))
+    ).with_row_index("_row")
+    other = levels.select(
+        "case_id", pl.col("_row").alias("_other"), pl.col("start_date").alias("_start"),
+        pl.col("end_date").alias("_end"),
+    )
+    overlapping = (
+        levels.join(other, on="case_id")
+        .filter(
+            (pl.col("_row") != pl.col("_other"))
+            & (pl.col("_end").is_null() | (pl.col("start_date") < pl.col("_end")))
+            & (pl.col("end_date").is_null() | (pl.col("_start") < pl.col("end_date")))
+        )
+        .select("_row")
+        .unique()
+    )
+    flagged = levels.join(overlapping, on="_row", how="semi")
+    return _findings("DQ-04", "levels", flagged, pl.lit("overlaps another level period"))
+
+
+def meeting_level_findings(ctx: AuditContext) -> pl.LazyFrame:
+    """DQ-05: held meetings on a date when the case is at Level 1 or has no level."""
+    meetings = ctx.level_on(ctx.held_meetings, "meeting_date", "_level")
+    flagged = meetings.filter(pl.col("_level").is_null() | (pl.col("_level") == 1))
+    reason = (
+        pl.when(pl.col("_level").is_null())
+        .then(pl.lit("case has no level on the date"))
+        .otherwise(pl.lit("case at Level 1 on the date"))
+    )
+    return _findings("DQ-05", "meetings", flagged, reason)
+
+
+def open_without_level_findings(ctx: AuditContext) -> pl.LazyFrame:
+    """DQ-06: open cases (no end_date on as_at) with no level period open on as_at."""
+    cases = ctx.level_on(
+        ctx.table("cases").filter(pl.col("end_date").is_null())
+        .with_columns(pl.lit(ctx.as_at).alias("_as_at")),
+        "_as_at",
+        "_level",
+    )
+    flagged = cases.filter(pl.col("_level").is_null())
+    return _findings("DQ-06", "cases", flagged, pl.lit("open case with no current level"))
+
+
+def data_quality_findings(ctx: AuditContext, quarantine: pl.DataFrame) -> pl.LazyFrame:
+    """Every DQ finding, one row per offending row (FINDING_SCHEMA)."""
+    return pl.concat(
+        [
+            quarantine_findings(quarantine),
+            orphan_findings(ctx),
+            date_order_findings(ctx),
+            overlap_findings(ctx),
+            meeting_level_findings(ctx),
+            open_without_level_findings(ctx),
+        ],
+        how="vertical_relaxed",
+    ).cast(FINDING_SCHEMA)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Create .venv and install mappa-audit into it (with the test tools when given --test).
+# Needs only Python 3.11+ on the machine; everything else comes from PyPI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "mappa-audit needs Python 3.11 or newer as '$python' (set PYTHON=/path/to/python3.11)" >&2
+    exit 1
+fi
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+extra=""
+[ "${1:-}" = "--test" ] && extra="[test]"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extra}"

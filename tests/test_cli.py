@@ -1,0 +1,151 @@
+"""The command line as a user meets it: exit codes, one-line errors, JSON on stdout only."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+SAMPLE = ROOT / "data_samples"
+FY = ["--start", "2025-04-01", "--end", "2026-03-31"]
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mappa_audit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Hint:" in lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_validate_sample_data_has_nothing_quarantined() -> None:
+    result = run("validate", SAMPLE, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["format_version"] == 1
+    assert document["quarantine"] == []
+    for table in document["tables"].values():
+        assert table["present"]
+        assert table["rows_read"] == table["rows_kept"] > 0
+
+
+def test_check_json_is_the_only_thing_on_stdout() -> None:
+    result = run("check", SAMPLE, *FY, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [rule["rule_id"] for rule in document["rules"]] == [
+        "TML-01", "TML-02", "TML-03", "TML-04", "TML-05", "REV-01", "REV-02", "REV-03",
+        "ACT-01", "ACT-02", "ATT-01", "ATT-02", "DIS-01", "DIS-02", "DIS-03", "DIS-04", "DIS-05",
+    ]
+    assert [dq["rule_id"] for dq in document["data_quality"]] == [
+        f"DQ-0{n}" for n in range(1, 7)
+    ]
+    assert document["period"] == {"start": "2025-04-01", "end": "2026-03-31",
+                                  "as_at": "2026-03-31"}
+    for rule in document["rules"]:
+        assert rule["population"] == rule["compliant"] + rule["non_compliant"]
+        assert rule["status"] == "assessed"
+
+
+def test_area_restricts_every_count() -> None:
+    everything = json.loads(run("check", SAMPLE, *FY, "--format", "json").stdout)
+    areas = sorted({line.split(",")[1] for line in
+                    (SAMPLE / "cases.csv").read_text().splitlines()[1:]})
+    per_area = [json.loads(run("check", SAMPLE, *FY, "--area", area, "--format", "json").stdout)
+                for area in areas]
+    for index, rule in enumerate(everything["rules"]):
+        for outcome in ("compliant", "non_compliant", "pending", "not_assessable"):
+            assert rule[outcome] == sum(doc["rules"][index][outcome] for doc in per_area)
+
+
+def test_fail_on_red_exits_1_when_a_rule_is_red() -> None:
+    result = run("check", SAMPLE, *FY, "--format", "json", "--fail-on-red")
+    document = json.loads(result.stdout)
+    red = any(rule["rag"] == "red" for rule in document["rules"])
+    assert result.returncode == (1 if red else 0)
+
+
+def test_table_format_is_readable() -> None:
+    result = run("check", SAMPLE, *FY)
+    assert result.returncode == 0
+    assert "REV-01" in result.stdout
+    assert "Data quality" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["check", "no/such/folder", *FY], ["does not exist"]),
+        (["check", SAMPLE, "--start", "2026-03-31", "--end", "2025-04-01"],
+         ["ends (2025-04-01) before it starts"]),
+        (["check", SAMPLE, "--start", "2026-02-31", "--end", "2026-03-31"],
+         ["--start '2026-02-31' is not a date"]),
+        (["check", SAMPLE, *FY, "--area", "Atlantis"], ["area 'Atlantis' is not in the dataset"]),
+        (["check", SAMPLE, *FY, "--policy", "no/such/policy.toml"], ["cannot read policy"]),
+    ],
+)
+def test_bad_arguments_get_one_line(args: list[str | Path], fragments: list[str]) -> None:
+    assert_one_line_error(run(*args), *fragments)
+
+
+def test_missing_meetings_table_exits_2_with_one_line(tmp_path: Path) -> None:
+    dataset = tmp_path / "export"
+    shutil.copytree(SAMPLE, dataset)
+    (dataset / "meetings.csv").unlink()
+    assert_one_line_error(run("check", dataset, *FY), "meetings")
+    assert_one_line_error(run("validate", dataset), "meetings")
+
+
+def test_impossible_date_is_quarantined_and_named(tmp_path: Path) -> None:
+    dataset = tmp_path / "export"
+    shutil.copytree(SAMPLE, dataset)
+    meetings = dataset / "meetings.csv"
+    lines = meetings.read_text().splitlines()
+    cells = lines[5].split(",")
+    cells[2] = "31/02/2026"
+    lines[5] = ",".join(cells)
+    meetings.write_text("\n".join(lines) + "\n")
+
+    result = run("validate", dataset, "--format", "json")
+    assert result.returncode == 0
+    document = json.loads(result.stdout)
+    assert document["quarantine"] == [{
+        "table": "meetings", "line": 6, "column": "meeting_date", "value": "31/02/2026",
+        "reason": "not a date", "row_kept": False,
+    }]
+    assert document["tables"]["meetings"]["rows_quarantined"] == 1
+
+    table = run("validate", dataset)
+    assert 'meetings.csv line 6 column "meeting_date" holds \'31/02/2026\'' in table.stdout
+
+    strict = run("check", dataset, *FY, "--strict")
+    assert_one_line_error(strict, "meetings.csv line 6", "31/02/2026")
+    check = run("check", dataset, *FY, "--format", "json")
+    assert check.returncode == 0
+    assert "31/02/2026" in check.stderr  # the warning names it
+    json.loads(check.stdout)
+
+
+def test_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("check", "validate", "sample-data"):
+        assert command in result.stdout
