@@ -101,15 +101,17 @@ class AuditContext:
         Where periods overlap, the one with the latest start counts, and on a tie the higher
         level (audit-rules.md, Level history).
         """
-        keyed = frame.with_row_index("_row")
+        # Keyed by (case, date), not by row number: a lazy frame may be evaluated twice and
+        # a join's output order is not fixed, so row numbers would not line up.
         found = (
-            keyed.select("_row", "case_id", pl.col(date_column).alias("_on"))
+            frame.select("case_id", pl.col(date_column).alias("_on"))
+            .unique()
             .join(self.level_periods, on="case_id", how="inner")
             .filter(
                 (pl.col("start_date") <= pl.col("_on"))
                 & (pl.col("end_date").is_null() | (pl.col("_on") < pl.col("end_date")))
             )
-            .group_by("_row")
+            .group_by("case_id", "_on")
             .agg(
                 pl.col("level")
                 .sort_by(["start_date", "level"], descending=[True, True])
@@ -117,7 +119,9 @@ class AuditContext:
                 .alias(alias)
             )
         )
-        return keyed.join(found, on="_row", how="left").drop("_row")
+        return frame.join(
+            found, left_on=["case_id", date_column], right_on=["case_id", "_on"], how="left"
+        )
 
 
 def build_context(

@@ -138,7 +138,7 @@ def overlap_findings(ctx: AuditContext) -> pl.LazyFrame:
     """DQ-04: level rows that overlap another level row of the same case."""
     levels = ctx.table("levels").filter(
         pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("start_date"))
-    ).with_row_index("_row")
+    ).with_columns(pl.col("_line").alias("_row"))  # the source line: a stable row key
     other = levels.select(
         "case_id", pl.col("_row").alias("_other"), pl.col("start_date").alias("_start"),
         pl.col("end_date").alias("_end"),
