@@ -28,11 +28,15 @@ from mappa_audit._errors import (
 )
 from mappa_audit._loader import Dataset, TableReport, load_dataset
 from mappa_audit._policy import Policy, RuleStandard, load_policy
+from mappa_audit._privacy import Audience
+from mappa_audit._report import AuditReport
 from mappa_audit._results import results_document, validation_document
 from mappa_audit.rules import Outcome, Rag
 
 __all__ = [
     "BREAKDOWNS",
+    "Audience",
+    "AuditReport",
     "AuditResult",
     "Dataset",
     "DatasetError",

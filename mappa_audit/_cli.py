@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +32,8 @@ class ExitCode(enum.IntEnum):
     """``check --fail-on-red``: the audit ran and at least one rule is red."""
     BAD_INPUT = 2
     """Bad arguments, or a dataset / policy that cannot be used; one line on stderr."""
+    RUN_FAILED = 3
+    """``run``: at least one run failed; its folder and manifest say why."""
 
 
 class OutputFormat(enum.StrEnum):
@@ -212,6 +215,133 @@ def _print_validation(dataset: Dataset) -> None:
                 console.print(f"    … and {group.height - 3} more")
     for note in notes_with_rules(dataset):
         console.print(f"[dim]note:[/] {note}", markup=True)
+
+
+@app.command("run")
+def run_command(
+    dataset: DatasetArg,
+    start: Annotated[str | None, typer.Option(help="First day of the period, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day (as-at date), YYYY-MM-DD.")] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(help="Instead of --start/--end: last-month, last-quarter or "
+                     "last-financial-year (April to March) before --today."),
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option(help="The day --period counts back from (default: today).")
+    ] = None,
+    area: Annotated[str | None, typer.Option(help="Only the cases of this area.")] = None,
+    each_area: Annotated[
+        bool, typer.Option("--each-area", help="One run per area of the dataset.")
+    ] = False,
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy file (TOML); default: the shipped policy.")
+    ] = None,
+    audience: Annotated[
+        str, typer.Option(help="board: aggregates only, small numbers hidden; auditor: with "
+                          "the case-level exceptions.")
+    ] = "board",
+    out: Annotated[Path, typer.Option(help="Folder that holds the run folders.")] = Path("runs"),
+) -> None:
+    """Run the audit notebooks with papermill into a new, dated run folder per area.
+
+    Each run folder holds manifest.json, results.json, the parquet results, the executed
+    notebooks and their HTML. Prints each run folder on stdout. Exit status 3 when any run
+    failed (the others still ran), 2 for bad arguments.
+    """
+    from mappa_audit._privacy import parse_audience
+    from mappa_audit._runs import RunRequest
+
+    try:
+        who = parse_audience(audience)
+        start_date, end_date = _period(start, end, period, today)
+        if area is not None and each_area:
+            msg = "give --area or --each-area, not both"
+            raise UsageError(msg, "--each-area makes one run per area")
+        _check_writable(out)
+        request = RunRequest(dataset=dataset, start=start_date, end=end_date, policy=policy,
+                             audience=who, out=out, period_name=period)
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    areas = _areas_to_run(dataset, area, each_area)
+    outcomes = _run_with_progress(request, areas)
+    for outcome in outcomes:
+        sys.stdout.write(f"{outcome.folder}\n")
+        where = outcome.area or "all areas"
+        if outcome.succeeded:
+            report = outcome.folder / "audit_report.html"
+            _stderr.print(f"[green]succeeded[/] {where}: open {report}", soft_wrap=True)
+        else:
+            _stderr.print(f"[bold red]failed[/] {where}: {outcome.reason}", soft_wrap=True,
+                          markup=True)
+    if not all(outcome.succeeded for outcome in outcomes):
+        raise typer.Exit(ExitCode.RUN_FAILED)
+
+
+def _period(
+    start: str | None, end: str | None, period: str | None, today: str | None
+) -> tuple[dt.date, dt.date]:
+    from mappa_audit._runs import Period
+
+    if period is not None:
+        if start is not None or end is not None:
+            msg = "give --period or --start/--end, not both"
+            raise UsageError(msg, "for example --period last-quarter")
+        day = _date(today, "today") if today is not None else dt.date.today()
+        return Period.resolve(period, day)
+    if start is None or end is None:
+        msg = "give the period: --start and --end, or --period"
+        raise UsageError(msg, "for example --start 2025-04-01 --end 2026-03-31")
+    start_date, end_date = _date(start, "start"), _date(end, "end")
+    if end_date < start_date:
+        msg = f"the period ends ({end_date}) before it starts ({start_date})"
+        raise UsageError(msg, "give --start on or before --end")
+    return start_date, end_date
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before any work when run folders cannot be made under ``out``."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        msg = f"cannot write run folders under {out}: {error.strerror or error}"
+        raise UsageError(msg, "give --out a folder you can write to") from None
+
+
+def _areas_to_run(dataset: Path, area: str | None, each_area: bool) -> list[str | None]:
+    """The areas to run; when the dataset cannot be read, one run that fails and says why."""
+    if not each_area:
+        return [area]
+    from mappa_audit._engine import known_areas
+
+    try:
+        return list(known_areas(load_dataset(dataset)))
+    except MappaAuditError:
+        return [None]
+
+
+def _run_with_progress(request: Any, areas: list[str | None]) -> list[Any]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from mappa_audit._runs import NOTEBOOKS, run_audits
+
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+        "{task.total}"), TimeElapsedColumn(), console=_stderr, transient=False,
+    ) as bar:
+        task = bar.add_task("starting", total=len(areas) * len(NOTEBOOKS))
+        seen = 0
+
+        def advance(step: str) -> None:
+            nonlocal seen
+            bar.update(task, description=step, completed=seen)
+            seen += 1
+
+        outcomes = run_audits(request, areas, progress=advance)
+        bar.update(task, description="done", completed=seen)
+    return outcomes
 
 
 @app.command("sample-data")

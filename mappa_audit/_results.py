@@ -64,6 +64,7 @@ def results_document(result: AuditResult) -> dict[str, Any]:
             "name": result.policy.name,
             "sha256": result.policy.sha256,
             "confirmed": result.policy.all_confirmed,
+            "suppress_below": result.policy.suppress_below,
         },
         "dataset": {"source": dataset.source, "tables": tables},
         "quarantine": {

@@ -1,0 +1,427 @@
+"""Benchmark mappa_audit at national scale (100,000 cases) and 10x, against a pandas baseline.
+
+Usage::
+
+    python benchmarks/run.py [--scales 1,10] [--repeat 5] [--quick]
+
+For each scale it measures, each as the median of ``--repeat`` runs after one warm-up:
+
+- load: ``mappa_audit.load_dataset(DATA)``;
+- audit: ``mappa_audit.audit(...)`` for 2025-04-01..2026-03-31, then ``headline()`` and
+  ``breakdown(d)`` for every ``d`` in ``mappa_audit.BREAKDOWNS``;
+- cli: whole-process wall time of ``mappa-audit check DATA ... --format json``;
+- baseline: ``benchmarks/baseline_pandas.py`` on the same typed frames (converted to pandas
+  outside the timed region), headline and breakdowns;
+
+and once, the peak RSS of a child process that runs load + audit. The baseline's counts
+(headline and every breakdown) must equal ours exactly, and the CLI's JSON headline too: a
+mismatch is printed with rule id and counts and the script exits 1 after the table.
+
+Data is generated once into ``benchmarks/.data/`` (gitignored) and reused. Progress goes to
+stderr, the results table to stdout, and the raw numbers to ``benchmarks/.data/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import baseline_pandas  # noqa: E402
+
+import mappa_audit  # noqa: E402
+
+DATA_DIR = HERE / ".data"
+NATIONAL_CASES = 100_000
+QUICK_CASES = 20_000
+SEED = 20260331
+GENERATOR_ARGS: dict[str, Any] = {
+    "start": dt.date(2021, 4, 1),
+    "end": dt.date(2026, 3, 31),
+    "areas": 12,
+    "managed_share": 0.02,
+}
+PERIOD = ("2025-04-01", "2026-03-31")
+GIB = 1024**3
+
+TARGET_AUDIT_SECONDS = {1.0: 1.0, 10.0: 5.0}
+TARGET_PEAK_BYTES_AT_10X = 2 * GIB
+TARGET_SPEEDUP = 5.0
+
+MEMORY_CHILD = """
+import resource, sys, mappa_audit as ma
+dataset = ma.load_dataset(sys.argv[1])
+result = ma.audit(dataset, sys.argv[2], sys.argv[3])
+result.headline()
+for dimension in ma.BREAKDOWNS:
+    result.breakdown(dimension)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ---- data ---------------------------------------------------------------------------------
+
+
+def dataset_for(cases: int) -> tuple[Path, float | None]:
+    """The cached dataset folder of ``cases`` cases, generated now if absent.
+
+    Returns the folder and the generation time (None when reused).
+    """
+    from mappa_audit._generate import generate_dataset
+
+    folder = DATA_DIR / f"cases{cases}-seed{SEED}"
+    if folder.is_dir():
+        progress(f"reusing {folder.relative_to(HERE.parent)}")
+        return folder, None
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    progress(f"generating {cases:,} cases into {folder.relative_to(HERE.parent)} ...")
+    started = time.perf_counter()
+    rows = generate_dataset(partial, cases=cases, seed=SEED, **GENERATOR_ARGS)
+    seconds = time.perf_counter() - started
+    partial.rename(folder)  # only a complete dataset ever has the final name
+    progress(f"generated in {seconds:.1f} s: {rows}")
+    return folder, seconds
+
+
+# ---- measuring ----------------------------------------------------------------------------
+
+
+def timed(function: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    started = time.perf_counter()
+    value = function()
+    return time.perf_counter() - started, value
+
+
+def median_of(
+    label: str, function: Callable[[], Any], repeat: int
+) -> tuple[float, list[float], Any]:
+    """Median seconds of ``repeat`` runs after one warm-up; also the warm-up's value."""
+    warmup_seconds, value = timed(function)
+    progress(f"  {label}: warm-up {warmup_seconds:.2f} s")
+    runs = []
+    for index in range(repeat):
+        seconds, _ = timed(function)
+        runs.append(seconds)
+        progress(f"  {label}: run {index + 1}/{repeat} {seconds:.2f} s")
+    return statistics.median(runs), runs, value
+
+
+def our_audit(dataset: mappa_audit.Dataset) -> dict[str, Any]:
+    result = mappa_audit.audit(dataset, *PERIOD)
+    return {
+        "headline": result.headline(),
+        **{dimension: result.breakdown(dimension) for dimension in mappa_audit.BREAKDOWNS},
+    }
+
+
+def run_cli(folder: Path) -> tuple[int, str, int]:
+    """Run the CLI once; exit status, stdout, and the child's peak RSS in bytes."""
+    command = [
+        str(Path(sys.executable).with_name("mappa-audit")), "check", str(folder),
+        "--start", PERIOD[0], "--end", PERIOD[1], "--format", "json",
+    ]  # fmt: skip
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(command, stdout=out, stderr=err)
+        # wait4, not wait: it also gives the child's own resource usage
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode(errors="replace")
+    if child.returncode not in (0, 1):
+        progress(f"CLI failed ({child.returncode}): {stderr[-2000:]}")
+    return child.returncode, stdout, usage.ru_maxrss * 1024
+
+
+def timed_cli(folder: Path) -> tuple[float, tuple[int, str, int]]:
+    started = time.perf_counter()
+    outcome = run_cli(folder)
+    return time.perf_counter() - started, outcome
+
+
+def peak_memory(folder: Path) -> int:
+    """Peak RSS (bytes) of a fresh process that loads the dataset and runs the audit."""
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY_CHILD, str(folder), *PERIOD],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+# ---- comparing ----------------------------------------------------------------------------
+
+
+def ours_as_counts(frames: dict[str, Any]) -> pd.DataFrame:
+    outcomes = list(baseline_pandas.OUTCOMES)
+    parts = [
+        frames["headline"].select("rule_id", *outcomes).to_pandas().assign(
+            dimension="all", value=""
+        )
+    ]
+    for dimension in mappa_audit.BREAKDOWNS:
+        parts.append(
+            frames[dimension].select("rule_id", "value", *outcomes).to_pandas()
+            .assign(dimension=dimension)
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def mismatches(ours: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
+    """Every (rule, dimension, value) whose counts differ, as readable lines."""
+    outcomes = list(baseline_pandas.OUTCOMES)
+    keys = ["rule_id", "dimension", "value"]
+    baseline = baseline.assign(value=baseline["value"].fillna("").astype(str))
+    ours = ours.assign(value=ours["value"].fillna("").astype(str))
+    both = ours.merge(baseline, on=keys, how="outer", suffixes=("_ours", "_base"))
+    lines = []
+    for row in both.itertuples(index=False):
+        record = row._asdict()
+        mine = [record[f"{o}_ours"] for o in outcomes]
+        theirs = [record[f"{o}_base"] for o in outcomes]
+        mine = [0 if pd.isna(v) else int(v) for v in mine]
+        theirs = [0 if pd.isna(v) else int(v) for v in theirs]
+        if mine != theirs:
+            where = record["rule_id"] if record["dimension"] == "all" else (
+                f"{record['rule_id']} [{record['dimension']}={record['value']}]"
+            )
+            lines.append(
+                f"{where}: ours c/nc/p/na={'/'.join(map(str, mine))} "
+                f"baseline={'/'.join(map(str, theirs))}"
+            )
+    return lines
+
+
+def cli_mismatches(cli_json: str, baseline: pd.DataFrame) -> list[str]:
+    outcomes = list(baseline_pandas.OUTCOMES)
+    headline = baseline[baseline["dimension"] == "all"].set_index("rule_id")
+    lines = []
+    for rule in json.loads(cli_json)["rules"]:
+        mine = [int(rule[o]) for o in outcomes]
+        theirs = [int(headline.loc[rule["rule_id"], o]) for o in outcomes]
+        if mine != theirs:
+            lines.append(
+                f"{rule['rule_id']} (CLI json): ours c/nc/p/na={'/'.join(map(str, mine))} "
+                f"baseline={'/'.join(map(str, theirs))}"
+            )
+    return lines
+
+
+def shout(lines: list[str], what: str) -> None:
+    bar = "!" * 78
+    print(f"\n{bar}\nCOUNT MISMATCH ({what}): {len(lines)} differing rows\n{bar}", file=sys.stderr)
+    for line in lines[:60]:
+        print(f"  {line}", file=sys.stderr)
+    if len(lines) > 60:
+        print(f"  ... and {len(lines) - 60} more", file=sys.stderr)
+    print(bar, file=sys.stderr, flush=True)
+
+
+# ---- one scale ----------------------------------------------------------------------------
+
+
+def bench_scale(label: str, scale: float | None, cases: int, repeat: int) -> dict[str, Any]:
+    folder, generate_seconds = dataset_for(cases)
+    progress(f"scale {label} ({cases:,} cases): load")
+    load_s, load_runs, dataset = median_of(
+        "load", lambda: mappa_audit.load_dataset(folder), repeat
+    )
+    rows = {name: frame.height for name, frame in dataset.tables.items()}
+    progress(f"  rows: {rows}")
+
+    progress(f"scale {label}: audit (ours)")
+    audit_s, audit_runs, ours = median_of("audit", lambda: our_audit(dataset), repeat)
+
+    progress(f"scale {label}: pandas baseline (frames converted outside the timed region)")
+    convert_s, tables = timed(
+        lambda: {name: frame.to_pandas() for name, frame in dataset.tables.items()}
+    )
+    progress(f"  to_pandas: {convert_s:.2f} s (not timed)")
+    base_s, base_runs, base_counts = median_of(
+        "baseline", lambda: baseline_pandas.audit(tables, *PERIOD), repeat
+    )
+    del tables
+
+    problems = mismatches(ours_as_counts(ours), base_counts)
+    if problems:
+        shout(problems, f"scale {label}: ours vs pandas baseline")
+    else:
+        progress("  counts agree: headline and every breakdown, all 17 rules")
+
+    progress(f"scale {label}: CLI check --format json (whole process)")
+    cli_s, cli_runs, (code, cli_json, cli_peak) = _cli_median(folder, repeat)
+    if code not in (0, 1):
+        problems.append(f"CLI exited {code}")
+    else:
+        cli_problems = cli_mismatches(cli_json, base_counts)
+        if cli_problems:
+            shout(cli_problems, f"scale {label}: CLI JSON vs pandas baseline")
+        problems += cli_problems
+
+    del dataset, ours
+    gc.collect()
+    progress(f"scale {label}: peak memory of a child running load + audit")
+    peak = peak_memory(folder)
+    progress(f"  peak RSS {peak / GIB:.2f} GiB")
+
+    return {
+        "label": label, "scale": scale, "cases": cases, "rows": rows,
+        "generate_s": generate_seconds, "load_s": load_s, "load_runs": load_runs,
+        "audit_s": audit_s, "audit_runs": audit_runs,
+        "baseline_s": base_s, "baseline_runs": base_runs, "to_pandas_s": convert_s,
+        "cli_s": cli_s, "cli_runs": cli_runs, "cli_peak_bytes": cli_peak,
+        "peak_bytes": peak, "mismatches": problems,
+    }  # fmt: skip
+
+
+def _cli_median(folder: Path, repeat: int) -> tuple[float, list[float], tuple[int, str, int]]:
+    seconds, outcome = timed_cli(folder)
+    progress(f"  cli: warm-up {seconds:.2f} s (exit {outcome[0]})")
+    runs = []
+    for index in range(repeat):
+        seconds, _ = timed_cli(folder)
+        runs.append(seconds)
+        progress(f"  cli: run {index + 1}/{repeat} {seconds:.2f} s")
+    return statistics.median(runs), runs, outcome
+
+
+# ---- report -------------------------------------------------------------------------------
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "MISSED")
+
+
+def report(results: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
+    """Print the results table; return the targets as (name, measured, met)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"mappa_audit benchmarks (audit period {PERIOD[0]}..{PERIOD[1]})")
+    for column in ("scale", "cases", "measure", "ours", "pandas baseline", "baseline/ours",
+                   "target", "verdict"):
+        table.add_column(column, justify="left" if column in {"measure", "target"} else "right")
+    targets: list[tuple[str, str, bool]] = []
+    for r in results:
+        ratio = r["baseline_s"] / r["audit_s"]
+        audit_target = TARGET_AUDIT_SECONDS.get(r["scale"]) if r["scale"] is not None else None
+        audit_ok = None if audit_target is None else r["audit_s"] <= audit_target
+        speed_ok = ratio >= TARGET_SPEEDUP if r["scale"] is not None else None
+        memory_ok = r["peak_bytes"] <= TARGET_PEAK_BYTES_AT_10X if r["scale"] == 10.0 else None
+        scale, cases = r["label"], f"{r['cases']:,}"
+        table.add_row(scale, cases, "load (load_dataset)", f"{r['load_s']:.2f} s", "", "", "", "")
+        table.add_row(
+            scale, cases, "audit + headline + breakdowns", f"{r['audit_s']:.2f} s",
+            f"{r['baseline_s']:.2f} s", f"{ratio:.2f}x",
+            f"<= {audit_target:g} s; ratio >= {TARGET_SPEEDUP:g}x" if audit_target else
+            f"ratio >= {TARGET_SPEEDUP:g}x",
+            f"{verdict(audit_ok)}; {verdict(speed_ok)}",
+        )  # fmt: skip
+        table.add_row(scale, cases, "CLI check --format json (process)", f"{r['cli_s']:.2f} s",
+                      "", "", "", "")
+        table.add_row(
+            scale, cases, "peak RSS, load + audit child", f"{r['peak_bytes'] / GIB:.2f} GiB",
+            "", "", "<= 2 GiB" if r["scale"] == 10.0 else "", verdict(memory_ok),
+        )  # fmt: skip
+        table.add_row(scale, cases, "counts equal baseline (+ CLI JSON)",
+                      "yes" if not r["mismatches"] else f"NO ({len(r['mismatches'])})",
+                      "", "", "exact", verdict(not r["mismatches"]), end_section=True)
+        if audit_ok is not None:
+            targets.append((f"audit at {scale}", f"{r['audit_s']:.2f} s", audit_ok))
+        if speed_ok is not None:
+            targets.append((f"baseline/ours at {scale}", f"{ratio:.2f}x", speed_ok))
+        if memory_ok is not None:
+            targets.append(
+                (f"peak memory at {scale}", f"{r['peak_bytes'] / GIB:.2f} GiB", memory_ok)
+            )
+    Console(width=150).print(table)
+    return targets
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": model, "cores": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB, 1),
+        "python": sys.version.split()[0], "load_average": os.getloadavg(),
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark mappa_audit against a pandas baseline.")
+    parser.add_argument("--scales", default="1,10",
+                        help="multiples of national scale (100,000 cases), comma-separated")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs after one warm-up")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smoke run: {QUICK_CASES:,} cases, --repeat 1")
+    args = parser.parse_args(argv)
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+    import polars as pl
+
+    versions = {"polars": pl.__version__, "pandas": pd.__version__,
+                "mappa_audit": mappa_audit.__version__}
+    progress(f"machine: {machine()}; {versions}")
+    if args.quick:
+        plan: list[tuple[str, float | None, int]] = [("quick", None, QUICK_CASES)]
+        repeat = 1
+    else:
+        scales = [float(s) for s in args.scales.split(",") if s.strip()]
+        plan = [(f"{s:g}x", s, round(NATIONAL_CASES * s)) for s in scales]
+        repeat = args.repeat
+    results = [bench_scale(label, scale, cases, repeat) for label, scale, cases in plan]
+
+    targets = report(results)
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        grow = last["cases"] / first["cases"]
+        print(f"growth {first['label']} -> {last['label']} ({grow:g}x cases): "
+              f"load {last['load_s'] / first['load_s']:.1f}x, "
+              f"audit {last['audit_s'] / first['audit_s']:.1f}x, "
+              f"baseline {last['baseline_s'] / first['baseline_s']:.1f}x, "
+              f"cli {last['cli_s'] / first['cli_s']:.1f}x, "
+              f"peak memory {last['peak_bytes'] / first['peak_bytes']:.1f}x")
+    for name, measured, ok in targets:
+        print(f"target {name}: {measured} -> {'met' if ok else 'MISSED'}")
+    out = DATA_DIR / ("results-quick.json" if args.quick else "results.json")
+    out.write_text(json.dumps(
+        {"machine": machine(), "versions": versions, "period": PERIOD, "repeat": repeat,
+         "results": results}, indent=2, default=str))  # fmt: skip
+    progress(f"raw numbers: {out.relative_to(HERE.parent)}")
+
+    problems = [line for r in results for line in r["mismatches"]]
+    if problems:
+        shout(problems, "summary")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""The disclosure deep dive: decisions of the period by area, level and recipient type.
+
+Built from the DIS-02 items (every decision dated in the period, already limited to the
+audit's area and to what existed on ``as_at``) joined to the decisions themselves, so it
+counts exactly what the rules count.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mappa_audit._engine import NOT_RECORDED, AuditResult
+from mappa_audit._privacy import shown_count
+from mappa_audit.rules._context import as_at_view
+
+DISCLOSURE_DIMENSIONS = ("area", "level", "recipient_type", "quarter")
+SUMMARY_COLUMNS = {
+    "decisions": "Decisions",
+    "disclose": "To disclose",
+    "do_not_disclose": "Not to disclose",
+    "deferred": "Deferred",
+    "rationale_recorded": "Rationale recorded",
+    "who_how_when": "Who, how, when recorded",
+    "carried_out": "Carried out",
+    "offender_informed": "Offender informed or reason",
+}
+
+
+def disclosure_decisions(result: AuditResult) -> pl.DataFrame:
+    """One row per disclosure decision dated in the period (auditor detail, no free text)."""
+    in_period = result.items.filter(pl.col("rule_id") == "DIS-02").select(
+        pl.col("item_id").alias("disclosure_id"), "area", "level", "quarter"
+    )
+    if "disclosures" not in result.dataset.tables or in_period.height == 0:
+        return in_period.with_columns(
+            pl.lit(None, pl.String).alias(name) for name in (
+                "case_id", "meeting_id", "decision", "recipient_type", "method")
+        ).with_columns(
+            pl.lit(None, pl.Boolean).alias(name)
+            for name in ("rationale_recorded", "who_how_when", "carried_out", "offender_informed")
+        )
+    table = as_at_view(result.dataset, result.as_at)["disclosures"].collect()
+    recorded = pl.col("rationale").str.strip_chars().fill_null("") != ""
+    reason_recorded = pl.col("not_informed_reason").str.strip_chars().fill_null("") != ""
+    disclose = pl.col("decision") == "disclose"
+    return in_period.join(table, on="disclosure_id", how="left").select(
+        "disclosure_id", "case_id", "meeting_id", "area", "level", "quarter", "decision",
+        pl.col("recipient_type").fill_null(NOT_RECORDED),
+        pl.col("method").fill_null(NOT_RECORDED),
+        recorded.alias("rationale_recorded"),
+        pl.when(disclose).then(
+            pl.col("recipient_type").is_not_null()
+            & (pl.col("discloser_agency").str.strip_chars().fill_null("") != "")
+            & pl.col("method").is_not_null() & pl.col("planned_date").is_not_null()
+        ).alias("who_how_when"),
+        pl.when(disclose).then(pl.col("disclosed_date").is_not_null()).alias("carried_out"),
+        pl.when(disclose & pl.col("disclosed_date").is_not_null()).then(
+            (pl.col("offender_informed") == "yes")
+            | ((pl.col("offender_informed") == "no") & reason_recorded)
+        ).alias("offender_informed"),
+    )
+
+
+def disclosure_summary(result: AuditResult, by: str) -> pl.DataFrame:
+    """Counts of decisions per value of ``by`` (one of :data:`DISCLOSURE_DIMENSIONS`)."""
+    decisions = disclosure_decisions(result)
+    return (
+        decisions.group_by(by)
+        .agg(
+            pl.len().alias("decisions"),
+            *((pl.col("decision") == word).sum().alias(word)
+              for word in ("disclose", "do_not_disclose", "deferred")),
+            pl.col("rationale_recorded").sum(),
+            pl.col("who_how_when").sum(),
+            pl.col("carried_out").sum(),
+            pl.col("offender_informed").sum(),
+        )
+        .sort(by)
+        .rename({by: "value"})
+        .with_columns(pl.col(c).cast(pl.Int64) for c in SUMMARY_COLUMNS)
+    )
+
+
+def shown_summary(summary: pl.DataFrame, suppress_below: int | None) -> pl.DataFrame:
+    """The summary as text for display; with ``suppress_below``, small counts hidden."""
+    def text(value: int) -> str:
+        return str(value) if suppress_below is None else shown_count(value, suppress_below)
+
+    return summary.select(
+        pl.col("value").cast(pl.String),
+        *(pl.col(c).map_elements(text, return_dtype=pl.String).alias(label)
+          for c, label in SUMMARY_COLUMNS.items()),
+    )

@@ -1,0 +1,415 @@
+"""The audit as people read it: banner, headline table, sentences, charts and exception tables.
+
+One :class:`AuditReport` serves the notebooks, the dashboards and the board paper. It is built
+either from an :class:`~mappa_audit.AuditResult` (a notebook that has just run the audit) or
+from a run folder (a dashboard, which never loads case-level data for the board). Every view
+it gives a board goes through :mod:`mappa_audit._privacy`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from mappa_audit._engine import AuditResult
+from mappa_audit._privacy import Audience, parse_audience, shown_count, suppress
+from mappa_audit._results import dumps, results_document
+from mappa_audit.rules import RULES, Theme
+
+RAG_COLOURS = {"green": "#2e7d32", "amber": "#b26a00", "red": "#c62828", "none": "#6b6b6b"}
+RAG_WORDS = {"green": "on target", "amber": "near target", "red": "below target",
+             "none": "too few to rate"}
+THEME_TITLES = {
+    Theme.TIMELINESS: "Timeliness",
+    Theme.REVIEWS: "Reviews",
+    Theme.DISCLOSURE: "Disclosure",
+    Theme.ACTIONS: "Actions",
+    Theme.ATTENDANCE: "Attendance",
+}
+DIMENSION_TITLES = {"area": "area", "lau": "local unit", "category": "MAPPA category",
+                    "level": "level on the item's date", "quarter": "quarter"}
+GLOSSARY = {
+    "MAPPA": "Multi-Agency Public Protection Arrangements: police, probation and prisons "
+    "jointly manage the risk posed by sexual, violent and terrorist offenders.",
+    "Level 1": "Ordinary agency management: the lead agency manages the case and reviews it.",
+    "Level 2": "Active multi-agency management: agencies meet at MAPP meetings at least "
+    "every 16 weeks.",
+    "Level 3": "As Level 2, for the highest-risk cases, with senior staff; meetings at least "
+    "every 8 weeks.",
+    "Responsible Authority": "Police, probation and the prison service, which must attend.",
+    "Duty to co-operate": "Other agencies (housing, health, children's services, job "
+    "centres…) that must co-operate when invited.",
+    "Disclosure": "Telling a third party (a new partner, a landlord, a head teacher) about "
+    "an offender to protect them; each decision needs a recorded rationale.",
+    "ViSOR": "The national database of people who pose a risk of serious harm.",
+    "RAG": "Green: at or above the target; amber: within the amber margin below it; red: "
+    "further below; grey: too few items to give a rate.",
+}
+MAX_EXCEPTION_ROWS = 200
+"""Exception rows shown in a notebook; the full list is in ``exceptions.parquet``."""
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """The readable views of one audit for one audience.
+
+    Examples
+    --------
+    >>> from mappa_audit import audit
+    >>> report = AuditReport.from_result(
+    ...     audit("data_samples", "2025-04-01", "2026-03-31"), "board")
+    >>> report.headline()["rule_id"].to_list()[:3]
+    ['TML-01', 'TML-02', 'TML-03']
+    """
+
+    audience: Audience
+    document: dict[str, Any]
+    """The results JSON (results-format.md): aggregates only."""
+    rule_results: pl.DataFrame
+    """Exact counts per rule and breakdown; views apply suppression for the board."""
+    quarantine_summary: pl.DataFrame
+    """``table, reason, entries``: the quarantine without any values."""
+    exceptions: pl.DataFrame | None = None
+    """Auditor only: every exception with its case id."""
+    quarantine: pl.DataFrame | None = None
+    """Auditor only: every quarantine entry with its raw value."""
+
+    # ---- building ----------------------------------------------------------------------------
+
+    @classmethod
+    def from_result(cls, result: AuditResult, audience: str | Audience) -> AuditReport:
+        """The report of an audit that has just run."""
+        who = parse_audience(audience)
+        quarantine = result.dataset.quarantine
+        auditor = who is Audience.AUDITOR
+        return cls(
+            audience=who,
+            document=results_document(result),
+            rule_results=result.rule_results,
+            quarantine_summary=_quarantine_summary(quarantine),
+            exceptions=result.exceptions() if auditor else None,
+            quarantine=quarantine if auditor else None,
+        )
+
+    @classmethod
+    def from_run(cls, folder: str | Path, audience: str | Audience = Audience.BOARD) -> AuditReport:
+        """The report of a recorded run. A board report reads aggregates only."""
+        folder = Path(folder)
+        who = parse_audience(audience)
+        document = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        rule_results = pl.read_parquet(folder / "rule_results.parquet")
+        summary_path = folder / "quarantine_summary.parquet"
+        summary = (pl.read_parquet(summary_path) if summary_path.exists()
+                   else _quarantine_summary(None))
+        exceptions = quarantine = None
+        if who is Audience.AUDITOR:
+            if (folder / "exceptions.parquet").exists():
+                exceptions = pl.read_parquet(folder / "exceptions.parquet")
+            quarantine = pl.read_parquet(folder / "quarantine.parquet")
+        return cls(who, document, rule_results, summary, exceptions, quarantine)
+
+    def save(self, folder: str | Path) -> None:
+        """Write the run-folder files of results-format.md for this audience.
+
+        ``exceptions.parquet`` is written for the auditor audience only; a board run's
+        ``quarantine.parquet`` keeps every entry but not the raw values (docs/decisions.md).
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "results.json").write_text(dumps(self.document), encoding="utf-8")
+        self.rule_results.write_parquet(folder / "rule_results.parquet")
+        self.quarantine_summary.write_parquet(folder / "quarantine_summary.parquet")
+        if self.exceptions is not None:
+            self.exceptions.select(
+                "rule_id", "case_id", "item_id", "item_date", "outcome", "reason",
+                "area", "lau", "category", "level", "quarter",
+            ).write_parquet(folder / "exceptions.parquet")
+        if self.quarantine is not None:
+            self.quarantine.write_parquet(folder / "quarantine.parquet")
+        else:
+            self._withheld_quarantine().write_parquet(folder / "quarantine.parquet")
+
+    def _withheld_quarantine(self) -> pl.DataFrame:
+        summary = self.quarantine_summary
+        return pl.DataFrame(
+            {
+                "table": summary["table"].to_list(),
+                "line": [None] * summary.height,
+                "column": [None] * summary.height,
+                "value": [None] * summary.height,
+                "reason": summary["reason"].to_list(),
+                "row_kept": [None] * summary.height,
+                "entries": summary["entries"].to_list(),
+            },
+            schema={"table": pl.String, "line": pl.Int64, "column": pl.String,
+                    "value": pl.String, "reason": pl.String, "row_kept": pl.Boolean,
+                    "entries": pl.Int64},
+        )
+
+    # ---- facts -------------------------------------------------------------------------------
+
+    @property
+    def suppress_below(self) -> int:
+        return int(self.document["policy"].get("suppress_below", 5))
+
+    @property
+    def is_board(self) -> bool:
+        return self.audience is Audience.BOARD
+
+    def count(self, value: int | None) -> str:
+        """A count as this audience may see it."""
+        if value is None:
+            return "—"
+        return shown_count(value, self.suppress_below) if self.is_board else str(value)
+
+    def headline(self) -> pl.DataFrame:
+        """One row per rule: title, theme, standard, target, counts, rate and RAG."""
+        rules = pl.DataFrame(self.document["rules"]).select(
+            "rule_id", "title", "standard", "target", "status",
+            "compliant", "non_compliant", "pending", "not_assessable", "population",
+            "rate", "rag",
+        )
+        return rules.with_columns(
+            theme=pl.col("rule_id").replace_strict(
+                {rule_id: spec.theme.value for rule_id, spec in RULES.items()}, default="")
+        )
+
+    def shown(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` (rule results or headline) as this audience may see it."""
+        if not self.is_board:
+            return frame
+        return suppress(frame, self.suppress_below)
+
+    def breakdown(self, rule_id: str, dimension: str) -> pl.DataFrame:
+        """Exact counts of one rule per value of one dimension, sorted by value."""
+        return (
+            self.rule_results.filter(
+                (pl.col("rule_id") == rule_id) & (pl.col("dimension") == dimension)
+            )
+            .drop("dimension")
+            .sort("value")
+        )
+
+    def rule(self, rule_id: str) -> dict[str, Any]:
+        for entry in self.document["rules"]:
+            if entry["rule_id"] == rule_id:
+                return dict(entry)
+        msg = f"no rule {rule_id!r} in this run"
+        raise KeyError(msg)
+
+    def rules_of(self, theme: Theme | str) -> list[str]:
+        wanted = Theme(theme)
+        return [entry["rule_id"] for entry in self.document["rules"]
+                if RULES[entry["rule_id"]].theme is wanted]
+
+    # ---- words -------------------------------------------------------------------------------
+
+    def banner_text(self) -> list[str]:
+        """The lines every report and dashboard opens with."""
+        document = self.document
+        period = document["period"]
+        policy = document["policy"]
+        where = document.get("area") or "all areas"
+        quarantined = document.get("quarantine", {}).get("rows", 0)
+        entries = document.get("quarantine", {}).get("entries", 0)
+        confirmed = ("standards confirmed by the board" if policy.get("confirmed")
+                     else "some standards not yet confirmed by the board")
+        if entries:
+            quality = (f"{quarantined} input rows were quarantined and left out "
+                       f"({entries} quarantine entries in all).")
+        else:
+            quality = "No input rows were quarantined."
+        return [
+            f"MAPPA audit of {where}, {_long_date(period['start'])} to "
+            f"{_long_date(period['end'])} (as at {_long_date(period['as_at'])}).",
+            f"Policy: {policy['name']} ({confirmed}).",
+            quality,
+        ]
+
+    def sentence(self, rule_id: str) -> str:
+        """One plain-English sentence about a rule, written from its numbers."""
+        entry = self.rule(rule_id)
+        title = entry["title"]
+        target = f"{entry['target'] * 100:.0f} %"
+        if entry["status"] != "assessed":
+            return f"{title}: not assessed ({entry.get('reason', 'no data')})."
+        population = entry["population"]
+        if population == 0:
+            return f"{title}: nothing fell due in the period."
+        if self.is_board and population < self.suppress_below:
+            return (f"{title}: fewer than {self.suppress_below} items fell due, too few to "
+                    "give a rate.")
+        rate = f"{entry['rate'] * 100:.1f} %"
+        missed = entry["non_compliant"]
+        text = f"{title}: {rate} against a {target} target"
+        if missed == 0:
+            return text + "; none missed."
+        text += f"; {self._amount(missed)} missed"
+        worst = self._worst_area(rule_id)
+        if worst is not None:
+            area, in_area = worst
+            text += f", {self._amount(in_area)} of them in {area}"
+        return text + "."
+
+    def _amount(self, count: int) -> str:
+        if self.is_board and 0 < count < self.suppress_below:
+            return f"fewer than {self.suppress_below}"
+        return str(count)
+
+    def _worst_area(self, rule_id: str) -> tuple[str, int] | None:
+        by_area = self.breakdown(rule_id, "area").filter(pl.col("non_compliant") > 0)
+        if by_area.height < 2:
+            return None  # one area: "all of them in X" says nothing new
+        top = by_area.sort(["non_compliant", "value"], descending=[True, False]).row(0, named=True)
+        return str(top["value"]), int(top["non_compliant"])
+
+    # ---- tables ------------------------------------------------------------------------------
+
+    def headline_html(self, rule_ids: list[str] | None = None) -> str:
+        """The headline table with RAG colours, as HTML."""
+        frame = self.shown(self.headline())
+        if rule_ids is not None:
+            frame = frame.filter(pl.col("rule_id").is_in(rule_ids))
+        rows = []
+        for row in frame.iter_rows(named=True):
+            rate = "—" if row["rate"] is None else f"{row['rate'] * 100:.1f} %"
+            rag = row["rag"] if row["status"] == "assessed" else "none"
+            label = RAG_WORDS[rag] if row["status"] == "assessed" else "not assessed"
+            rows.append(
+                "<tr>"
+                f"<td>{html.escape(row['rule_id'])}</td><td>{html.escape(row['title'])}</td>"
+                f"<td>{html.escape(row['standard'] or '—')}</td>"
+                f"<td class='num'>{row['target'] * 100:.0f} %</td>"
+                f"<td class='num'>{row['compliant']}</td>"
+                f"<td class='num'>{row['non_compliant']}</td>"
+                f"<td class='num'>{row['pending']}</td>"
+                f"<td class='num'>{row['not_assessable']}</td>"
+                f"<td class='num'><b>{rate}</b></td>"
+                f"<td><span class='rag rag-{rag}' style='background:{RAG_COLOURS[rag]}'>"
+                f"{label}</span></td></tr>"
+            )
+        header = ("<tr><th>Rule</th><th>What is checked</th><th>Standard</th><th>Target</th>"
+                  "<th>Met</th><th>Not met</th><th>Not yet due</th><th>Cannot tell</th>"
+                  "<th>Rate</th><th>RAG</th></tr>")
+        return f"{_TABLE_STYLE}<table class='mappa'>{header}{''.join(rows)}</table>"
+
+    def data_quality_html(self) -> str:
+        """DQ-01..06 counts, and the quarantine by table and reason."""
+        findings = "".join(
+            f"<tr><td>{html.escape(d['rule_id'])}</td><td>{html.escape(d['title'])}</td>"
+            f"<td class='num'>{self.count(d['rows'])}</td></tr>"
+            for d in self.document["data_quality"]
+        )
+        quarantine = "".join(
+            f"<tr><td>{html.escape(r['table'])}</td><td>{html.escape(r['reason'])}</td>"
+            f"<td class='num'>{self.count(r['entries'])}</td></tr>"
+            for r in self.quarantine_summary.iter_rows(named=True)
+        ) or "<tr><td colspan='3'>No quarantine entries: every input row was read.</td></tr>"
+        return (
+            f"{_TABLE_STYLE}<table class='mappa'><tr><th>Check</th><th>Finding</th>"
+            f"<th>Rows</th></tr>{findings}</table>"
+            "<p>Quarantined input (left out of every rule):</p>"
+            f"<table class='mappa'><tr><th>Table</th><th>Reason</th><th>Entries</th></tr>"
+            f"{quarantine}</table>"
+        )
+
+    def exceptions_frame(self, rule_ids: list[str] | None = None) -> pl.DataFrame:
+        """Auditor only: the exceptions of some rules, sorted by rule and date."""
+        if self.exceptions is None:
+            msg = "exceptions are shown in the auditor view only"
+            raise PermissionError(msg)
+        frame = self.exceptions
+        if rule_ids is not None:
+            frame = frame.filter(pl.col("rule_id").is_in(rule_ids))
+        return frame.sort("rule_id", "item_date", "case_id")
+
+    # ---- charts ------------------------------------------------------------------------------
+
+    def quarter_figure(self, rule_id: str) -> go.Figure:
+        """Rate per quarter against the target line (suppressed rates left out for a board)."""
+        entry = self.rule(rule_id)
+        frame = self.shown(self.breakdown(rule_id, "quarter"))
+        quarters = frame["value"].to_list()
+        rates = [None if r is None else r * 100 for r in frame["rate"].to_list()]
+        hover = [
+            f"{q}: {'rate not shown (too few)' if r is None else f'{r:.1f} %'}<br>"
+            f"met {c}, not met {n}"
+            for q, r, c, n in zip(quarters, rates, frame["compliant"], frame["non_compliant"],
+                                  strict=True)
+        ]
+        figure = go.Figure()
+        figure.add_trace(go.Scatter(
+            x=quarters, y=rates, mode="lines+markers", name="rate", hovertext=hover,
+            hoverinfo="text", line={"color": "#1f4e79", "width": 3}, connectgaps=False,
+        ))
+        figure.add_hline(
+            y=entry["target"] * 100, line_dash="dash", line_color=RAG_COLOURS["red"],
+            annotation_text=f"target {entry['target'] * 100:.0f} %",
+            annotation_position="bottom right",
+        )
+        return _layout(figure, f"{rule_id} by quarter", "rate (%)")
+
+    def breakdown_figure(self, rule_id: str, dimension: str) -> go.Figure:
+        """Rate per value of one dimension, as bars coloured by RAG."""
+        entry = self.rule(rule_id)
+        frame = self.shown(self.breakdown(rule_id, dimension))
+        rates = [None if r is None else r * 100 for r in frame["rate"].to_list()]
+        labels = [str(v) for v in frame["value"].to_list()]
+        hover = [
+            f"{label}: {'rate not shown (too few)' if r is None else f'{r:.1f} %'}<br>"
+            f"met {c}, not met {n}"
+            for label, r, c, n in zip(labels, rates, frame["compliant"],
+                                      frame["non_compliant"], strict=True)
+        ]
+        figure = go.Figure(go.Bar(
+            x=labels, y=rates, hovertext=hover, hoverinfo="text",
+            marker_color=[RAG_COLOURS.get(r, RAG_COLOURS["none"]) for r in frame["rag"]],
+            text=["" if r is None else f"{r:.0f} %" for r in rates], textposition="outside",
+        ))
+        figure.add_hline(y=entry["target"] * 100, line_dash="dash",
+                         line_color=RAG_COLOURS["red"])
+        return _layout(figure, f"{rule_id} by {DIMENSION_TITLES.get(dimension, dimension)}",
+                       "rate (%)")
+
+
+_TABLE_STYLE = """<style>
+table.mappa {border-collapse: collapse; font-family: system-ui, sans-serif; font-size: 14px;}
+table.mappa th {background: #1f4e79; color: white; padding: 4px 8px; text-align: left;}
+table.mappa td {border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left;}
+table.mappa td.num {text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap;}
+span.rag {color: white; padding: 2px 8px; border-radius: 10px; white-space: nowrap;}
+</style>"""
+
+
+def _layout(figure: go.Figure, title: str, y_title: str) -> go.Figure:
+    figure.update_layout(
+        title=title, template="plotly_white", height=320, margin={"l": 50, "r": 20, "t": 50,
+                                                                   "b": 40},
+        yaxis={"title": y_title, "range": [0, 112]}, showlegend=False,
+        font={"family": "system-ui, sans-serif", "size": 13},
+    )
+    return figure
+
+
+def _quarantine_summary(quarantine: pl.DataFrame | None) -> pl.DataFrame:
+    schema = {"table": pl.String, "reason": pl.String, "entries": pl.Int64}
+    if quarantine is None or quarantine.height == 0:
+        return pl.DataFrame(schema=schema)
+    return (
+        quarantine.group_by("table", "reason")
+        .agg(pl.len().cast(pl.Int64).alias("entries"))
+        .sort("table", "reason")
+        .cast(schema)  # type: ignore[arg-type]
+    )
+
+
+def _long_date(value: str) -> str:
+    day = dt.date.fromisoformat(value)
+    return f"{day.day} {day:%B %Y}"

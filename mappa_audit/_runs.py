@@ -1,0 +1,402 @@
+"""Recorded runs: the audit notebooks executed by papermill into dated run folders, and the index.
+
+A run folder (results-format.md) is never overwritten and always says how the run ended:
+``manifest.json`` is written first with ``outcome: running`` and rewritten at the end, so a run
+that crashed, failed or was killed still leaves its parameters, its inputs' hashes and the
+partly executed notebook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import os
+import platform
+import re
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from mappa_audit import __version__
+from mappa_audit._errors import MappaAuditError, UsageError
+from mappa_audit._privacy import Audience
+
+NOTEBOOKS = ("audit_report", "disclosure_review")
+"""Notebooks of a run, in the order they run; files ``notebooks/<name>.ipynb``."""
+INDEX_NAME = "index.json"
+MANIFEST_NAME = "manifest.json"
+KERNEL_NAME = "python3"
+"""The kernel of the Python that runs mappa-audit (ipykernel's own, always present)."""
+_VERSIONED = ("polars", "holidays", "papermill", "nbconvert", "plotly", "voila", "ipykernel")
+
+
+class Period:
+    """Named periods relative to a day: ``last-month``, ``last-quarter``,
+    ``last-financial-year`` (April to March)."""
+
+    NAMES = ("last-month", "last-quarter", "last-financial-year")
+
+    @staticmethod
+    def resolve(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
+        """The first and last day of the named period before ``today``.
+
+        Examples
+        --------
+        >>> Period.resolve("last-quarter", dt.date(2026, 5, 10))
+        (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+        >>> Period.resolve("last-financial-year", dt.date(2026, 4, 1))
+        (datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
+        >>> Period.resolve("last-month", dt.date(2026, 1, 15))
+        (datetime.date(2025, 12, 1), datetime.date(2025, 12, 31))
+        """
+        if name == "last-month":
+            end = today.replace(day=1) - dt.timedelta(days=1)
+            return end.replace(day=1), end
+        if name == "last-quarter":
+            quarter_start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
+            end = quarter_start - dt.timedelta(days=1)
+            return end.replace(month=end.month - 2, day=1), end
+        if name == "last-financial-year":
+            year = today.year if today.month >= 4 else today.year - 1
+            return dt.date(year - 1, 4, 1), dt.date(year, 3, 31)
+        msg = f"--period {name!r} is not one of: {', '.join(Period.NAMES)}"
+        raise UsageError(msg, "or give --start and --end")
+
+
+@dataclass
+class RunOutcome:
+    """How one run (one area) ended."""
+
+    folder: Path
+    area: str | None
+    succeeded: bool
+    reason: str | None = None
+    notebooks: list[str] = field(default_factory=list)
+
+
+def notebook_path(name: str) -> Path:
+    """Where a shipped notebook lives (``notebooks/`` of the checkout, or the package)."""
+    for base in (Path(__file__).parent.parent / "notebooks",
+                 Path(str(resources.files("mappa_audit"))) / "notebooks"):
+        candidate = base / f"{name}.ipynb"
+        if candidate.exists():
+            return candidate
+    msg = f"notebook {name}.ipynb is missing from this installation"
+    raise UsageError(msg, "reinstall mappa-audit from its checkout (bash scripts/setup.sh)")
+
+
+def run_folder_name(started: dt.datetime, area: str | None, start: dt.date, end: dt.date) -> str:
+    """``<UTC timestamp>_<area or all>_<start>_<end>`` (results-format.md).
+
+    Examples
+    --------
+    >>> run_folder_name(dt.datetime(2026, 4, 2, 6, 0, tzinfo=dt.UTC), "Ashby Fen",
+    ...                 dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+    '20260402T060000Z_ashby-fen_2025-04-01_2026-03-31'
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", (area or "all").lower()).strip("-") or "area"
+    return f"{started:%Y%m%dT%H%M%SZ}_{slug}_{start.isoformat()}_{end.isoformat()}"
+
+
+def _new_folder(out: Path, name: str) -> Path:
+    """A new folder, never an existing one: a clash in the same second gets ``-2``, ``-3``…"""
+    out.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):
+        folder = out / (name if attempt == 1 else f"{name}-{attempt}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    msg = f"cannot make a new run folder under {out}"
+    raise UsageError(msg, "clear out old runs")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_files(dataset: Path) -> list[dict[str, Any]]:
+    """Name, size and sha256 of every file of the dataset (nothing when it is missing)."""
+    if dataset.is_file():
+        files = [dataset]
+    elif dataset.is_dir():
+        files = sorted(p for p in dataset.iterdir() if p.is_file() and not p.name.startswith("."))
+    else:
+        return []
+    return [{"name": p.name, "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files]
+
+
+def _git_commit() -> str | None:
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+            text=True, timeout=10, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return completed.stdout.strip() or None if completed.returncode == 0 else None
+
+
+def _versions() -> dict[str, str]:
+    versions = {"mappa-audit": __version__, "python": platform.python_version()}
+    for package in _VERSIONED:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _write_json(path: Path, document: dict[str, Any] | list[Any]) -> None:
+    """Write JSON atomically: readers never see half a file."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+                         encoding="utf-8")
+    temporary.replace(path)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What to run: the same for every area of one ``mappa-audit run``."""
+
+    dataset: Path
+    start: dt.date
+    end: dt.date
+    policy: Path | None
+    audience: Audience
+    out: Path
+    period_name: str | None = None
+
+
+def run_audits(
+    request: RunRequest,
+    areas: list[str | None],
+    progress: Callable[[str], None] | None = None,
+) -> list[RunOutcome]:
+    """Run the notebooks once per area; one area failing does not stop the others."""
+    request.out.mkdir(parents=True, exist_ok=True)
+    return [_run_one(request, area, progress) for area in areas]
+
+
+def _run_one(
+    request: RunRequest, area: str | None, progress: Callable[[str], None] | None
+) -> RunOutcome:
+    started = _now()
+    folder = _new_folder(request.out, run_folder_name(started, area, request.start, request.end))
+    manifest = _manifest(request, area, folder, started)
+    _write_json(folder / MANIFEST_NAME, manifest)
+    outcome = RunOutcome(folder=folder, area=area, succeeded=True)
+    for name in NOTEBOOKS:
+        if progress is not None:
+            progress(f"{area or 'all areas'}: {name}")
+        error = _execute(request, area, folder, name)
+        outcome.notebooks.append(f"{name}.ipynb")
+        _render_html(folder / f"{name}.ipynb", request.audience)
+        if error is not None and outcome.succeeded:
+            outcome.succeeded, outcome.reason = False, f"{name}: {error}"
+    manifest |= {
+        "finished_at": _now().isoformat(),
+        "outcome": "succeeded" if outcome.succeeded else "failed",
+        "reason": outcome.reason,
+        "notebooks": outcome.notebooks,
+        "files": sorted(p.name for p in folder.iterdir() if p.name != MANIFEST_NAME),
+    }
+    _write_json(folder / MANIFEST_NAME, manifest)
+    _add_to_index(request.out, folder, manifest)
+    return outcome
+
+
+def _manifest(
+    request: RunRequest, area: str | None, folder: Path, started: dt.datetime
+) -> dict[str, Any]:
+    from mappa_audit._policy import load_policy
+
+    policy: dict[str, Any]
+    try:
+        loaded = load_policy(request.policy)
+        policy = {"name": loaded.name, "file": loaded.source, "sha256": loaded.sha256,
+                  "confirmed": loaded.all_confirmed}
+    except MappaAuditError as error:  # PolicyError: the notebook fails on it too, and says why
+        policy = {"file": str(request.policy), "error": error.one_line()}
+    return {
+        "format_version": 1,
+        "run": folder.name,
+        "parameters": {
+            "dataset": str(request.dataset.resolve()),
+            "start": request.start.isoformat(),
+            "end": request.end.isoformat(),
+            "period": request.period_name,
+            "area": area,
+            "policy": str(request.policy.resolve()) if request.policy else None,
+            "audience": request.audience.value,
+        },
+        "period": {"start": request.start.isoformat(), "end": request.end.isoformat(),
+                   "as_at": request.end.isoformat()},
+        "policy": policy,
+        "inputs": input_files(request.dataset),
+        "tool_version": __version__,
+        "versions": _versions(),
+        "git_commit": _git_commit(),
+        "user": getpass.getuser(),
+        "host": socket.gethostname(),
+        "command": sys.argv[1:] if Path(sys.argv[0]).name.startswith("mappa") else None,
+        "started_at": started.isoformat(),
+        "finished_at": None,
+        "outcome": "running",
+        "reason": None,
+    }
+
+
+def _execute(request: RunRequest, area: str | None, folder: Path, name: str) -> str | None:
+    """Run one notebook with papermill; ``None`` when it succeeded, else why it failed."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    parameters = {
+        "dataset": str(request.dataset.resolve()),
+        "start": request.start.isoformat(),
+        "end": request.end.isoformat(),
+        "area": area,
+        "policy": str(request.policy.resolve()) if request.policy else None,
+        "audience": request.audience.value,
+        "run_folder": str(folder.resolve()) if name == NOTEBOOKS[0] else None,
+    }
+    with _quiet_papermill():
+        try:
+            papermill.execute_notebook(
+                str(notebook_path(name)), str(folder / f"{name}.ipynb"),
+                parameters=parameters, kernel_name=KERNEL_NAME, progress_bar=False,
+                cwd=str(folder), request_save_on_cell_execute=False, autosave_cell_every=10,
+            )
+        except PapermillExecutionError as error:
+            return _one_line(f"{error.ename}: {error.evalue}")
+        except Exception as error:
+            return _one_line(f"{type(error).__name__}: {error}")
+    return None
+
+
+@contextmanager
+def _quiet_papermill() -> Iterator[None]:
+    """papermill logs every cell at INFO and warns about black; the progress bar says enough."""
+    import logging
+
+    logger = logging.getLogger("papermill")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _one_line(text: str) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # colour codes from IPython's tracebacks
+    return " ".join(text.split())[:500]
+
+
+def _render_html(notebook: Path, audience: Audience) -> None:
+    """The executed notebook as HTML without code, for readers; works offline."""
+    if not notebook.exists():
+        return
+    import nbformat
+    import plotly.offline
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="mappa_report",
+        extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+    )
+    node = nbformat.read(notebook, as_version=4)
+    if audience is Audience.BOARD:
+        _drop_error_outputs(node)
+    marking = ("OFFICIAL-SENSITIVE: MAPPA board report (aggregates only)"
+               if audience is Audience.BOARD else
+               "OFFICIAL-SENSITIVE: MAPPA auditor report (holds case references)")
+    body, _ = exporter.from_notebook_node(
+        node, resources={"plotly_js": plotly.offline.get_plotlyjs(), "marking": marking},
+    )
+    notebook.with_suffix(".html").write_text(body, encoding="utf-8")
+
+
+def _drop_error_outputs(node: Any) -> None:
+    """A board paper never shows a traceback: replace it with a one-line note."""
+    for cell in node.cells:
+        outputs = cell.get("outputs", [])
+        for index, output in enumerate(outputs):
+            if output.get("output_type") == "error" or output.get("name") == "stderr":
+                outputs[index] = {
+                    "output_type": "stream", "name": "stdout",
+                    "text": "This section could not be produced; see the run's manifest.\n",
+                }
+
+
+# ---- the runs index ------------------------------------------------------------------------
+
+def _add_to_index(out: Path, folder: Path, manifest: dict[str, Any]) -> None:
+    index = read_index(out)
+    index = [entry for entry in index if entry["folder"] != folder.name]
+    parameters = manifest["parameters"]
+    index.append({
+        "folder": folder.name,
+        "area": parameters["area"],
+        "start": parameters["start"],
+        "end": parameters["end"],
+        "period": parameters["period"],
+        "audience": parameters["audience"],
+        "policy": manifest["policy"].get("name"),
+        "outcome": manifest["outcome"],
+        "started_at": manifest["started_at"],
+        "finished_at": manifest["finished_at"],
+    })
+    index.sort(key=lambda entry: (entry["started_at"], entry["folder"]))
+    _write_json(out / INDEX_NAME, {"format_version": 1, "runs": index})
+
+
+def read_index(out: str | Path) -> list[dict[str, Any]]:
+    """Every run recorded under ``out``, oldest first (an empty list when there is none)."""
+    path = Path(out) / INDEX_NAME
+    if not path.exists():
+        return []
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        msg = f"the runs index {path} is not valid JSON ({error.msg}, line {error.lineno})"
+        hint = f"move it aside; `mappa-audit run` writes a new one in {out}"
+        raise UsageError(msg, hint) from None
+    runs: list[dict[str, Any]] = document.get("runs", [])
+    return runs
+
+
+def previous_run(
+    runs: list[dict[str, Any]], current: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The latest successful run before ``current`` of the same area, audience and period
+    length (so a quarter is compared with the quarter before)."""
+    def length(entry: dict[str, Any]) -> int:
+        return (dt.date.fromisoformat(entry["end"]) - dt.date.fromisoformat(entry["start"])).days
+
+    earlier = [
+        entry for entry in runs
+        if entry["outcome"] == "succeeded" and entry["area"] == current["area"]
+        and entry["audience"] == current["audience"]
+        and entry["end"] < current["end"] and abs(length(entry) - length(current)) <= 3
+    ]
+    return max(earlier, key=lambda e: (e["end"], e["started_at"])) if earlier else None

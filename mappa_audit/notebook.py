@@ -1,0 +1,122 @@
+"""Display helpers for the audit notebooks: each cell calls one of these and shows the result.
+
+Figures are shown as a bundle: plotly's own MIME type for JupyterLab and Voila, and plain
+HTML (without plotly.js, which the report template inlines once) for the HTML export.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import plotly.graph_objects as go
+from IPython.display import HTML, Markdown, display
+
+from mappa_audit._disclosure_review import disclosure_summary, shown_summary
+from mappa_audit._engine import AuditResult
+from mappa_audit._report import GLOSSARY, MAX_EXCEPTION_ROWS, THEME_TITLES, AuditReport
+from mappa_audit.rules import Theme
+
+__all__ = [
+    "show_banner",
+    "show_data_quality",
+    "show_disclosure_summary",
+    "show_exceptions",
+    "show_figure",
+    "show_glossary",
+    "show_headline",
+    "show_theme",
+]
+
+
+def show_figure(figure: go.Figure) -> None:
+    """Display a plotly figure so that it draws in JupyterLab, Voila and the HTML export."""
+    bundle: dict[str, Any] = {
+        "application/vnd.plotly.v1+json": json.loads(figure.to_json()),
+        "text/html": figure.to_html(full_html=False, include_plotlyjs=False,
+                                    config={"displaylogo": False, "responsive": True}),
+    }
+    display(bundle, raw=True)
+
+
+def show_banner(report: AuditReport) -> None:
+    """Period, policy and data-quality note, and whom the report is for."""
+    lines = "".join(f"<div>{html.escape(line)}</div>" for line in report.banner_text())
+    audience = ("Board view: aggregates only; counts from 1 to "
+                f"{report.suppress_below - 1} are shown as &lt;{report.suppress_below}."
+                if report.is_board else
+                "Auditor view: holds case references. OFFICIAL-SENSITIVE; do not circulate.")
+    display(HTML(
+        "<div style='border-left:6px solid #1f4e79;padding:8px 12px;background:#f3f6fa;"
+        f"font-family:system-ui,sans-serif'>{lines}<div><i>{audience}</i></div></div>"
+    ))
+
+
+def show_headline(report: AuditReport) -> None:
+    """The headline table of every rule, with RAG."""
+    display(HTML(report.headline_html()))
+
+
+def show_theme(report: AuditReport, theme: str) -> None:
+    """One theme: a sentence per rule, then its trend by quarter and its rate by area and LAU."""
+    rule_ids = report.rules_of(theme)
+    if len(rule_ids) == 0:
+        display(Markdown(f"_No {THEME_TITLES[Theme(theme)].lower()} rules in this run._"))
+        return
+    display(HTML(report.headline_html(rule_ids)))
+    for rule_id in rule_ids:
+        display(Markdown(f"**{rule_id}.** {report.sentence(rule_id)}"))
+        if report.rule(rule_id)["population"] == 0:
+            continue
+        show_figure(report.quarter_figure(rule_id))
+        show_figure(report.breakdown_figure(rule_id, "area"))
+        show_figure(report.breakdown_figure(rule_id, "lau"))
+
+
+def show_data_quality(report: AuditReport) -> None:
+    """DQ-01..06 counts and the quarantine, by table and reason."""
+    display(HTML(report.data_quality_html()))
+
+
+def show_exceptions(report: AuditReport, theme: str | None = None) -> None:
+    """Auditor view: the exceptions (case id, date, reason); the board view says where they are."""
+    if report.is_board:
+        display(Markdown("_Case-level exceptions are shown in the auditor view only._"))
+        return
+    rule_ids = report.rules_of(theme) if theme else None
+    frame = report.exceptions_frame(rule_ids)
+    shown = frame.head(MAX_EXCEPTION_ROWS).select(
+        "rule_id", "case_id", "item_id", "item_date", "outcome", "reason", "area")
+    more = frame.height - shown.height
+    note = (f"{frame.height} exceptions" + (f"; the first {shown.height} are shown, all are in "
+                                            "exceptions.parquet" if more else ""))
+    display(Markdown(f"_{note}._"))
+    display(HTML(_frame_html(shown)))
+
+
+def show_glossary() -> None:
+    """The words a board member may not know."""
+    items = "".join(f"<dt><b>{html.escape(term)}</b></dt><dd>{html.escape(text)}</dd>"
+                    for term, text in GLOSSARY.items())
+    display(HTML(f"<dl style='font-family:system-ui,sans-serif'>{items}</dl>"))
+
+
+def _frame_html(frame: Any) -> str:
+    header = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
+        + "</tr>"
+        for row in frame.iter_rows()
+    )
+    return f"<table class='mappa'><tr>{header}</tr>{rows}</table>"
+
+
+def show_disclosure_summary(result: AuditResult, report: AuditReport, by: str) -> None:
+    """Disclosure decisions of the period counted by ``by`` (area, level, recipient_type…)."""
+    summary = disclosure_summary(result, by)
+    if summary.height == 0:
+        display(Markdown("_No disclosure decisions in the period._"))
+        return
+    shown = shown_summary(summary, report.suppress_below if report.is_board else None)
+    display(HTML(_frame_html(shown.rename({"value": by.replace("_", " ").capitalize()}))))

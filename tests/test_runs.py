@@ -1,0 +1,198 @@
+"""`mappa-audit run`: real papermill runs of the real notebooks into run folders."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import polars as pl
+import pytest
+
+from mappa_audit._runs import read_index
+
+ROOT = Path(__file__).parent.parent
+SAMPLE = ROOT / "data_samples"
+FY = ["--start", "2025-04-01", "--end", "2026-03-31"]
+RUN_FILES = {"manifest.json", "results.json", "rule_results.parquet", "quarantine.parquet",
+             "audit_report.ipynb", "audit_report.html", "disclosure_review.ipynb",
+             "disclosure_review.html"}
+
+pytestmark = pytest.mark.slow
+
+
+def mappa(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mappa_audit", *map(str, args)],
+        capture_output=True, text=True, check=False, timeout=600,
+    )
+
+
+def run_folders(result: subprocess.CompletedProcess[str]) -> list[Path]:
+    return [Path(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="module")
+def board_run(runs: Path) -> Path:
+    result = mappa("run", SAMPLE, *FY, "--audience", "board", "--out", runs)
+    assert result.returncode == 0, result.stderr
+    [folder] = run_folders(result)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def auditor_runs(runs: Path) -> list[Path]:
+    result = mappa("run", SAMPLE, *FY, "--each-area", "--audience", "auditor", "--out", runs)
+    assert result.returncode == 0, result.stderr
+    return run_folders(result)
+
+
+def check(*args: str) -> dict[str, object]:
+    result = mappa("check", SAMPLE, *FY, "--format", "json", *args)
+    assert result.returncode == 0, result.stderr
+    document: dict[str, object] = json.loads(result.stdout)
+    return document
+
+
+def counts(document: dict[str, object]) -> list[tuple[object, ...]]:
+    rules = document["rules"]
+    assert isinstance(rules, list)
+    return [(r["rule_id"], r["compliant"], r["non_compliant"], r["pending"],
+             r["not_assessable"], r["rate"], r["rag"]) for r in rules]
+
+
+def test_board_run_leaves_a_complete_folder(board_run: Path) -> None:
+    assert {p.name for p in board_run.iterdir()} == RUN_FILES | {"quarantine_summary.parquet"}
+    assert re.fullmatch(r"\d{8}T\d{6}Z_all_2025-04-01_2026-03-31", board_run.name)
+    manifest = json.loads((board_run / "manifest.json").read_text())
+    assert manifest["outcome"] == "succeeded"
+    assert manifest["parameters"]["audience"] == "board"
+    assert {i["name"] for i in manifest["inputs"]} >= {"cases.csv", "meetings.csv"}
+    assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
+    assert manifest["policy"]["name"] == "MAPPA default"
+    for key in ("tool_version", "versions", "user", "host", "started_at", "finished_at"):
+        assert manifest[key], key
+
+
+def test_results_match_check_for_the_same_arguments(board_run: Path) -> None:
+    results = json.loads((board_run / "results.json").read_text())
+    assert counts(results) == counts(check())
+    headline = pl.read_parquet(board_run / "rule_results.parquet").filter(
+        pl.col("dimension") == "all")
+    assert headline["rule_id"].to_list() == [r[0] for r in counts(results)]
+
+
+def test_executed_notebook_records_the_injected_parameters(board_run: Path) -> None:
+    notebook = nbformat.read(board_run / "audit_report.ipynb", as_version=4)
+    injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    assert 'audience = "board"' in injected[0].source
+    assert f'dataset = "{SAMPLE.resolve()}"' in injected[0].source
+    assert notebook.metadata["papermill"]["parameters"]["start"] == "2025-04-01"
+
+
+def test_board_output_holds_no_case_id_or_free_text(board_run: Path) -> None:
+    case_ids = set(pl.read_csv(SAMPLE / "cases.csv", infer_schema=False)["case_id"])
+    disclosures = pl.read_csv(SAMPLE / "disclosures.csv", infer_schema=False)
+    free_text = {v for c in ("rationale", "not_informed_reason")
+                 for v in disclosures[c].drop_nulls()}
+    meeting_ids = set(pl.read_csv(SAMPLE / "meetings.csv", infer_schema=False)["meeting_id"])
+    assert free_text and case_ids
+    for name in ("audit_report.html", "disclosure_review.html", "audit_report.ipynb",
+                 "disclosure_review.ipynb", "results.json"):
+        text = (board_run / name).read_text(encoding="utf-8")
+        found = set(re.findall(r"SYN-[A-Z]\d{7}", text))
+        assert not found & (case_ids | meeting_ids), (name, sorted(found)[:5])
+        assert "SYNTHETIC TEST DATA" not in text, name
+    assert not (board_run / "exceptions.parquet").exists()
+
+
+def test_board_report_suppresses_small_numbers(board_run: Path) -> None:
+    html = (board_run / "audit_report.html").read_text(encoding="utf-8")
+    results = json.loads((board_run / "results.json").read_text())
+    assert "aggregates only" in html
+    small = [d for d in results["data_quality"] if 0 < d["rows"] < 5]
+    assert small, "the sample should have a small data-quality count to hide"
+    assert "&lt;5" in html
+
+
+def test_each_area_makes_one_folder_per_area_matching_check(auditor_runs: list[Path]) -> None:
+    areas = sorted(set(pl.read_csv(SAMPLE / "cases.csv", infer_schema=False)["area"]))
+    assert len(auditor_runs) == len(areas)
+    for folder in auditor_runs:
+        results = json.loads((folder / "results.json").read_text())
+        assert results["area"] in areas
+        assert counts(results) == counts(check("--area", results["area"]))
+        exceptions = pl.read_parquet(folder / "exceptions.parquet")
+        assert set(exceptions["area"]) <= {results["area"]}
+        assert exceptions.height == sum(r[2] + r[4] for r in counts(results))  # type: ignore[operator]
+        html = (folder / "audit_report.html").read_text(encoding="utf-8")
+        assert "holds case references" in html
+
+
+def test_runs_index_lists_every_run(runs: Path, board_run: Path,
+                                    auditor_runs: list[Path]) -> None:
+    index = read_index(runs)
+    folders = {entry["folder"] for entry in index}
+    assert {board_run.name, *(f.name for f in auditor_runs)} <= folders
+    entry = next(e for e in index if e["folder"] == board_run.name)
+    assert entry["outcome"] == "succeeded"
+    assert entry["area"] is None
+
+
+def test_bad_dataset_fails_keeps_notebook_and_manifest(tmp_path: Path) -> None:
+    first = mappa("run", tmp_path / "no-such-data", *FY, "--out", tmp_path / "runs")
+    second = mappa("run", tmp_path / "no-such-data", *FY, "--out", tmp_path / "runs")
+    assert first.returncode == 3
+    assert "Traceback" not in first.stderr
+    assert "does not exist" in first.stderr
+    folders = run_folders(first) + run_folders(second)
+    assert len(set(folders)) == 2  # two runs, two folders, even within one second
+    manifest = json.loads((folders[0] / "manifest.json").read_text())
+    assert manifest["outcome"] == "failed"
+    assert "does not exist" in manifest["reason"]
+    notebook = nbformat.read(folders[0] / "audit_report.ipynb", as_version=4)
+    errors = [o for c in notebook.cells for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert errors
+    html = (folders[0] / "audit_report.html").read_text(encoding="utf-8")
+    assert "Traceback" not in html
+    assert [e["outcome"] for e in read_index(tmp_path / "runs")] == ["failed", "failed"]
+
+
+def test_named_period_counts_back_from_today(tmp_path: Path) -> None:
+    result = mappa("run", SAMPLE, "--period", "last-quarter", "--today", "2026-05-10",
+                   "--area", "Eastvale", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    [folder] = run_folders(result)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["period"] == {"start": "2026-01-01", "end": "2026-03-31",
+                                  "as_at": "2026-03-31"}
+    assert folder.name.endswith("_eastvale_2026-01-01_2026-03-31")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--period", "last-week"], "is not one of"),
+        (["--period", "last-month", "--start", "2026-01-01"], "not both"),
+        (["--start", "2026-01-01"], "give the period"),
+        ([*FY, "--area", "Eastvale", "--each-area"], "--area or --each-area"),
+        ([*FY, "--audience", "public"], "audience 'public'"),
+        ([*FY, "--out", "/proc/no-runs-here"], "cannot write run folders"),
+    ],
+)
+def test_bad_run_arguments_are_one_line_errors(args: list[str], message: str) -> None:
+    result = mappa("run", SAMPLE, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
