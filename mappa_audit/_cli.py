@@ -344,6 +344,48 @@ def _run_with_progress(request: Any, areas: list[str | None]) -> list[Any]:
     return outcomes
 
 
+@app.command()
+def serve(
+    runs: Annotated[
+        Path, typer.Option(help="Folder of run folders (mappa-audit run --out).")
+    ] = Path("runs"),
+    audience: Annotated[
+        str, typer.Option(help="board: the board overview (aggregates only); auditor: the "
+                          "exception browser.")
+    ] = "board",
+    host: Annotated[str, typer.Option(help="Address to listen on; loopback by default.")] = (
+        "127.0.0.1"),
+    port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
+    preheat: Annotated[
+        bool, typer.Option("--preheat/--no-preheat",
+                           help="Keep a kernel ready so the first page opens faster.")
+    ] = True,
+) -> None:
+    """Serve one dashboard with Voila, token-protected, until Ctrl-C.
+
+    Prints the address to open (with its token) once. Only the dashboard is served: no data
+    files, no notebook sources, no tracebacks.
+    """
+    from mappa_audit._privacy import parse_audience
+    from mappa_audit._serve import start_voila
+
+    try:
+        who = parse_audience(audience)
+        server = start_voila(runs, who, host=host, port=port, preheat=preheat)
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    _stderr.print(f"Serving the {who.value} dashboard. Open this address (it holds the "
+                  "password, keep it private):", markup=False)
+    sys.stdout.write(server.login_url + "\n")
+    sys.stdout.flush()
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        _stderr.print("stopping", markup=False)
+    finally:
+        server.stop()
+
+
 @app.command("sample-data")
 def sample_data(
     out: Annotated[Path, typer.Argument(help="New folder to write the CSV files into.")],

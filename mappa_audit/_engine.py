@@ -104,6 +104,21 @@ class AuditResult:
         """One row per rule and breakdown value (``rule_results.parquet``)."""
         return summarise(self.items, self.policy, [s.spec.rule_id for s in self.statuses])
 
+    @cached_property
+    def area_results(self) -> pl.DataFrame:
+        """:attr:`rule_results` of each area on its own: ``area`` then the same columns.
+
+        Lets a dashboard show one area's trend and breakdowns from aggregates alone.
+        """
+        rule_ids = [s.spec.rule_id for s in self.statuses]
+        frames = [
+            summarise(group, self.policy, rule_ids).select(pl.lit(area).alias("area"), pl.all())
+            for (area,), group in self.items.group_by("area")
+        ]
+        if not frames:
+            return pl.DataFrame(schema={"area": pl.String, **RULE_RESULT_SCHEMA})
+        return pl.concat(frames).sort("area", maintain_order=True)
+
     def headline(self) -> pl.DataFrame:
         """One row per rule, in the spec's order, with its standard, counts, rate and RAG."""
         meta = pl.DataFrame(

@@ -8,10 +8,11 @@ it gives a board goes through :mod:`mappa_audit._privacy`.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,8 @@ class AuditReport:
     """Auditor only: every exception with its case id."""
     quarantine: pl.DataFrame | None = None
     """Auditor only: every quarantine entry with its raw value."""
+    area_results: pl.DataFrame | None = None
+    """Counts per area, rule and breakdown (``area_results.parquet``), for area views."""
 
     # ---- building ----------------------------------------------------------------------------
 
@@ -96,6 +99,7 @@ class AuditReport:
             quarantine_summary=_quarantine_summary(quarantine),
             exceptions=result.exceptions() if auditor else None,
             quarantine=quarantine if auditor else None,
+            area_results=result.area_results,
         )
 
     @classmethod
@@ -113,7 +117,9 @@ class AuditReport:
             if (folder / "exceptions.parquet").exists():
                 exceptions = pl.read_parquet(folder / "exceptions.parquet")
             quarantine = pl.read_parquet(folder / "quarantine.parquet")
-        return cls(who, document, rule_results, summary, exceptions, quarantine)
+        areas_path = folder / "area_results.parquet"
+        area_results = pl.read_parquet(areas_path) if areas_path.exists() else None
+        return cls(who, document, rule_results, summary, exceptions, quarantine, area_results)
 
     def save(self, folder: str | Path) -> None:
         """Write the run-folder files of results-format.md for this audience.
@@ -126,6 +132,8 @@ class AuditReport:
         (folder / "results.json").write_text(dumps(self.document), encoding="utf-8")
         self.rule_results.write_parquet(folder / "rule_results.parquet")
         self.quarantine_summary.write_parquet(folder / "quarantine_summary.parquet")
+        if self.area_results is not None:
+            self.area_results.write_parquet(folder / "area_results.parquet")
         if self.exceptions is not None:
             self.exceptions.select(
                 "rule_id", "case_id", "item_id", "item_date", "outcome", "reason",
@@ -152,6 +160,40 @@ class AuditReport:
                     "value": pl.String, "reason": pl.String, "row_kept": pl.Boolean,
                     "entries": pl.Int64},
         )
+
+    def areas(self) -> list[str]:
+        """The areas this report can be narrowed to (none for a one-area run)."""
+        if self.document.get("area") or self.area_results is None:
+            return []
+        return sorted(set(self.area_results["area"].to_list()) - {"not recorded"})
+
+    def for_area(self, area: str | None) -> AuditReport:
+        """The same report narrowed to one area's items (``None``: unchanged).
+
+        Data-quality counts and the quarantine stay those of the whole run: rows that
+        cannot be read cannot be placed in an area.
+        """
+        if area is None or area == self.document.get("area"):
+            return self
+        if self.area_results is None or area not in self.areas():
+            msg = f"area {area!r} is not in this run; areas: {', '.join(self.areas())}"
+            raise KeyError(msg)
+        rows = self.area_results.filter(pl.col("area") == area).drop("area")
+        headline = {r["rule_id"]: r for r in rows.filter(pl.col("dimension") == "all")
+                    .iter_rows(named=True)}
+        document = copy.deepcopy(self.document)
+        document["area"] = area
+        for entry in document["rules"]:
+            counts = headline.get(entry["rule_id"])
+            for name in ("compliant", "non_compliant", "pending", "not_assessable",
+                         "population"):
+                entry[name] = 0 if counts is None else counts[name]
+            entry["rate"] = None if counts is None else counts["rate"]
+            entry["rag"] = "none" if counts is None else counts["rag"]
+        exceptions = (None if self.exceptions is None
+                      else self.exceptions.filter(pl.col("area") == area))
+        return replace(self, document=document, rule_results=rows, area_results=None,
+                       exceptions=exceptions)
 
     # ---- facts -------------------------------------------------------------------------------
 

@@ -206,9 +206,11 @@ class Audited(ItemView):
         return self.result.findings.filter(pl.col("rule_id") == rule_id)
 
 
-def audit_rows(folder: Path, start: str, end: str, *, strict: bool, tables: Tables) -> Audited:
+def audit_rows(
+    folder: Path, start: str, end: str, *, strict: bool, policy: Path | None, tables: Tables
+) -> Audited:
     dataset = ma.load_dataset(write_dataset(folder, tables), strict=strict)
-    return Audited(ma.audit(dataset, start, end))
+    return Audited(ma.audit(dataset, start, end, policy=policy))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -96,6 +96,36 @@ def test_act02_completed_by_due_date(batch, case, expected):
     assert batch(case).outcomes("ACT-02") == ({} if expected is None else {"A1": expected})
 
 
+RAG = [
+    # 19 of 20 = 0.95 meets the 0.95 target exactly
+    pytest.param(19, 1, 0.95, "green", id="on-target"),
+    # 18 of 20 = 0.90: below target, within the 0.10 amber margin
+    pytest.param(18, 2, 0.9, "amber", id="amber"),
+    # 17 of 20 = 0.85 = target - margin: still amber
+    pytest.param(17, 3, 0.85, "amber", id="amber-edge"),
+    pytest.param(16, 4, 0.8, "red", id="red"),
+    # rates are rounded to 4 decimal places
+    pytest.param(2, 1, 0.6667, "red", id="rounded-rate"),
+    # no population: no rate, RAG none
+    pytest.param(0, 0, None, "none", id="empty"),
+]
+
+
+@pytest.mark.parametrize(("complete", "incomplete", "rate", "rag"), RAG)
+def test_rate_and_rag_of_the_default_policy(run, complete, incomplete, rate, rag):
+    actions = [{"meeting_id": "M1", "owner_agency": "police", "due_date": "2026-03-01"}] * complete
+    actions += [{"meeting_id": "M1", "owner_agency": None}] * incomplete
+    result = run(
+        START, END, meetings=[{"meeting_id": "M1", "meeting_date": "2026-02-02"}],
+        actions=actions,
+    )
+    headline = result.headline("ACT-01")
+    assert result.counts("ACT-01") == (complete, incomplete, 0, 0)
+    assert (headline["population"], headline["rate"], headline["rag"]) == (
+        complete + incomplete, rate, rag
+    )
+
+
 def test_actions_not_assessable_without_table(run):
     result = run(START, END, meetings=[{"meeting_date": "2026-02-02"}])
     assert result.headline("ACT-01")["status"] == "not_assessable"

@@ -245,3 +245,21 @@ def test_dq_findings_list_table_and_reason(run):
     assert finding["reason"]
     # the same meeting is still a TML-03 item (minutes before meeting: non_compliant)
     assert result.outcomes("TML-03") == {"M1": "non_compliant"}
+
+
+def test_quarantined_rows_are_absent_from_every_rule(run):
+    # M2's status is not a contract word: the row is quarantined (DQ-01) and is no item of
+    # TML-03, DIS-01 or ATT-01, nor a review for REV-01; its attendance refers to nothing
+    result = run(
+        START, END, strict=False,
+        cases=CLEAN["cases"], levels=CLEAN["levels"],
+        meetings=[{"meeting_id": "M1", "meeting_date": "2025-10-01"},
+                  {"meeting_id": "M2", "meeting_date": "2026-01-10", "status": "postponed"}],
+        attendance=[{"meeting_id": "M2", "agency": "police"}],
+    )
+    assert result.dq("DQ-01") == 1
+    assert result.dq("DQ-02") == 1
+    for rule_id in ("TML-03", "ATT-01"):
+        assert result.outcomes(rule_id) == {}, rule_id
+    # M1 (1 Oct 2025 + 16 weeks = 21 Jan 2026) had no review: M2 does not count
+    assert result.outcomes("REV-01") == {"M1": "non_compliant"}

@@ -104,6 +104,14 @@ REV_0102 = [
     pytest.param([lv(3, "2025-01-01", "2025-12-15"), lv(2, "2025-12-15")],
                  [m("M1", "2025-12-01", 3), m("M2", "2026-02-10")], {}, P3,
                  {}, {"M1": NC}, id="de-escalation-keeps-8-weeks"),
+    # a gap in the level history is an exit, although Level 2 resumes before the due date
+    pytest.param([lv(2, "2025-01-01", "2025-11-01"), lv(2, "2025-11-15")],
+                 [m("M1", "2025-10-01")], {}, P2, {}, {}, id="gap-in-history-is-exit"),
+    # periods are [start, end): escalated on the meeting day itself, the meeting is at Level 3
+    # (due 26 Nov 2025 under REV-02; as Level 2 it would be due 21 Jan 2026)
+    pytest.param([lv(2, "2025-01-01", "2025-10-01"), lv(3, "2025-10-01")],
+                 [m("M1", "2025-10-01")], {}, ("2025-11-01", "2026-03-31"), {}, {"M1": NC},
+                 id="level-change-on-meeting-day"),
     # --- no level on the meeting date: not_assessable under meeting.level, due as for it
     pytest.param([], [m("M1", "2025-10-01", level=2)], {}, P2, {"M1": NA}, {},
                  id="no-history-level-2"),

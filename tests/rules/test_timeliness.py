@@ -304,3 +304,45 @@ def released_31_august(case: dict[str, object]) -> Scenario:
 @pytest.mark.parametrize(("case", "expected"), as_scenarios(TML05, released_31_august))
 def test_tml05_level_set_6_months_before_release(batch, case, expected):
     assert batch(case).outcomes("TML-05") == ({} if expected is None else {"C1": expected})
+
+
+# ---------------------------------------------------------------------------------------------
+# Local closure days and cases eligible after as_at
+
+CLOSURES = [
+    # no closure: Wed 1 Apr + 5 working days = Fri 10 Apr, so Mon 13 Apr is late
+    pytest.param([], "non_compliant", id="no-closure"),
+    # a closure on Wed 8 Apr pushes the deadline to Mon 13 Apr
+    pytest.param(["2026-04-08"], "compliant", id="weekday-closure"),
+    # a closure on a Saturday changes nothing
+    pytest.param(["2026-04-04"], "non_compliant", id="weekend-closure"),
+]
+
+
+@pytest.mark.parametrize(("closures", "expected"), CLOSURES)
+def test_tml01_policy_closure_days_are_not_working_days(run, tmp_path, closures, expected):
+    policy = tmp_path / "board.toml"
+    days = ", ".join(f'"{day}"' for day in closures)
+    policy.write_text(f'name = "Board"\nclosure_days = [{days}]\n', encoding="utf-8")
+    result = run(
+        START, END, policy=policy,
+        referrals=[{"referral_id": "R1", "requested_level": 3, "referral_date": "2026-04-01"}],
+        meetings=[held("2026-04-13")],
+    )
+    assert result.outcomes("TML-01") == {"R1": expected}
+
+
+ELIGIBLE_LATER = scenario(
+    START, END,
+    # dirty data: a meeting and a referral dated before the case became eligible, which is
+    # after as_at; the case is ignored entirely, with its rows
+    cases=[{"case_id": "C1", "eligible_date": "2026-07-01", "category": 1}],
+    referrals=[{"referral_id": "R1", "requested_level": 3, "referral_date": "2026-04-01"}],
+    meetings=[held("2026-04-02", meeting_id="M1")],
+)
+
+
+def test_case_eligible_after_as_at_is_ignored_entirely(batch):
+    items = batch(ELIGIBLE_LATER)
+    for rule_id in ("TML-01", "TML-03", "TML-04", "REV-01"):
+        assert items.outcomes(rule_id) == {}, rule_id

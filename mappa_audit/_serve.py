@@ -1,0 +1,159 @@
+"""``mappa-audit serve``: one reviewed dashboard on standalone Voila, locked down.
+
+What makes it safe, each line a setting below:
+
+- standalone Voila serving exactly one notebook, never the Jupyter server extension (which
+  would expose the contents and kernels APIs); the notebook is a copy in a fresh folder, so
+  Voila's root holds nothing else: no data, no run folders, no other notebooks;
+- a token on by default, printed once at start in the URL to open;
+- loopback only unless ``--host`` says otherwise;
+- sources stripped, tracebacks off, ``file_allowlist`` empty (Voila otherwise serves images
+  under its root without asking for the token);
+- configuration pinned: ``JUPYTER_NO_CONFIG`` plus our own ``voila.json`` as the only config
+  file, so a stray ``voila.json`` or ``jupyter_server_config`` cannot loosen any of this;
+- no template or theme from the query string; our template loads nothing from a CDN;
+- idle kernels culled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from mappa_audit._errors import UsageError
+from mappa_audit._privacy import Audience
+
+DASHBOARDS = {Audience.BOARD: "board_overview", Audience.AUDITOR: "auditor_exceptions"}
+TEMPLATES = Path(__file__).parent / "templates" / "jupyter"
+CULL_IDLE_SECONDS = 900
+
+
+def dashboard_path(name: str) -> Path:
+    """A shipped dashboard notebook (``dashboards/`` of the checkout)."""
+    for base in (Path(__file__).parent.parent / "dashboards", Path(__file__).parent / "dashboards"):
+        if (base / f"{name}.ipynb").exists():
+            return base / f"{name}.ipynb"
+    msg = f"dashboard {name}.ipynb is missing from this installation"
+    raise UsageError(msg, "reinstall mappa-audit from its checkout (bash scripts/setup.sh)")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class VoilaServer:
+    """A running Voila process and how to reach it."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    token: str
+    workdir: Path
+
+    @property
+    def login_url(self) -> str:
+        return f"{self.url}?token={self.token}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def voila_settings(token: str, host: str, port: int, *, preheat: bool) -> dict[str, object]:
+    """The whole Voila configuration (``voila.json``); nothing else is read."""
+    return {
+        "Voila": {"token": token, "ip": host, "port": port, "open_browser": False,
+                  "port_retries": 0, "tornado_settings": {"headers": {
+                      "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+                      "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}}},
+        "VoilaConfiguration": {
+            "template": "mappa", "theme": "light", "strip_sources": True,
+            "show_tracebacks": False, "file_allowlist": [], "file_denylist": [".*"],
+            "allow_template_override": "NO", "allow_theme_override": "NO",
+            "preheat_kernel": preheat, "default_pool_size": 1 if preheat else 0,
+            "show_margins": True,
+        },
+        "MappingKernelManager": {"cull_idle_timeout": CULL_IDLE_SECONDS, "cull_interval": 60,
+                                 "cull_connected": False},
+    }
+
+
+def start_voila(
+    runs: Path, audience: Audience, *, host: str = "127.0.0.1", port: int | None = None,
+    token: str | None = None, preheat: bool = False, timeout: float = 60.0,
+) -> VoilaServer:
+    """Start Voila on the audience's dashboard and wait until it answers."""
+    if not runs.is_dir():
+        msg = f"the runs folder {runs} does not exist"
+        raise UsageError(msg, "run `mappa-audit run DATASET …` first, or give --runs")
+    token = token or secrets.token_urlsafe(32)
+    port = port or free_port(host)
+    workdir = Path(tempfile.mkdtemp(prefix="mappa-serve-"))
+    root, config = workdir / "root", workdir / "config"
+    root.mkdir()
+    config.mkdir(mode=0o700)
+    name = DASHBOARDS[audience]
+    notebook = root / f"{name}.ipynb"
+    shutil.copyfile(dashboard_path(name), notebook)
+    settings_file = config / "voila.json"
+    settings_file.write_text(json.dumps(voila_settings(token, host, port, preheat=preheat)))
+    settings_file.chmod(0o600)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "VOILA"))}
+    env |= {
+        "JUPYTER_NO_CONFIG": "1",
+        "JUPYTER_PATH": str(TEMPLATES),
+        "MAPPA_RUNS_DIR": str(runs.resolve()),
+        "PYTHONWARNINGS": "ignore",  # a warning in the kernel would reach the page as text
+    }
+    log = (workdir / "voila.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voila", str(notebook), "--no-browser"],
+        cwd=config, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    server = VoilaServer(process, f"http://{_url_host(host)}:{port}/", token, workdir)
+    _wait_until_up(server, timeout)
+    return server
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _wait_until_up(server: VoilaServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            log = (server.workdir / "voila.log").read_text(errors="replace")
+            server.stop()
+            last = [line for line in log.splitlines() if line.strip()][-1:] or ["no output"]
+            msg = f"Voila stopped at start: {last[0].strip()}"
+            raise UsageError(msg, "is the port free? try another --port")
+        try:
+            with urllib.request.urlopen(server.url + "voila/static/favicon.ico", timeout=2):
+                return
+        except OSError as error:
+            if getattr(error, "code", None) is not None:
+                return  # any HTTP answer means the server is up
+            time.sleep(0.2)
+    server.stop()
+    msg = f"Voila did not answer within {timeout:.0f} s"
+    raise UsageError(msg, "the machine may be busy; try again")

@@ -1,0 +1,390 @@
+"""The Voila dashboards: the board overview and the auditor's exception browser.
+
+Each dashboard notebook holds one cell that calls :func:`board_overview` or
+:func:`auditor_exceptions`. The board overview reads aggregate files of recorded runs only
+(``results.json``, ``rule_results.parquet``, ``area_results.parquet``): its kernel never
+loads case-level data. Runs are found in the folder named by ``MAPPA_RUNS_DIR`` (set by
+``mappa-audit serve``), else ``runs/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import polars as pl
+from IPython.display import display
+
+from mappa_audit._exports import csv_bytes, xlsx_bytes
+from mappa_audit._report import GLOSSARY, RAG_COLOURS, RAG_WORDS, THEME_TITLES, AuditReport
+from mappa_audit._runs import previous_run, read_index
+from mappa_audit.notebook import show_figure
+
+__all__ = ["auditor_exceptions", "board_overview", "runs_folder"]
+
+ALL_AREAS = "All areas"
+ALL = "All"
+PAGE_SIZE = 50
+BREAKDOWN_CHOICES = {"By area": "area", "By local unit": "lau", "By category": "category",
+                     "By level": "level"}
+
+
+def runs_folder(runs: str | Path | None = None) -> Path:
+    """The runs folder: the argument, else ``MAPPA_RUNS_DIR``, else ``runs``."""
+    return Path(runs or os.environ.get("MAPPA_RUNS_DIR") or "runs")
+
+
+def _run_label(entry: dict[str, Any]) -> str:
+    start, end = (dt.date.fromisoformat(entry[k]) for k in ("start", "end"))
+    made = dt.datetime.fromisoformat(entry["started_at"])
+    return (f"{start:%-d %b %Y} to {end:%-d %b %Y} · {entry['area'] or ALL_AREAS} · "
+            f"run {made:%-d %b %Y %H:%M}")
+
+
+def _successful_runs(runs: Path, audience: str | None = None) -> list[dict[str, Any]]:
+    entries = [e for e in read_index(runs) if e["outcome"] == "succeeded"]
+    if audience is not None:
+        entries = [e for e in entries if e["audience"] == audience]
+    return sorted(entries, key=lambda e: (e["end"], e["started_at"]), reverse=True)
+
+
+def _message(text: str) -> widgets.HTML:
+    return widgets.HTML(
+        f"<div class='mappa-message' style='font:16px system-ui,sans-serif;padding:16px'>"
+        f"{html.escape(text)}</div>")
+
+
+# ---- the board overview ------------------------------------------------------------------------
+
+class BoardOverview:
+    """Widgets and state of the board dashboard (exposed for the tests and benchmarks)."""
+
+    def __init__(self, runs: Path) -> None:
+        self.runs = runs
+        self.index = read_index(runs)
+        self.entries = _successful_runs(runs)
+        self.run = widgets.Dropdown(
+            options=[(_run_label(e), e["folder"]) for e in self.entries],
+            description="Run", layout={"width": "460px"},
+        )
+        self.area = widgets.Dropdown(description="Area", layout={"width": "260px"})
+        self.theme = widgets.Dropdown(
+            options=[("All themes", ALL)] + [(t, k.value) for k, t in THEME_TITLES.items()],
+            description="Theme", layout={"width": "240px"},
+        )
+        self.rule = widgets.Dropdown(description="Chart of", layout={"width": "520px"})
+        self.breakdown = widgets.ToggleButtons(options=list(BREAKDOWN_CHOICES),
+                                               style={"button_width": "110px"})
+        self.banner = widgets.HTML()
+        self.tiles = widgets.HTML()
+        self.charts = widgets.Output()
+        self._reports: dict[str, AuditReport] = {}
+        self.report: AuditReport | None = None
+        for control in (self.run, self.area, self.theme, self.rule, self.breakdown):
+            control.observe(self._changed, names="value")
+        self._busy = False
+        self._load_run()
+
+    def widget(self) -> widgets.Widget:
+        glossary = widgets.Accordion(children=[widgets.HTML(_glossary_html())])
+        glossary.set_title(0, "What the words mean")
+        glossary.selected_index = None
+        return widgets.VBox([
+            self.banner,
+            widgets.HBox([self.run, self.area, self.theme], layout={"flex_flow": "row wrap"}),
+            self.tiles,
+            widgets.HBox([self.rule, self.breakdown], layout={"flex_flow": "row wrap"}),
+            self.charts,
+            glossary,
+        ])
+
+    def _report_of(self, folder: str) -> AuditReport:
+        if folder not in self._reports:
+            self._reports[folder] = AuditReport.from_run(self.runs / folder, "board")
+        return self._reports[folder]
+
+    def _changed(self, change: dict[str, Any]) -> None:
+        if self._busy:
+            return
+        if change["owner"] is self.run:
+            self._load_run()
+        else:
+            self.redraw()
+
+    def _load_run(self) -> None:
+        self._busy = True
+        try:
+            report = self._report_of(self.run.value)
+            self.area.options = [(ALL_AREAS, ALL)] + [(a, a) for a in report.areas()]
+            self.area.value = ALL
+            self.area.disabled = len(self.area.options) == 1
+        finally:
+            self._busy = False
+        self.redraw()
+
+    def current_entry(self) -> dict[str, Any]:
+        return next(e for e in self.entries if e["folder"] == self.run.value)
+
+    def redraw(self) -> None:
+        """Banner, tiles and charts for the current choices."""
+        area = None if self.area.value == ALL else self.area.value
+        report = self._report_of(self.run.value).for_area(area)
+        self.report = report
+        previous = self._previous(area)
+        theme = None if self.theme.value == ALL else self.theme.value
+        rule_ids = [r["rule_id"] for r in report.document["rules"]
+                    if theme is None or r["rule_id"] in report.rules_of(theme)]
+        self.banner.value = _banner_html(report, previous)
+        self.tiles.value = _tiles_html(report, rule_ids, previous)
+        self._busy = True
+        try:
+            options = [(f"{r} · {report.rule(r)['title']}", r) for r in rule_ids]
+            keep = self.rule.value if self.rule.value in rule_ids else rule_ids[0]
+            self.rule.options = options
+            self.rule.value = keep
+            self.breakdown.options = [label for label, dim in BREAKDOWN_CHOICES.items()
+                                      if not (dim == "area" and area is not None)]
+        finally:
+            self._busy = False
+        self.charts.clear_output(wait=True)
+        with self.charts:
+            rule_id = self.rule.value
+            if report.rule(rule_id)["population"] == 0:
+                display(widgets.HTML(f"<p>{html.escape(report.sentence(rule_id))}</p>"))
+                return
+            show_figure(report.quarter_figure(rule_id))
+            show_figure(report.breakdown_figure(rule_id, BREAKDOWN_CHOICES[self.breakdown.value]))
+
+    def _previous(self, area: str | None) -> AuditReport | None:
+        entry = self.current_entry()
+        before = previous_run([e for e in self.index if e["folder"] in
+                               {x["folder"] for x in self.entries}],
+                              entry | {"audience": entry["audience"]})
+        if before is None:
+            return None
+        try:
+            return self._report_of(before["folder"]).for_area(area)
+        except KeyError:
+            return None
+
+
+def _banner_html(report: AuditReport, previous: AuditReport | None) -> str:
+    lines = "".join(f"<div>{html.escape(line)}</div>" for line in report.banner_text())
+    compared = ("Changes are against the run for "
+                f"{_period_words(previous.document['period'])}."
+                if previous else "There is no earlier run of the same length to compare with.")
+    return (
+        "<div style='font-family:system-ui,sans-serif;border-left:6px solid #1f4e79;"
+        "background:#f3f6fa;padding:8px 14px;margin-bottom:8px'>"
+        "<div style='font-size:22px;font-weight:600'>MAPPA board overview</div>"
+        f"{lines}<div>{html.escape(compared)} Counts from 1 to {report.suppress_below - 1} "
+        f"are shown as &lt;{report.suppress_below}; rates of fewer than "
+        f"{report.suppress_below} items are not shown.</div></div>"
+    )
+
+
+def _period_words(period: dict[str, str]) -> str:
+    start, end = (dt.date.fromisoformat(period[k]) for k in ("start", "end"))
+    return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+
+
+def _tiles_html(report: AuditReport, rule_ids: list[str], previous: AuditReport | None) -> str:
+    tiles = []
+    shown = {r["rule_id"]: r for r in report.shown(report.headline()).iter_rows(named=True)}
+    before = ({r["rule_id"]: r for r in previous.shown(previous.headline()).iter_rows(named=True)}
+              if previous else {})
+    for rule_id in rule_ids:
+        row = shown[rule_id]
+        rag = row["rag"] if row["status"] == "assessed" else "none"
+        rate = "—" if row["rate"] is None else f"{row['rate'] * 100:.1f} %"
+        population = row["population"]
+        words = RAG_WORDS[rag] if row["status"] == "assessed" else "not assessed"
+        tiles.append(
+            f"<div class='mappa-tile' data-rule='{rule_id}' data-rag='{rag}' "
+            f"style='border-top:8px solid {RAG_COLOURS[rag]}'>"
+            f"<div class='mappa-tile-id'>{rule_id}</div>"
+            f"<div class='mappa-tile-title'>{html.escape(row['title'])}</div>"
+            f"<div class='mappa-tile-rate' style='color:{RAG_COLOURS[rag]}'>{rate}</div>"
+            f"<div class='mappa-tile-rag'>{words}</div>"
+            f"<div class='mappa-tile-meta'>target {row['target'] * 100:.0f} % · "
+            f"<span class='mappa-tile-population'>{population}</span> items</div>"
+            f"<div class='mappa-tile-change'>{_change(row, before.get(rule_id))}</div></div>"
+        )
+    return _TILE_STYLE + "<div class='mappa-tiles'>" + "".join(tiles) + "</div>"
+
+
+def _change(now: dict[str, Any], before: dict[str, Any] | None) -> str:
+    if before is None:
+        return "no earlier run"
+    if now["rate"] is None or before["rate"] is None:
+        return "change not shown (too few items)"
+    points = (now["rate"] - before["rate"]) * 100
+    if abs(points) < 0.05:
+        return "<span style='color:#444'>▶ no change</span>"
+    better = points > 0
+    colour = RAG_COLOURS["green"] if better else RAG_COLOURS["red"]
+    arrow = "▲" if better else "▼"
+    return (f"<span style='color:{colour}'>{arrow} {abs(points):.1f} points "
+            f"{'better' if better else 'worse'}</span>")
+
+
+_TILE_STYLE = """<style>
+.mappa-tiles {display:grid; grid-template-columns:repeat(auto-fill,minmax(210px,1fr));
+  gap:10px; font-family:system-ui,sans-serif; margin:8px 0;}
+.mappa-tile {background:#fff; box-shadow:0 1px 3px rgba(0,0,0,.25); padding:8px 10px;
+  border-radius:4px;}
+.mappa-tile-id {font-size:12px; color:#555; font-weight:600;}
+.mappa-tile-title {font-size:13px; min-height:34px; line-height:1.25;}
+.mappa-tile-rate {font-size:28px; font-weight:700;}
+.mappa-tile-rag {font-size:13px; font-weight:600;}
+.mappa-tile-meta, .mappa-tile-change {font-size:12px; color:#333;}
+</style>"""
+
+
+def _glossary_html() -> str:
+    items = "".join(f"<dt><b>{html.escape(term)}</b></dt><dd>{html.escape(text)}</dd>"
+                    for term, text in GLOSSARY.items())
+    return f"<dl style='font-family:system-ui,sans-serif'>{items}</dl>"
+
+
+def board_overview(runs: str | Path | None = None) -> None:
+    """Show the board dashboard for the runs under ``runs`` (aggregates only)."""
+    folder = runs_folder(runs)
+    if not _successful_runs(folder):
+        display(_message("No audit has been run yet. Ask the MAPPA co-ordinator to run "
+                         "`mappa-audit run`; this page shows its results."))
+        return
+    try:
+        display(BoardOverview(folder).widget())
+    except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
+        display(_message("The latest audit results could not be read. The MAPPA co-ordinator "
+                         "has been told where to look: the run folder's manifest.json."))
+
+
+# ---- the auditor's exceptions --------------------------------------------------------------
+
+class AuditorExceptions:
+    """Filters, a paged exception table and downloads of the current selection."""
+
+    FILTERS = ("rule_id", "area", "level", "quarter")
+
+    def __init__(self, runs: Path) -> None:
+        self.runs = runs
+        self.entries = [e for e in _successful_runs(runs, "auditor")
+                        if (runs / e["folder"] / "exceptions.parquet").exists()]
+        self.run = widgets.Dropdown(options=[(_run_label(e), e["folder"]) for e in self.entries],
+                                    description="Run", layout={"width": "460px"})
+        self.filters = {name: widgets.Dropdown(description=label, layout={"width": "220px"})
+                        for name, label in zip(self.FILTERS, ("Rule", "Area", "Level", "Quarter"),
+                                               strict=True)}
+        self.page = 0
+        self.previous_page = widgets.Button(description="◀ Previous", layout={"width": "110px"})
+        self.next_page = widgets.Button(description="Next ▶", layout={"width": "110px"})
+        self.status = widgets.HTML()
+        self.table = widgets.HTML()
+        self.downloads = widgets.HTML()
+        self.exceptions = pl.DataFrame()
+        self.run.observe(lambda _: self._load_run(), names="value")
+        for control in self.filters.values():
+            control.observe(lambda _: self._filter(), names="value")
+        self.previous_page.on_click(lambda _: self._turn(-1))
+        self.next_page.on_click(lambda _: self._turn(1))
+        self._busy = False
+        self._load_run()
+
+    def widget(self) -> widgets.Widget:
+        return widgets.VBox([
+            widgets.HTML("<div style='font:600 22px system-ui,sans-serif'>MAPPA exceptions "
+                         "<span style='font-size:14px;color:#a00'>auditor view: holds case "
+                         "references</span></div>"),
+            self.run,
+            widgets.HBox(list(self.filters.values()), layout={"flex_flow": "row wrap"}),
+            widgets.HBox([self.previous_page, self.next_page, self.status]),
+            self.table,
+            self.downloads,
+        ])
+
+    def _load_run(self) -> None:
+        report = AuditReport.from_run(self.runs / self.run.value, "auditor")
+        assert report.exceptions is not None
+        self.exceptions = report.exceptions.sort("rule_id", "item_date", "case_id")
+        self._busy = True
+        try:
+            for name, control in self.filters.items():
+                values = sorted({str(v) for v in self.exceptions[name].to_list()})
+                control.options = [ALL, *values]
+                control.value = ALL
+        finally:
+            self._busy = False
+        self._filter()
+
+    def selection(self) -> pl.DataFrame:
+        frame = self.exceptions
+        for name, control in self.filters.items():
+            if control.value != ALL:
+                frame = frame.filter(pl.col(name).cast(pl.String) == control.value)
+        return frame.select("rule_id", "case_id", "item_id", "item_date", "outcome", "reason",
+                            "area", "lau", "level", "quarter")
+
+    def _filter(self) -> None:
+        if self._busy:
+            return
+        self.page = 0
+        selection = self.selection()
+        self.downloads.value = _download_links(selection, self.run.value)
+        self._show(selection)
+
+    def _turn(self, step: int) -> None:
+        self.page += step
+        self._show(self.selection())
+
+    def _show(self, selection: pl.DataFrame) -> None:
+        pages = max(1, -(-selection.height // PAGE_SIZE))
+        self.page = min(max(self.page, 0), pages - 1)
+        self.previous_page.disabled = self.page == 0
+        self.next_page.disabled = self.page >= pages - 1
+        self.status.value = (f"<span class='mappa-status'>page {self.page + 1} of {pages} · "
+                             f"{selection.height} exceptions</span>")
+        rows = selection.slice(self.page * PAGE_SIZE, PAGE_SIZE)
+        header = "".join(f"<th>{html.escape(c)}</th>" for c in rows.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>"
+                             for v in row) + "</tr>"
+            for row in rows.iter_rows()
+        )
+        self.table.value = (f"<table class='mappa-exceptions' style='font:13px system-ui,"
+                            f"sans-serif;border-collapse:collapse'><tr>{header}</tr>{body}</table>")
+
+
+def _download_links(selection: pl.DataFrame, run: str) -> str:
+    stem = f"mappa-exceptions-{run}"
+    csv = base64.b64encode(csv_bytes(selection)).decode()
+    xlsx = base64.b64encode(xlsx_bytes({"exceptions": selection})).decode()
+    style = ("display:inline-block;margin:8px 8px 0 0;padding:6px 12px;background:#1f4e79;"
+             "color:#fff;border-radius:4px;text-decoration:none;font:14px system-ui,sans-serif")
+    return (
+        f"<a class='mappa-download-csv' style='{style}' download='{stem}.csv' "
+        f"href='data:text/csv;base64,{csv}'>Download CSV ({selection.height} rows)</a>"
+        f"<a class='mappa-download-xlsx' style='{style}' download='{stem}.xlsx' "
+        "href='data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;"
+        f"base64,{xlsx}'>Download Excel</a>"
+    )
+
+
+def auditor_exceptions(runs: str | Path | None = None) -> None:
+    """Show the auditor's exception browser for the auditor runs under ``runs``."""
+    folder = runs_folder(runs)
+    if not [e for e in _successful_runs(folder, "auditor")
+            if (folder / e["folder"] / "exceptions.parquet").exists()]:
+        display(_message("No auditor run yet: run `mappa-audit run … --audience auditor`."))
+        return
+    try:
+        display(AuditorExceptions(folder).widget())
+    except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
+        display(_message("The exceptions of this run could not be read; see its manifest.json."))
+
