@@ -358,8 +358,9 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
     preheat: Annotated[
         bool, typer.Option("--preheat/--no-preheat",
-                           help="Keep a kernel ready so the first page opens faster.")
-    ] = True,
+                           help="Keep a kernel ready (Voila's preheating; experimental: with "
+                           "Voila 0.5 pages may not render, see docs/performance.md).")
+    ] = False,
 ) -> None:
     """Serve one dashboard with Voila, token-protected, until Ctrl-C.
 
@@ -413,10 +414,28 @@ def sample_data(
 
 
 def main() -> None:
-    """Entry point of the ``mappa-audit`` script."""
+    """Entry point of the ``mappa-audit`` script.
+
+    Click's own usage errors (an unknown option, a missing ``--end``, ``--format xml``) are
+    turned into the same one line with a hint as every other error, not click's box.
+    """
+    # typer bundles its own click; its exceptions live here (typer re-exports only some)
+    from typer._click.exceptions import NoArgsIsHelpError
+    from typer._click.exceptions import UsageError as ClickUsageError
+
     try:
-        app()
-    except KeyboardInterrupt:
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as error:
+        sys.stderr.write((error.ctx.get_help() if error.ctx else "") + "\n")
+        raise SystemExit(ExitCode.BAD_INPUT) from None
+    except ClickUsageError as error:
+        command = error.ctx.command_path if error.ctx else "mappa-audit"
+        message = " ".join(error.format_message().split())
+        _stderr.print(f"mappa-audit: {message} Hint: run `{command} --help` to see the options",
+                      markup=False, soft_wrap=True)
+        raise SystemExit(ExitCode.BAD_INPUT) from None
+    except (KeyboardInterrupt, typer.Abort):
         _stderr.print("mappa-audit: interrupted")
         raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else ExitCode.OK)
 

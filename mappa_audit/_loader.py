@@ -225,7 +225,8 @@ def _read_csv(source: _Source) -> _RawTable:
     if not text.strip():
         msg = f"cannot read {source.display}: the file is empty"
         raise UnreadableFileError(msg, "export the table again with its header row")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    # strict: an unterminated quote is an error, not a field that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     header_line = 1
     lines: list[int] = []
@@ -243,7 +244,10 @@ def _read_csv(source: _Source) -> _RawTable:
             lines.append(start)
             rows.append(fields)
     except csv.Error as error:
-        msg = f"cannot read {source.display}: line {reader.line_num + 1}: {error}"
+        line = previous_end + 1  # where the record that could not be read starts
+        problem = (f"a quote opened on line {line} is never closed"
+                   if "unexpected end of data" in str(error) else f"line {line}: {error}")
+        msg = f"cannot read {source.display}: {problem}"
         raise UnreadableFileError(msg, "save it again as CSV from your spreadsheet") from None
     if header is None:
         msg = f"cannot read {source.display}: the file is empty"
@@ -275,9 +279,8 @@ def _raw_table(
     columns, field_counts = columns_and_counts
     table = TABLES[source.table]
     names = [_normalise_name(name) for name in header]
-    if names != [name.strip() for name in header] and any(
-        n in table.column_names for n in names
-    ):
+    if any(n in table.column_names and n != h.strip() for n, h in zip(names, header,
+                                                                      strict=True)):
         notes.append(f"{source.display}: column names read case-insensitively")
     positions: dict[str, int] = {}
     extra: list[str] = []
@@ -367,9 +370,10 @@ def _parquet_column_as_text(series: pl.Series, source: _Source) -> list[str]:
     elif dtype.is_integer():
         out = series.cast(pl.String)
     elif dtype.is_float():
-        whole = series == series.floor()
+        # whole numbers as digits (1e20 fails later as out of range); inf and 2.5 as written
+        whole = series.is_finite() & (series == series.floor()) & (series.abs() < 1e37)
         out = pl.select(
-            pl.when(whole).then(series.cast(pl.Int64, strict=False).cast(pl.String))
+            pl.when(whole).then(series.cast(pl.Int128, strict=False).cast(pl.String))
             .otherwise(series.cast(pl.String))
         ).to_series()
     elif isinstance(dtype, pl.Categorical | pl.Enum):
@@ -451,8 +455,9 @@ def _value_and_problem(column: Column) -> tuple[pl.Expr, pl.Expr]:
             value = pl.when(in_range).then(number).otherwise(None).cast(pl.Int8)
             problem = (
                 pl.when(text.is_null()).then(None)
-                .when(number.is_null()).then(pl.lit(QuarantineReason.NOT_A_WHOLE_NUMBER.value))
-                .when(~in_range).then(pl.lit(QuarantineReason.OUT_OF_RANGE.value))
+                .when(digits.is_null()).then(pl.lit(QuarantineReason.NOT_A_WHOLE_NUMBER.value))
+                .when(~in_range.fill_null(False))  # too many digits for Int64: out of range too
+                .then(pl.lit(QuarantineReason.OUT_OF_RANGE.value))
                 .otherwise(None)
             )
         case Kind.DATE:
@@ -561,8 +566,10 @@ def _quarantine_entries(
     table: Table, typed: pl.DataFrame, problem_names: list[str]
 ) -> pl.DataFrame:
     key = table.key or table.column_names[0]
+    wrong_width = pl.col("_fields") != pl.col("_width")
     cells = (
-        typed.filter(~pl.col("__exact_copy"))
+        # a row with the wrong number of fields gets one entry, not one per shifted cell
+        typed.filter(~pl.col("__exact_copy") & ~wrong_width)
         .select(
             LINE,
             "__quarantined",
@@ -586,21 +593,20 @@ def _quarantine_entries(
             (~pl.col("__quarantined")).alias("row_kept"),
         )
     )
+    # one entry per row: a dropped copy says so first, whatever else is wrong with it
+    short = wrong_width & ~pl.col("__exact_copy")
     row_level = typed.filter(
-        pl.col("__exact_copy") | pl.col("__conflict") | (pl.col("_fields") != pl.col("_width"))
+        pl.col("__exact_copy") | pl.col("__conflict") | wrong_width
     ).select(
         pl.col(LINE).alias("line"),
-        pl.when(pl.col("_fields") != pl.col("_width")).then(None)
-        .otherwise(pl.lit(key)).alias("column"),
-        pl.when(pl.col("_fields") != pl.col("_width"))
-        .then(
-            pl.format("{} fields, header has {}", pl.col("_fields"), pl.col("_width"))
-        )
+        pl.when(short).then(None).otherwise(pl.lit(key)).alias("column"),
+        pl.when(short)
+        .then(pl.format("{} fields, header has {}", pl.col("_fields"), pl.col("_width")))
         .otherwise(pl.col(f"__raw_{key}")).alias("value"),
-        pl.when(pl.col("_fields") != pl.col("_width"))
-        .then(pl.lit(QuarantineReason.WRONG_FIELD_COUNT.value))
-        .when(pl.col("__exact_copy"))
+        pl.when(pl.col("__exact_copy"))
         .then(pl.lit(QuarantineReason.EXACT_DUPLICATE.value))
+        .when(short)
+        .then(pl.lit(QuarantineReason.WRONG_FIELD_COUNT.value))
         .otherwise(pl.lit(QuarantineReason.CONFLICTING_DUPLICATE.value))
         .alias("reason"),
         pl.lit(False).alias("row_kept"),
@@ -665,12 +671,20 @@ def load_dataset(path: str | Path, *, strict: bool = False) -> Dataset:
     sources = _find_sources(root)
     missing = [name for name in TABLES if TABLES[name].required and name not in sources]
     if missing:
-        where = str(root)
-        names = ", ".join(f"{name}.csv" for name in missing)
-        msg = f"dataset {where!r} has no {missing[0]} table (missing: {names})"
-        raise MissingTableError(
-            msg, "every dataset needs cases, levels and meetings (CSV, Parquet or xlsx sheets)"
-        )
+        workbooks = {s.path.name for s in sources.values() if s.format is SourceFormat.XLSX}
+        if not sources:  # a workbook none of whose sheets is a table
+            workbooks = {p.name for p in ([root] if root.is_file() else root.glob("*.xlsx"))
+                         if p.suffix.lower() == ".xlsx"}
+        if workbooks:
+            book = next(iter(workbooks))
+            names = ", ".join(missing)
+            msg = f"workbook {book} has no sheet named {missing[0]!r} (missing sheets: {names})"
+            hint = "name one sheet per table: cases, levels, meetings (and the optional ones)"
+        else:
+            names = ", ".join(f"{name}.csv" for name in missing)
+            msg = f"dataset {str(root)!r} has no {missing[0]} table (missing: {names})"
+            hint = "every dataset needs cases, levels and meetings (CSV, Parquet or xlsx sheets)"
+        raise MissingTableError(msg, hint)
 
     tables: dict[str, pl.DataFrame] = {}
     reports: dict[str, TableReport] = {}

@@ -124,11 +124,11 @@ def start_voila(
         "MAPPA_RUNS_DIR": str(runs.resolve()),
         "PYTHONWARNINGS": "ignore",  # a warning in the kernel would reach the page as text
     }
-    log = (workdir / "voila.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voila", str(notebook), "--no-browser"],
-        cwd=config, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    with (workdir / "voila.log").open("wb") as log:  # the child keeps its own handle
+        process = subprocess.Popen(
+            [sys.executable, "-m", "voila", str(notebook), "--no-browser"],
+            cwd=config, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     server = VoilaServer(process, f"http://{_url_host(host)}:{port}/", token, workdir)
     _wait_until_up(server, timeout)
     return server

@@ -20,6 +20,7 @@ import ipywidgets as widgets
 import polars as pl
 from IPython.display import display
 
+from mappa_audit._errors import MappaAuditError
 from mappa_audit._exports import csv_bytes, xlsx_bytes
 from mappa_audit._report import GLOSSARY, RAG_COLOURS, RAG_WORDS, THEME_TITLES, AuditReport
 from mappa_audit._runs import previous_run, read_index
@@ -50,7 +51,9 @@ def _successful_runs(runs: Path, audience: str | None = None) -> list[dict[str, 
     entries = [e for e in read_index(runs) if e["outcome"] == "succeeded"]
     if audience is not None:
         entries = [e for e in entries if e["audience"] == audience]
-    return sorted(entries, key=lambda e: (e["end"], e["started_at"]), reverse=True)
+    # newest period first; within it, the all-areas run before single-area runs, newest first
+    return sorted(entries, key=lambda e: (e["end"], e["area"] is None, e["started_at"]),
+                  reverse=True)
 
 
 def _message(text: str) -> widgets.HTML:
@@ -162,9 +165,7 @@ class BoardOverview:
 
     def _previous(self, area: str | None) -> AuditReport | None:
         entry = self.current_entry()
-        before = previous_run([e for e in self.index if e["folder"] in
-                               {x["folder"] for x in self.entries}],
-                              entry | {"audience": entry["audience"]})
+        before = previous_run(self.entries, entry)
         if before is None:
             return None
         try:
@@ -252,16 +253,20 @@ def _glossary_html() -> str:
     return f"<dl style='font-family:system-ui,sans-serif'>{items}</dl>"
 
 
+_UNREADABLE = (MappaAuditError, OSError, ValueError, KeyError, pl.exceptions.PolarsError)
+"""What a broken or half-written run folder can raise; the page says so in words instead."""
+
+
 def board_overview(runs: str | Path | None = None) -> None:
     """Show the board dashboard for the runs under ``runs`` (aggregates only)."""
     folder = runs_folder(runs)
-    if not _successful_runs(folder):
-        display(_message("No audit has been run yet. Ask the MAPPA co-ordinator to run "
-                         "`mappa-audit run`; this page shows its results."))
-        return
     try:
+        if not _successful_runs(folder):
+            display(_message("No audit has been run yet. Ask the MAPPA co-ordinator to run "
+                             "`mappa-audit run`; this page shows its results."))
+            return
         display(BoardOverview(folder).widget())
-    except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
+    except _UNREADABLE:
         display(_message("The latest audit results could not be read. The MAPPA co-ordinator "
                          "has been told where to look: the run folder's manifest.json."))
 
@@ -357,8 +362,16 @@ class AuditorExceptions:
                              for v in row) + "</tr>"
             for row in rows.iter_rows()
         )
-        self.table.value = (f"<table class='mappa-exceptions' style='font:13px system-ui,"
-                            f"sans-serif;border-collapse:collapse'><tr>{header}</tr>{body}</table>")
+        self.table.value = (f"{_EXCEPTION_STYLE}<table class='mappa-exceptions'>"
+                            f"<tr>{header}</tr>{body}</table>")
+
+
+_EXCEPTION_STYLE = """<style>
+table.mappa-exceptions {font: 13px system-ui, sans-serif; border-collapse: collapse;}
+table.mappa-exceptions th {background: #1f4e79; color: #fff; padding: 4px 8px; text-align: left;}
+table.mappa-exceptions td {padding: 3px 8px; border-bottom: 1px solid #ddd;}
+table.mappa-exceptions tr:nth-child(even) td {background: #f3f6fa;}
+</style>"""
 
 
 def _download_links(selection: pl.DataFrame, run: str) -> str:
@@ -379,12 +392,12 @@ def _download_links(selection: pl.DataFrame, run: str) -> str:
 def auditor_exceptions(runs: str | Path | None = None) -> None:
     """Show the auditor's exception browser for the auditor runs under ``runs``."""
     folder = runs_folder(runs)
-    if not [e for e in _successful_runs(folder, "auditor")
-            if (folder / e["folder"] / "exceptions.parquet").exists()]:
-        display(_message("No auditor run yet: run `mappa-audit run … --audience auditor`."))
-        return
     try:
+        if not [e for e in _successful_runs(folder, "auditor")
+                if (folder / e["folder"] / "exceptions.parquet").exists()]:
+            display(_message("No auditor run yet: run `mappa-audit run … --audience auditor`."))
+            return
         display(AuditorExceptions(folder).widget())
-    except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
+    except _UNREADABLE:
         display(_message("The exceptions of this run could not be read; see its manifest.json."))
 

@@ -131,37 +131,56 @@ cell_values = st.one_of(
     st.text(max_size=12).map(str.encode),
     st.binary(max_size=8),
 )
-mutations: st.SearchStrategy[Mutation] = st.one_of(
+local_damage: st.SearchStrategy[Mutation] = st.one_of(
     st.builds(ReplaceCell, positions, st.integers(0, 20), cell_values),
-    st.builds(ChangeDelimiter, st.sampled_from([b";", b"\t", b"|"])),
-    st.builds(Reencode, st.sampled_from(["cp1252", "utf-16", "utf-16-le", "utf-8-sig"])),
     st.builds(Truncate, positions),
     st.builds(DuplicateLine, positions),
     st.builds(DeleteLine, positions),
     st.builds(
         InsertBytes,
         positions,
-        st.one_of(st.sampled_from([b'"', b'""', b"\n", b"\r\n", b",", b"\x00"]), st.binary(min_size=1, max_size=4)),
+        st.one_of(
+            st.sampled_from([b'"', b'""', b"\n", b"\r\n", b",", b"\x00"]),
+            st.binary(min_size=1, max_size=4),
+        ),
     ),
 )
-edits = st.lists(st.tuples(st.sampled_from(sorted(SAMPLE_FILES)), mutations), max_size=6)
+# Another delimiter or UTF-16 refuses the whole file at once; at most one such change per
+# example keeps most examples loading, where the row accounting is worth checking.
+whole_file_damage: st.SearchStrategy[Mutation] = st.one_of(
+    st.builds(ChangeDelimiter, st.sampled_from([b";", b"\t", b"|"])),
+    st.builds(Reencode, st.sampled_from(["cp1252", "utf-16", "utf-16-le", "utf-8-sig"])),
+)
+file_names = st.sampled_from(sorted(SAMPLE_FILES))
+edits = st.builds(
+    lambda local, whole: [*local, *whole],
+    st.lists(st.tuples(file_names, local_damage), max_size=6),
+    st.lists(st.tuples(file_names, whole_file_damage), max_size=1),
+)
 
 
 # --- the invariant ----------------------------------------------------------------------------
 
 
-def load_and_audit(files: dict[str, bytes]) -> None:
+def load(files: dict[str, bytes]) -> ma.Dataset | ma.MappaAuditError:
+    """The loaded dataset, or the error that refused it (any other exception propagates)."""
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory)
         for name, data in files.items():
             (folder / name).write_bytes(data)
         try:
-            dataset = ma.load_dataset(folder)
-        except ma.MappaAuditError as error:  # a deliberate, explained refusal is an answer
-            event(f"refused: {type(error).__name__}")
-            assert error.hint, error
-            assert "\n" not in error.one_line(), error
-            return
+            return ma.load_dataset(folder)
+        except ma.MappaAuditError as error:
+            return error
+
+
+def load_and_audit(files: dict[str, bytes]) -> None:
+    dataset = load(files)
+    if isinstance(dataset, ma.MappaAuditError):  # a deliberate, explained refusal is an answer
+        event(f"refused: {type(dataset).__name__}")
+        assert dataset.hint, dataset
+        assert "\n" not in dataset.one_line(), dataset
+        return
     event("loaded with quarantine" if dataset.quarantine.height else "loaded clean")
     assert_rows_accounted_for(dataset)
     result = ma.audit(dataset, "2025-04-01", "2026-03-31")
@@ -172,7 +191,7 @@ def load_and_audit(files: dict[str, bytes]) -> None:
 
 
 def assert_rows_accounted_for(dataset: ma.Dataset) -> None:
-    """Every row read is kept, quarantined or a dropped exact copy: once, never twice."""
+    """Every row read is kept, or listed as quarantined or a dropped copy: once, never both."""
     quarantine = dataset.quarantine
     for name, report in dataset.reports.items():
         if not report.present:
@@ -182,16 +201,15 @@ def assert_rows_accounted_for(dataset: ma.Dataset) -> None:
         ), report
         assert dataset[name].height == report.rows_kept, report
         entries = quarantine.filter(quarantine["table"] == name)
-        copies = entries.filter(entries["reason"] == "exact duplicate")
-        lost = entries.filter(~entries["row_kept"] & (entries["reason"] != "exact duplicate"))
+        # Each row starts on its own line, so distinct lines count rows. (Which reason a
+        # dropped copy is listed with is pinned in test_bad_inputs: ragged-row-pasted-twice.)
+        left_out = set(entries.filter(~entries["row_kept"])["line"].to_list())
         kept_cells = entries.filter(entries["row_kept"])
-        assert copies.height == report.exact_duplicates_dropped, report
-        assert lost["line"].n_unique() == report.rows_quarantined, report
-        assert kept_cells.height == report.invalid_optional_cells, report
         kept_lines = set(dataset[name]["_line"].to_list())
+        assert len(left_out) == report.rows_quarantined + report.exact_duplicates_dropped, report
+        assert kept_cells.height == report.invalid_optional_cells, report
         assert len(kept_lines) == report.rows_kept, report
-        assert kept_lines.isdisjoint(lost["line"].to_list()), report
-        assert kept_lines.isdisjoint(copies["line"].to_list()), report
+        assert kept_lines.isdisjoint(left_out), report
         assert set(kept_cells["line"].to_list()) <= kept_lines, report
 
 
@@ -204,14 +222,16 @@ def mutate(edit_list: list[tuple[str, Mutation]]) -> dict[str, bytes]:
 
 # --- the tests --------------------------------------------------------------------------------
 
-# Measured on this 2-core machine: load + audit of the 40-row dataset takes 0.4-0.7 s (about
-# half of it polars planning many tiny queries, a third building the bank-holiday calendar);
-# examples whose load fails fatally take a few milliseconds.
+# Measured on a 2-core machine: load + audit of the 40-row dataset takes 0.15-0.3 s, a refused
+# load a few milliseconds. The default test (100 examples) takes 10-15 s. The slow one was
+# asked for 10_000 examples: that would be about 21 minutes here (0.125 s per example), so it
+# runs 2_000 examples: 250 s when nothing fails, about 2 minutes more when it has to shrink a
+# failure, which fits the 8 minutes CI allows.
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edit_list=edits)
-@example(edit_list=[])  # the unmutated subset loads with nothing quarantined
+@example(edit_list=[])  # the unmutated 40-row subset
 @example(edit_list=[("meetings.csv", ChangeDelimiter(b";"))])
 @example(edit_list=[("cases.csv", Reencode("cp1252")), ("levels.csv", Reencode("utf-8-sig"))])
 @example(edit_list=[("meetings.csv", InsertBytes(200, b'"'))])  # an unterminated quote
@@ -221,7 +241,7 @@ def test_mutated_dataset_loads_or_fails_cleanly(edit_list: list[tuple[str, Mutat
 
 
 @pytest.mark.slow
-@settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edit_list=edits)
 def test_mutated_dataset_loads_or_fails_cleanly_many(
     edit_list: list[tuple[str, Mutation]],

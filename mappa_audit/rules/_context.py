@@ -75,25 +75,61 @@ class AuditContext:
 
     @cached_property
     def level_periods(self) -> pl.LazyFrame:
-        """Level periods with adjacent same-level periods merged (``case_id, level, start_date,
-        end_date``); an open period has an empty ``end_date``."""
-        order = ["start_date", "end_date"]
-        by = ["case_id", "level"]
-        previous_end = pl.col("end_date").shift(1).over(by, order_by=order)
-        starts_new = previous_end.is_null() | (previous_end != pl.col("start_date"))
-        return (
+        """Level periods with adjacent same-level periods merged (``case_id, level,
+        start_date, end_date, period_id``); an open period has an empty ``end_date``.
+
+        Two rows are adjacent when one ends on the day the other starts, whatever rows lie
+        between them in date order (an overlapping row, a DQ-04 finding, does not break a
+        chain). A chain of adjacent rows is one merged period: it starts where its first
+        row starts and ends where its last row ends. Rows that cover no day (``end_date <=
+        start_date``, a DQ-03 finding) are never merged. Computed once, eagerly: the levels
+        table is small and chains need a fixed point.
+        """
+        rows = (
             self.table("levels")
             .select("case_id", "level", "start_date", "end_date")
-            .with_columns(
-                starts_new.cast(pl.Int32).cum_sum().over(by, order_by=order).alias("_chain")
+            .collect()
+            .sort("case_id", "level", "start_date", "end_date", nulls_last=True)
+            .with_row_index("_row")
+        )
+        valid = rows.filter(
+            pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("start_date"))
+        )
+        edges = valid.join(
+            valid,
+            left_on=["case_id", "level", "end_date"],
+            right_on=["case_id", "level", "start_date"],
+            suffix="_next",
+        ).select(pl.col("_row").alias("a"), pl.col("_row_next").alias("b"))
+        links = pl.concat([edges, edges.select(a="b", b="a")]).filter(pl.col("a") != pl.col("b"))
+        chain = rows.select("_row", pl.col("_row").alias("_chain"))
+        while links.height:
+            smallest = (
+                links.join(chain, left_on="b", right_on="_row")
+                .group_by("a")
+                .agg(pl.col("_chain").min().alias("_linked"))
             )
-            .group_by([*by, "_chain"])
+            updated = chain.join(smallest, left_on="_row", right_on="a", how="left").select(
+                "_row", pl.min_horizontal("_chain", "_linked").alias("_chain")
+            )
+            if updated.sort("_row").equals(chain.sort("_row")):
+                break
+            chain = updated
+        merged = (
+            rows.join(chain, on="_row")
+            .group_by("case_id", "level", "_chain")
             .agg(
                 pl.col("start_date").min(),
-                pl.col("end_date").sort_by("start_date", nulls_last=True).last(),
+                # the last row of the chain: latest start, an open end before a closed one
+                pl.col("end_date")
+                .sort_by(["start_date", pl.col("end_date").is_null()], nulls_last=True)
+                .last(),
             )
-            .drop("_chain")
+            .rename({"_chain": "period_id"})
+            .select("case_id", "level", "start_date", "end_date", "period_id")
+            .sort("period_id")
         )
+        return merged.lazy()
 
     def level_on(self, frame: pl.LazyFrame, date_column: str, alias: str) -> pl.LazyFrame:
         """Add ``alias``: the level of each row's case on its ``date_column`` (null: no level).

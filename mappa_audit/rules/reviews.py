@@ -122,6 +122,7 @@ def level1_review_items(ctx: AuditContext) -> pl.LazyFrame:
         ctx.level_periods.filter(pl.col("level") == 1)
         .select(
             "case_id",
+            "period_id",
             pl.col("start_date").alias("period_start"),
             pl.col("end_date").alias("period_end"),
         )
@@ -136,7 +137,7 @@ def level1_review_items(ctx: AuditContext) -> pl.LazyFrame:
             & (pl.col("period_end").is_null() | (pl.col("anchor") < pl.col("period_end")))
         )
     )
-    period_key = ["case_id", "period_start"]
+    period_key = ["period_id"]  # two periods may start on one day (a DQ-04 overlap)
     anchors = (
         pl.concat(
             [periods.with_columns(pl.col("period_start").alias("anchor")), reviews],
@@ -163,7 +164,9 @@ def level1_review_items(ctx: AuditContext) -> pl.LazyFrame:
     )
     return items(
         anchors,
-        item_id=pl.format("{}@{}", pl.col("case_id"), pl.col("anchor")),
+        item_id=pl.format(
+            "{}@{} (Level 1 from {})", pl.col("case_id"), pl.col("anchor"), pl.col("period_start")
+        ),
         item_date=pl.col("due"),
         outcome=outcome,
         reason=reason,

@@ -198,12 +198,30 @@ class Audited(ItemView):
         row = self.headline(rule_id)
         return tuple(row[o] for o in ("compliant", "non_compliant", "pending", "not_assessable"))
 
+    def table_missing(self, rule_id: str) -> dict[str, object]:
+        """What the headline says of a rule whose table is absent (status, reason, counts)."""
+        row = self.headline(rule_id)
+        return {key: row[key] for key in (
+            "status", "status_reason", "compliant", "non_compliant", "pending",
+            "not_assessable", "population", "rate", "rag",
+        )}
+
     def dq(self, rule_id: str) -> int:
         rows = self.result.data_quality().filter(pl.col("rule_id") == rule_id)
         return int(rows["rows"].item())
 
     def findings(self, rule_id: str) -> pl.DataFrame:
         return self.result.findings.filter(pl.col("rule_id") == rule_id)
+
+
+def missing(table: str) -> dict[str, object]:
+    """The headline of a rule whose table is absent: not assessable, every count 0
+    (results-format.md: "its counts are then 0"; data-contract.md: reason ``table missing``)."""
+    return {
+        "status": "not_assessable", "status_reason": f"table missing: {table}",
+        "compliant": 0, "non_compliant": 0, "pending": 0, "not_assessable": 0,
+        "population": 0, "rate": None, "rag": "none",
+    }
 
 
 def audit_rows(
@@ -255,9 +273,11 @@ def scenario(start: str, end: str, **tables: Sequence[Row] | None) -> Scenario:
 
 def as_scenarios(rows: list[Any], build: Callable[..., Scenario], expected: int = 1) -> list[Any]:
     """Turn parametrize rows ``(*build arguments, *expected values)`` into rows
-    ``(scenario, *expected values)``, keeping each row's id."""
+    ``(scenario, *expected values)``, keeping each row's id and marks."""
     return [
-        pytest.param(build(*row.values[:-expected]), *row.values[-expected:], id=row.id)
+        pytest.param(
+            build(*row.values[:-expected]), *row.values[-expected:], id=row.id, marks=row.marks
+        )
         for row in rows
     ]
 

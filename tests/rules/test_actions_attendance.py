@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
-from _datasets import Scenario, as_scenarios, scenario
+from _datasets import Scenario, as_scenarios, missing, scenario
 
 START, END = "2026-01-01", "2026-03-31"
 
@@ -126,10 +127,51 @@ def test_rate_and_rag_of_the_default_policy(run, complete, incomplete, rate, rag
     )
 
 
+def test_board_policy_overrides_target_of_one_rule(run, tmp_path):
+    # 17 of 20 = 0.85: amber by default, green against the board's 0.85 target; the other
+    # fields of ACT-01 and every other rule keep the shipped defaults
+    policy = tmp_path / "board.toml"
+    policy.write_text('name = "Board"\n[rules."ACT-01"]\ntarget = 0.85\n', encoding="utf-8")
+    actions = [{"meeting_id": "M1", "owner_agency": "police", "due_date": "2026-03-01"}] * 17
+    actions += [{"meeting_id": "M1", "owner_agency": None, "due_date": "2026-03-01"}] * 3
+    tables = {"meetings": [{"meeting_id": "M1", "meeting_date": "2026-02-02"}],
+              "actions": actions}
+    assert run(START, END, **tables).headline("ACT-01")["rag"] == "amber"
+    result = run(START, END, policy=policy, **tables)
+    assert result.headline("ACT-01")["rag"] == "green"
+    # ACT-02: all 20 due 1 Mar and open, rate 0 against the default target
+    assert (result.headline("ACT-02")["target"], result.headline("ACT-02")["rag"]) == (
+        0.95, "red"
+    )
+
+
+def test_breakdown_by_item_date(run):
+    # ACT-01 items are dated by their meeting (Q4 2025, Level 2 then); ACT-02 items by their
+    # due date (Q1 2026, when the case is at Level 1)
+    result = run(
+        "2025-10-01", "2026-03-31",
+        cases=[{"case_id": "C1", "category": 3, "area": "Northmoor", "lau": "Riverside"}],
+        levels=[{"level": 2, "start_date": "2020-01-01", "end_date": "2026-01-01"},
+                {"level": 1, "start_date": "2026-01-01"}],
+        meetings=[{"meeting_id": "M1", "meeting_date": "2025-12-15"}],
+        actions=[{"action_id": "A1", "meeting_id": "M1", "owner_agency": "police",
+                  "due_date": "2026-01-10", "completed_date": "2026-01-09"}],
+    )
+    for rule_id, quarter, level in (("ACT-01", "2025-Q4", "2"), ("ACT-02", "2026-Q1", "1")):
+        for dimension, value in (("quarter", quarter), ("level", level), ("area", "Northmoor"),
+                                 ("lau", "Riverside"), ("category", "3")):
+            rows = result.result.breakdown(dimension).filter(
+                pl.col("rule_id") == rule_id
+            )
+            assert rows.select("value", "compliant", "population").rows() == [(value, 1, 1)], (
+                rule_id, dimension
+            )
+
+
 def test_actions_not_assessable_without_table(run):
     result = run(START, END, meetings=[{"meeting_date": "2026-02-02"}])
-    assert result.headline("ACT-01")["status"] == "not_assessable"
-    assert result.headline("ACT-02")["status"] == "not_assessable"
+    for rule_id in ("ACT-01", "ACT-02"):
+        assert result.table_missing(rule_id) == missing("actions")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,8 +255,8 @@ def test_att01_reason_when_nothing_recorded(batch):
 
 def test_att_not_assessable_without_table(run):
     result = run(START, END, meetings=[{"meeting_date": "2026-02-02"}])
-    assert result.headline("ATT-01")["status"] == "not_assessable"
-    assert result.headline("ATT-02")["status"] == "not_assessable"
+    for rule_id in ("ATT-01", "ATT-02"):
+        assert result.table_missing(rule_id) == missing("attendance")
 
 
 # ---------------------------------------------------------------------------------------------

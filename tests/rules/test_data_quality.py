@@ -33,6 +33,11 @@ def test_clean_dataset_has_no_findings(run):
     assert dq_counts(run, tables) == only("DQ-01", 0)
 
 
+def test_data_quality_rules_in_spec_order(run):
+    result = run(START, END, **CLEAN)
+    assert result.result.data_quality()["rule_id"].to_list() == list(DQ_RULES)
+
+
 # ---------------------------------------------------------------------------------------------
 # DQ-01: quarantine entries from the loader
 
@@ -263,3 +268,25 @@ def test_quarantined_rows_are_absent_from_every_rule(run):
         assert result.outcomes(rule_id) == {}, rule_id
     # M1 (1 Oct 2025 + 16 weeks = 21 Jan 2026) had no review: M2 does not count
     assert result.outcomes("REV-01") == {"M1": "non_compliant"}
+
+
+LOADED = [
+    # an invalid optional cell keeps its row and reads as not recorded: minutes not
+    # distributed, deadline (16 Feb) passed
+    pytest.param([{**MEETING, "minutes_distributed_date": "soon"}], 1, {"M1": "non_compliant"},
+                 id="invalid-optional-cell-is-empty"),
+    # an exact duplicate is one row: one item
+    pytest.param([{**MEETING, "minutes_distributed_date": "2026-02-03"}] * 2, 1,
+                 {"M1": "compliant"}, id="exact-duplicate-one-item"),
+    # conflicting duplicates are all quarantined: no item
+    pytest.param([MEETING, {**MEETING, "minutes_distributed_date": "2026-02-03"}], 2, {},
+                 id="conflicting-duplicates-no-item"),
+]
+
+
+@pytest.mark.parametrize(("meetings", "quarantined", "tml03"), LOADED)
+def test_what_the_loader_keeps_is_what_rules_see(run, meetings, quarantined, tml03):
+    result = run(START, END, strict=False, cases=CLEAN["cases"], levels=CLEAN["levels"],
+                 meetings=meetings)
+    assert result.dq("DQ-01") == quarantined
+    assert result.outcomes("TML-03") == tml03

@@ -114,6 +114,12 @@ def test_breakdowns_sum_to_headline_and_rates_in_range(source, drawn, period):
         assert_frame_equal(summed, expected, check_dtypes=False)
     # every item has exactly one of the four outcomes
     assert set(result.items["outcome"].unique()) <= set(COUNTS)
+    # every non_compliant and not_assessable item is an exception with a case id and reason
+    exceptions = result.exceptions()
+    excepted = headline["non_compliant"].sum() + headline["not_assessable"].sum()
+    assert exceptions.height == excepted
+    assert exceptions["case_id"].null_count() == 0
+    assert (exceptions["reason"].str.strip_chars().fill_null("") != "").all()
     if drawn is None:
         assert headline["population"].to_list() == [0] * headline.height
         assert set(headline["rag"]) == {"none"}

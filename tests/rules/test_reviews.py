@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from _datasets import Scenario, as_scenarios, scenario
+from _datasets import Scenario, as_scenarios, missing, scenario
 
 # REV-01 scenarios: M1 on 1 Oct 2025 at Level 2, due 21 Jan 2026
 P2 = ("2026-01-01", "2026-03-31")
@@ -136,6 +136,11 @@ REV_0102 = [
                  {}, {}, id="overlap-latest-start-level-1"),
     pytest.param([lv(1, "2025-01-01"), lv(2, "2025-09-01")], [m("M1", "2025-10-01")], {}, P2,
                  {"M1": NC}, {}, id="overlap-latest-start-level-2"),
+    # merging comes first: the two adjacent Level 2 rows are one period starting 1 Jan, so the
+    # overlapping Level 1 period (1 Mar) is the latest start on 1 Oct; unmerged, the second
+    # Level 2 row (1 Jun) would be
+    pytest.param([lv(2, "2025-01-01", "2025-06-01"), lv(2, "2025-06-01"), lv(1, "2025-03-01")],
+                 [m("M1", "2025-10-01")], {}, P2, {}, {}, id="merge-before-latest-start"),
     pytest.param([lv(2, "2025-06-01"), lv(3, "2025-06-01")], [m("M1", "2025-12-01", 2)], {},
                  P3, {}, {"M1": NC}, id="overlap-tie-higher-level"),
     pytest.param([lv(3, "2025-06-01"), lv(1, "2025-06-01")], [m("M1", "2025-12-01", 3)], {},
@@ -258,6 +263,12 @@ REV03 = [
     # adjacent Level 1 periods merge: one anchor on 10 Jan 2024, no exit on 1 Jul 2024
     pytest.param([lv(1, "2024-01-10", "2024-07-01"), lv(1, "2024-07-01")], [], {}, P1,
                  [("2025-01-10", NC)], id="adjacent-level-1-merged"),
+    # adjacent Level 1 rows merge even when a third, overlapping Level 1 row (a DQ-04 finding)
+    # starts between them: [10 Jan 2024, open) is one period with no exit, due 10 Jan 2025;
+    # the overlapping [1 Mar, 1 May 2024) is dropped by its own end
+    pytest.param([lv(1, "2024-01-10", "2024-07-01"), lv(1, "2024-03-01", "2024-05-01"),
+                  lv(1, "2024-07-01")], [], {}, P1, [("2025-01-10", NC)],
+                 id="adjacent-merged-across-overlap"),
     # only the anchors make reviews due: a period started 2023 with no reviews has its one
     # due date (1 Jun 2024) before the period
     pytest.param([lv(1, "2023-06-01")], [], {}, P1, [], id="single-old-anchor"),
@@ -282,7 +293,19 @@ def test_rev03_level1_reviews(batch, case, expected):
     assert batch(case).dated_outcomes("REV-03") == [(d(due), out) for due, out in expected]
 
 
+def test_rev03_periods_with_the_same_start_do_not_depend_on_row_order(run):
+    # two overlapping Level 1 rows (a DQ-04 finding) starting on 1 Jan 2024: REV-03 takes "each
+    # (merged) levels period of level 1". [1 Jan, 1 Jun 2024): due 1 Jan 2025, exit 1 Jun 2024,
+    # dropped. [1 Jan 2024, open): due 1 Jan 2025, no review, no exit: non_compliant.
+    periods = [lv(1, "2024-01-01", "2024-06-01"), lv(1, "2024-01-01")]
+    outcomes = [
+        run(*P1, levels=rows, level1_reviews=[]).dated_outcomes("REV-03")
+        for rows in (periods, periods[::-1])
+    ]
+    assert outcomes == [[(d("2025-01-01"), NC)]] * 2
+
+
 def test_rev03_not_assessable_without_level1_reviews_table(run):
     result = run(*P1, levels=[lv(1, "2024-02-29")])
-    assert result.headline("REV-03")["status"] == "not_assessable"
+    assert result.table_missing("REV-03") == missing("level1_reviews")
     assert result.dated_outcomes("REV-03") == []

@@ -6,8 +6,12 @@ Jan 2026, Good Friday 3 Apr + Easter Monday 6 Apr 2026, early May Mon 4 May 2026
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+
+import holidays
 import pytest
-from _datasets import Scenario, as_scenarios, scenario
+from _datasets import Scenario, as_scenarios, missing, scenario
 
 START, END = "2025-10-01", "2026-06-30"
 
@@ -141,7 +145,7 @@ def test_tml01_tml02_not_assessable_without_referrals_table(run):
     # referrals is optional: the rules needing it report status not_assessable as a whole
     result = run(START, END, meetings=[held("2026-03-10")])
     for rule_id in ("TML-01", "TML-02"):
-        assert result.headline(rule_id)["status"] == "not_assessable"
+        assert result.table_missing(rule_id) == missing("referrals")
         assert result.outcomes(rule_id) == {}
     assert result.headline("TML-03")["status"] == "assessed"
 
@@ -174,6 +178,8 @@ TML03 = [
     # ... and non_compliant once the deadline has passed
     pytest.param({"minutes_distributed_date": "2026-04-14"}, "2026-04-13", "non_compliant",
                  id="minutes-after-as-at-deadline-passed"),
+    # a meeting on as_at itself is held; its deadline is still to come
+    pytest.param({}, "2026-03-26", "pending", id="meeting-on-as-at"),
     # cancelled meetings are not items
     pytest.param({"status": "cancelled", "minutes_distributed_date": "2026-03-27"}, END, None,
                  id="cancelled"),
@@ -346,3 +352,76 @@ def test_case_eligible_after_as_at_is_ignored_entirely(batch):
     items = batch(ELIGIBLE_LATER)
     for rule_id in ("TML-01", "TML-03", "TML-04", "REV-01"):
         assert items.outcomes(rule_id) == {}, rule_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Every day of a year against a brute-force reading of the spec's definitions
+
+BANK_HOLIDAYS = holidays.country_holidays("GB", subdiv="ENG", years=range(2025, 2028))
+
+
+def working_day_deadline(start: dt.date, n: int) -> dt.date:
+    """The n-th working day strictly after ``start`` (audit-rules.md, "Working days")."""
+    day, counted = start, 0
+    while counted < n:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5 and day not in BANK_HOLIDAYS:
+            counted += 1
+    return day
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """Calendar month arithmetic clamping to the month's last day."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+# Dec 2025 to Jan 2027: includes Christmas 2026, when Boxing Day is a Saturday and Monday 28
+# December is the substitute bank holiday
+EVERY_DAY = [dt.date(2025, 12, 1) + dt.timedelta(days=n) for n in range(410)]
+
+
+def minutes_on_every_day() -> Scenario:
+    meetings = []
+    for day in EVERY_DAY:
+        deadline = working_day_deadline(day, 10)
+        meetings.append({"meeting_id": f"{day}/on", "meeting_date": day.isoformat(),
+                         "minutes_distributed_date": deadline.isoformat()})
+        meetings.append({"meeting_id": f"{day}/after", "meeting_date": day.isoformat(),
+                         "minutes_distributed_date": (deadline + dt.timedelta(1)).isoformat()})
+    return scenario("2025-12-01", "2027-03-31", meetings=meetings)
+
+
+EVERY_MEETING_DAY = minutes_on_every_day()
+
+
+def test_tml03_deadline_on_every_day_of_a_year(batch):
+    outcomes = batch(EVERY_MEETING_DAY).outcomes("TML-03")
+    assert len(outcomes) == 2 * len(EVERY_DAY)
+    wrong = {item: outcome for item, outcome in outcomes.items()
+             if outcome != ("compliant" if item.endswith("/on") else "non_compliant")}
+    assert wrong == {}
+
+
+def releases_on_every_day() -> Scenario:
+    cases = []
+    for day in EVERY_DAY:
+        required = months_before(day, 6)
+        for suffix, level_set in (("on", required), ("after", required + dt.timedelta(1))):
+            cases.append({"case_id": f"{day}/{suffix}", "eligible_date": "2020-01-01",
+                          "custody_release_date": day.isoformat(),
+                          "level_set_date": level_set.isoformat()})
+    return scenario("2025-12-01", "2027-03-31", cases=cases)
+
+
+EVERY_RELEASE_DAY = releases_on_every_day()
+
+
+def test_tml05_six_months_on_every_day_of_a_year(batch):
+    outcomes = batch(EVERY_RELEASE_DAY).outcomes("TML-05")
+    assert len(outcomes) == 2 * len(EVERY_DAY)
+    wrong = {item: outcome for item, outcome in outcomes.items()
+             if outcome != ("compliant" if item.endswith("/on") else "non_compliant")}
+    assert wrong == {}

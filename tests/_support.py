@@ -1,0 +1,40 @@
+"""Helpers shared by the test modules: the CLI as a user runs it, and the sample runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+SAMPLE = ROOT / "data_samples"
+FY_2025 = ["--start", "2025-04-01", "--end", "2026-03-31"]
+FY_2024 = ["--start", "2024-04-01", "--end", "2025-03-31"]
+ARTIFACTS = ROOT / "test-artifacts"
+"""Screenshots and timings the browser tests leave for people to look at (git-ignored)."""
+
+
+def mappa(*args: str | Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    """Run the mappa-audit command line as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "mappa_audit", *map(str, args)],
+        capture_output=True, text=True, check=False, timeout=timeout,
+    )
+
+
+def folders_printed(result: subprocess.CompletedProcess[str]) -> list[Path]:
+    return [Path(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class SampleRuns:
+    """One runs folder holding the runs the slow tests look at."""
+
+    folder: Path
+    board: Path
+    """FY 2025-26, all areas, board audience."""
+    earlier_board: Path
+    """FY 2024-25, all areas, board audience: the run the board compares with."""
+    auditor: list[Path]
+    """FY 2025-26, one run per area, auditor audience."""

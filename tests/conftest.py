@@ -1,0 +1,24 @@
+"""Fixtures shared by the slow tests: real runs of the real notebooks, made once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from _support import FY_2024, FY_2025, SAMPLE, SampleRuns, folders_printed, mappa
+
+
+@pytest.fixture(scope="session")
+def sample_runs(tmp_path_factory: pytest.TempPathFactory) -> SampleRuns:
+    folder = tmp_path_factory.mktemp("runs")
+    made: dict[str, list[Path]] = {}
+    for key, args in {
+        "earlier": [*FY_2024, "--audience", "board"],
+        "board": [*FY_2025, "--audience", "board"],
+        "auditor": [*FY_2025, "--audience", "auditor", "--each-area"],
+    }.items():
+        result = mappa("run", SAMPLE, *args, "--out", folder)
+        assert result.returncode == 0, result.stderr
+        made[key] = folders_printed(result)
+    return SampleRuns(folder, made["board"][0], made["earlier"][0], made["auditor"])

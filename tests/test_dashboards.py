@@ -1,0 +1,280 @@
+"""The dashboards as their users meet them: `mappa-audit serve` over real HTTP, in Chromium.
+
+Playwright drives Debian's Chromium (``/usr/bin/chromium``, installed by scripts/test.sh);
+browser downloads are impossible here. Screenshots and timings go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from mappa_audit import Audience
+from mappa_audit._serve import VoilaServer, start_voila
+
+from _support import ARTIFACTS, SAMPLE, SampleRuns
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+WAIT_MS = 90_000
+
+
+@pytest.fixture(scope="module")
+def board_server(sample_runs: SampleRuns) -> Iterator[VoilaServer]:
+    server = start_voila(sample_runs.folder, Audience.BOARD)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def auditor_server(sample_runs: SampleRuns) -> Iterator[VoilaServer]:
+    server = start_voila(sample_runs.folder, Audience.AUDITOR)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Chromium is missing: run bash scripts/install-chromium.sh"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  accept_downloads=True)
+    opened = context.new_page()
+    opened.set_default_timeout(WAIT_MS)
+    opened.set_default_navigation_timeout(WAIT_MS)
+    opened.requests = []  # type: ignore[attr-defined]
+    opened.on("request", lambda request: opened.requests.append(request.url))  # type: ignore[attr-defined]
+    yield opened
+    context.close()
+
+
+def record_timing(name: str, seconds: float) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "timings.json"
+    timings = json.loads(path.read_text()) if path.exists() else {}
+    timings[name] = round(seconds, 3)
+    path.write_text(json.dumps(timings, indent=2) + "\n")
+
+
+def tiles(page: Page) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = page.eval_on_selector_all(
+        ".mappa-tile",
+        """tiles => Object.fromEntries(tiles.map(t => [t.dataset.rule, {
+            rate: t.querySelector('.mappa-tile-rate').textContent,
+            population: t.querySelector('.mappa-tile-population').textContent,
+            change: t.querySelector('.mappa-tile-change').textContent}]))""",
+    )
+    return found
+
+
+def shown_rate(rate: float | None, population: int) -> str:
+    return "—" if rate is None or population < 5 else f"{rate * 100:.1f} %"
+
+
+def shown_population(population: int) -> str:
+    return "<5" if 0 < population < 5 else str(population)
+
+
+def test_board_tiles_show_the_runs_numbers(board_server: VoilaServer, page: Page,
+                                           sample_runs: SampleRuns) -> None:
+    started = time.monotonic()
+    page.goto(board_server.login_url, wait_until="commit")
+    page.wait_for_selector(".mappa-tile", timeout=WAIT_MS)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=WAIT_MS)
+    record_timing("board first render (s)", time.monotonic() - started)
+    results = json.loads((sample_runs.board / "results.json").read_text())
+    on_page = tiles(page)
+    assert list(on_page) == [rule["rule_id"] for rule in results["rules"]]
+    for rule in results["rules"]:
+        tile = on_page[rule["rule_id"]]
+        assert tile["rate"] == shown_rate(rule["rate"], rule["population"]), rule["rule_id"]
+        assert tile["population"] == shown_population(rule["population"])
+        assert "points" in tile["change"] or "no change" in tile["change"]
+    assert page.get_by_text("OFFICIAL-SENSITIVE").first.is_visible()
+    assert "1 April 2025 to 31 March 2026" in page.inner_text("body")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1400, "height": 2000})  # tiles and both charts
+    page.wait_for_timeout(500)
+    page.screenshot(path=ARTIFACTS / "board_overview.png")
+    outside = [url for url in page.requests  # type: ignore[attr-defined]
+               if urllib.parse.urlsplit(url).scheme in {"http", "https", "ws", "wss"}
+               and urllib.parse.urlsplit(url).hostname != "127.0.0.1"]
+    assert len(page.requests) > 10  # type: ignore[attr-defined]
+    assert outside == []
+
+
+def test_area_dropdown_redraws_tiles_and_chart(board_server: VoilaServer, page: Page,
+                                               sample_runs: SampleRuns) -> None:
+    page.goto(board_server.login_url, wait_until="commit")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=WAIT_MS)
+    before_tiles = tiles(page)
+    before_chart = page.inner_html(".js-plotly-plot")
+    started = time.monotonic()
+    page.get_by_label("Area", exact=True).select_option(label="Eastvale")
+    page.wait_for_function(
+        """old => document.querySelector('.mappa-tile[data-rule="TML-03"] '
+           + '.mappa-tile-population').textContent !== old""",
+        arg=before_tiles["TML-03"]["population"], timeout=WAIT_MS,
+    )
+    page.wait_for_function(
+        "old => { const c = document.querySelector('.js-plotly-plot');"
+        " return c && c.innerHTML !== old && c.querySelector('.main-svg'); }",
+        arg=before_chart, timeout=WAIT_MS,
+    )
+    record_timing("board area change to redrawn tiles and chart (s)", time.monotonic() - started)
+    areas = pl.read_parquet(sample_runs.board / "area_results.parquet").filter(
+        (pl.col("area") == "Eastvale") & (pl.col("dimension") == "all"))
+    after = tiles(page)
+    for row in areas.iter_rows(named=True):
+        assert after[row["rule_id"]]["rate"] == shown_rate(row["rate"], row["population"])
+        assert after[row["rule_id"]]["population"] == shown_population(row["population"])
+    assert "Eastvale" in page.inner_text("body")
+
+
+def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: Page,
+                                             sample_runs: SampleRuns) -> None:
+    page.goto(auditor_server.login_url, wait_until="commit")
+    page.wait_for_selector(".mappa-status", timeout=WAIT_MS)
+    area = page.get_by_label("Run", exact=True).evaluate(
+        "s => s.options[s.selectedIndex].text")
+    folder = next(f for f in sample_runs.auditor
+                  if json.loads((f / "results.json").read_text())["area"] in area)
+    exceptions = pl.read_parquet(folder / "exceptions.parquet")
+    assert f"page 1 of {-(-exceptions.height // 50)} · {exceptions.height} exceptions" in (
+        page.inner_text(".mappa-status"))
+    assert page.locator("table.mappa-exceptions tr").count() == 51  # header and 50 rows
+    first_page = page.inner_text("table.mappa-exceptions")
+    page.get_by_role("button", name="Next ▶").click()
+    page.wait_for_function("old => document.querySelector('table.mappa-exceptions')"
+                           ".innerText !== old", arg=first_page, timeout=WAIT_MS)
+    assert "page 2 of" in page.inner_text(".mappa-status")
+    page.get_by_label("Rule", exact=True).select_option("REV-01")
+    wanted = exceptions.filter(pl.col("rule_id") == "REV-01").height
+    page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
+                           f".includes('{wanted} exceptions')", timeout=WAIT_MS)
+    href = page.get_attribute(".mappa-download-csv", "href")
+    assert href is not None
+    csv = base64.b64decode(href.split(",", 1)[1]).decode("utf-8-sig")
+    assert csv.count("\n") == wanted + 1
+    assert all(line.startswith("REV-01,") for line in csv.splitlines()[1:])
+    with page.expect_download() as download:
+        page.click(".mappa-download-xlsx")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.screenshot(path=ARTIFACTS / "auditor_exceptions.png", full_page=True)
+
+
+# ---- over plain HTTP -----------------------------------------------------------------------
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def fetch(url: str, cookie: str | None = None) -> tuple[int, dict[str, str], str]:
+    opener = urllib.request.build_opener(_NoRedirect)
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with opener.open(request, timeout=60) as response:
+            return response.status, dict(response.headers), response.read().decode(
+                "utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode("utf-8", "replace")
+
+
+def test_without_the_token_every_page_goes_to_login(board_server: VoilaServer) -> None:
+    for path in ("", "board_overview.ipynb", "voila/files/board_overview.ipynb", "api/kernels",
+                 "tree"):
+        status, headers, body = fetch(board_server.url + path)
+        assert status in {302, 403, 404}, (path, status)
+        if status == 302:
+            assert "/login" in headers["Location"]
+        assert "mappa-tile" not in body
+        assert "SYN-" not in body
+
+
+PNG_1X1 = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJ"
+           "RU5ErkJggg==")
+SENSITIVE_PATHS = [
+    "voila/files/board_overview.ipynb",  # the notebook source
+    "voila/files/probe.png",  # an image under Voila's root: served without auth by default
+    "voila/files/../config/voila.json",  # the token file, by path traversal
+    "voila/files/%2e%2e/config/voila.json",
+    "voila/files/..%2fconfig%2fvoila.json",
+    "api/contents",
+    "api/contents/board_overview.ipynb",
+    "api/sessions",
+    "voila/tree",
+    "voila/render/board_overview.ipynb",
+    "files/board_overview.ipynb",
+    "notebooks/board_overview.ipynb",
+    "voila/static/../../../../../etc/passwd",
+    "voila/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "voila/labextensions/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "voila/templates/mappa/static/%2e%2e/index.html.j2",
+    "voila/templates/mappa/conf.json",
+]
+
+
+def test_sensitive_paths_return_nothing_sensitive(board_server: VoilaServer,
+                                                  sample_runs: SampleRuns) -> None:
+    root = board_server.workdir / "root"
+    (root / "probe.png").write_bytes(base64.b64decode(PNG_1X1))
+    status, headers, _ = fetch(board_server.login_url)
+    assert status == 200
+    cookie = "; ".join(part.split(";")[0] for key, part in headers.items()
+                       if key.lower() == "set-cookie")
+    case_ids = set(pl.read_csv(SAMPLE / "cases.csv", infer_schema=False)["case_id"].head(50))
+    data_paths = [f"voila/files{p}" for p in (
+        str(SAMPLE / "cases.csv"), str(sample_runs.board / "results.json"))]
+    data_paths += [f"voila/files/{p.relative_to(p.anchor)}" for p in (
+        SAMPLE / "cases.csv", sample_runs.board / "exceptions.parquet")]
+    for path in SENSITIVE_PATHS + data_paths:
+        for url in (board_server.url + path,
+                    f"{board_server.url}{path}?token={board_server.token}"):
+            status, _, body = fetch(url, cookie)
+            where = f"{path} -> {status}"
+            assert status != 200 or "mappa-tile" in body or "voila" in body.lower(), where
+            assert "PNG" not in body[:8], where
+            assert board_server.token not in body, where
+            assert "from mappa_audit.dashboard import" not in body, where
+            assert '"cells"' not in body, where
+            assert "root:x:0:0" not in body, where
+            assert "Traceback" not in body, where
+            assert not any(case_id in body for case_id in case_ids), where
+
+
+def test_a_broken_run_shows_words_not_a_traceback(tmp_path: Path, page: Page) -> None:
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "index.json").write_text("{ this is not json")
+    server = start_voila(runs, Audience.BOARD)
+    try:
+        page.goto(server.login_url, wait_until="commit")
+        page.wait_for_selector(".mappa-message", timeout=WAIT_MS)
+        text = page.inner_text("body")
+        assert "could not be read" in text
+        assert "Traceback" not in text
+        assert "index.json" not in text
+    finally:
+        server.stop()
