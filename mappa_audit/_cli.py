@@ -34,6 +34,8 @@ class ExitCode(enum.IntEnum):
     """Bad arguments, or a dataset / policy that cannot be used; one line on stderr."""
     RUN_FAILED = 3
     """``run``: at least one run failed; its folder and manifest say why."""
+    INTERRUPTED = 130
+    """Ctrl-C or SIGTERM; an interrupted run's manifest says ``interrupted``."""
 
 
 class OutputFormat(enum.StrEnum):
@@ -268,12 +270,16 @@ def run_command(
     for outcome in outcomes:
         sys.stdout.write(f"{outcome.folder}\n")
         where = outcome.area or "all areas"
-        if outcome.succeeded:
+        if outcome.interrupted:
+            _stderr.print(f"[bold red]interrupted[/] {where}: {outcome.reason}", soft_wrap=True)
+        elif outcome.succeeded:
             report = outcome.folder / "audit_report.html"
             _stderr.print(f"[green]succeeded[/] {where}: open {report}", soft_wrap=True)
         else:
             _stderr.print(f"[bold red]failed[/] {where}: {outcome.reason}", soft_wrap=True,
                           markup=True)
+    if any(outcome.interrupted for outcome in outcomes):
+        raise typer.Exit(ExitCode.INTERRUPTED)
     if not all(outcome.succeeded for outcome in outcomes):
         raise typer.Exit(ExitCode.RUN_FAILED)
 

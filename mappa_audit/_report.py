@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from mappa_audit._engine import AuditResult
+from mappa_audit._files import write_atomically, write_text_atomically
 from mappa_audit._privacy import Audience, parse_audience, shown_count, suppress
 from mappa_audit._results import dumps, results_document
 from mappa_audit.rules import RULES, Theme
@@ -129,20 +130,23 @@ class AuditReport:
         """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "results.json").write_text(dumps(self.document), encoding="utf-8")
-        self.rule_results.write_parquet(folder / "rule_results.parquet")
-        self.quarantine_summary.write_parquet(folder / "quarantine_summary.parquet")
+        frames = {
+            "rule_results.parquet": self.rule_results,
+            "quarantine_summary.parquet": self.quarantine_summary,
+            "quarantine.parquet": (self.quarantine if self.quarantine is not None
+                                   else self._withheld_quarantine()),
+        }
         if self.area_results is not None:
-            self.area_results.write_parquet(folder / "area_results.parquet")
+            frames["area_results.parquet"] = self.area_results
         if self.exceptions is not None:
-            self.exceptions.select(
+            frames["exceptions.parquet"] = self.exceptions.select(
                 "rule_id", "case_id", "item_id", "item_date", "outcome", "reason",
                 "area", "lau", "category", "level", "quarter",
-            ).write_parquet(folder / "exceptions.parquet")
-        if self.quarantine is not None:
-            self.quarantine.write_parquet(folder / "quarantine.parquet")
-        else:
-            self._withheld_quarantine().write_parquet(folder / "quarantine.parquet")
+            )
+        for name, frame in frames.items():
+            write_atomically(folder / name, frame.write_parquet)
+        # results.json last: its presence means every other file is complete
+        write_text_atomically(folder / "results.json", dumps(self.document))
 
     def _withheld_quarantine(self) -> pl.DataFrame:
         summary = self.quarantine_summary

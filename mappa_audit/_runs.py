@@ -12,9 +12,9 @@ import datetime as dt
 import getpass
 import hashlib
 import json
-import os
 import platform
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +27,7 @@ from typing import Any
 
 from mappa_audit import __version__
 from mappa_audit._errors import MappaAuditError, UsageError
+from mappa_audit._files import write_text_atomically
 from mappa_audit._privacy import Audience
 
 NOTEBOOKS = ("audit_report", "disclosure_review")
@@ -80,6 +81,7 @@ class RunOutcome:
     succeeded: bool
     reason: str | None = None
     notebooks: list[str] = field(default_factory=list)
+    interrupted: bool = False
 
 
 def notebook_path(name: str) -> Path:
@@ -165,11 +167,8 @@ def _now() -> dt.datetime:
 
 
 def _write_json(path: Path, document: dict[str, Any] | list[Any]) -> None:
-    """Write JSON atomically: readers never see half a file."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n",
-                         encoding="utf-8")
-    temporary.replace(path)
+    """Write JSON atomically: readers never see half a file, a crash leaves the old one."""
+    write_text_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 @dataclass(frozen=True)
@@ -185,14 +184,49 @@ class RunRequest:
     period_name: str | None = None
 
 
+class RunInterrupted(BaseException):
+    """SIGTERM (systemd stopping the job, a shutdown) arrived during a run.
+
+    A BaseException, so that no `except Exception` on the way swallows it.
+    """
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Turn SIGTERM into :class:`RunInterrupted` so the run folder can say what happened."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise RunInterrupted(signal.Signals(signum).name)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_audits(
     request: RunRequest,
     areas: list[str | None],
     progress: Callable[[str], None] | None = None,
 ) -> list[RunOutcome]:
-    """Run the notebooks once per area; one area failing does not stop the others."""
+    """Run the notebooks once per area; one area failing does not stop the others.
+
+    An interruption (Ctrl-C, SIGTERM) marks the current run ``interrupted`` and stops: the
+    areas after it are not started.
+    """
     request.out.mkdir(parents=True, exist_ok=True)
-    return [_run_one(request, area, progress) for area in areas]
+    outcomes: list[RunOutcome] = []
+    with _sigterm_interrupts():
+        for area in areas:
+            outcome = _run_one(request, area, progress)
+            outcomes.append(outcome)
+            if outcome.interrupted:
+                break
+    return outcomes
 
 
 def _run_one(
@@ -203,20 +237,28 @@ def _run_one(
     manifest = _manifest(request, area, folder, started)
     _write_json(folder / MANIFEST_NAME, manifest)
     outcome = RunOutcome(folder=folder, area=area, succeeded=True)
-    for name in NOTEBOOKS:
-        if progress is not None:
-            progress(f"{area or 'all areas'}: {name}")
-        error = _execute(request, area, folder, name)
-        outcome.notebooks.append(f"{name}.ipynb")
-        _render_html(folder / f"{name}.ipynb", request.audience)
-        if error is not None and outcome.succeeded:
-            outcome.succeeded, outcome.reason = False, f"{name}: {error}"
+    try:
+        for name in NOTEBOOKS:
+            if progress is not None:
+                progress(f"{area or 'all areas'}: {name}")
+            outcome.notebooks.append(f"{name}.ipynb")
+            error = _execute(request, area, folder, name)
+            _render_html(folder / f"{name}.ipynb", request.audience)
+            if error is not None and outcome.succeeded:
+                outcome.succeeded, outcome.reason = False, f"{name}: {error}"
+    except (KeyboardInterrupt, RunInterrupted) as stop:
+        signal_name = str(stop) if isinstance(stop, RunInterrupted) else "Ctrl-C"
+        outcome.succeeded, outcome.interrupted = False, True
+        outcome.reason = (f"interrupted by {signal_name} during {outcome.notebooks[-1]}; "
+                          "what had run is kept")
     manifest |= {
         "finished_at": _now().isoformat(),
-        "outcome": "succeeded" if outcome.succeeded else "failed",
+        "outcome": ("interrupted" if outcome.interrupted
+                    else "succeeded" if outcome.succeeded else "failed"),
         "reason": outcome.reason,
         "notebooks": outcome.notebooks,
-        "files": sorted(p.name for p in folder.iterdir() if p.name != MANIFEST_NAME),
+        "files": sorted(p.name for p in folder.iterdir()
+                        if p.name != MANIFEST_NAME and not p.name.startswith(".")),
     }
     _write_json(folder / MANIFEST_NAME, manifest)
     _add_to_index(request.out, folder, manifest)

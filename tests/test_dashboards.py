@@ -88,6 +88,18 @@ def tiles(page: Page) -> dict[str, dict[str, str]]:
     return found
 
 
+def assert_no_case_level_text(page: Page) -> None:
+    """Leak scan: no case id, meeting id or free text anywhere in the page's HTML (attributes,
+    hover text and plotly's data included)."""
+    html = page.content() + "".join(
+        frame.content() for frame in page.frames if frame != page.main_frame)
+    assert "SYN-" not in html
+    assert "SYNTHETIC TEST DATA" not in html
+    disclosures = pl.read_csv(SAMPLE / "disclosures.csv", infer_schema=False)
+    for text in set(disclosures["rationale"].drop_nulls()):
+        assert text not in html
+
+
 def shown_rate(rate: float | None, population: int) -> str:
     return "—" if rate is None or population < 5 else f"{rate * 100:.1f} %"
 
@@ -117,6 +129,7 @@ def test_board_tiles_show_the_runs_numbers(board_server: VoilaServer, page: Page
     page.set_viewport_size({"width": 1400, "height": 2000})  # tiles and both charts
     page.wait_for_timeout(500)
     page.screenshot(path=ARTIFACTS / "board_overview.png")
+    assert_no_case_level_text(page)
     outside = [url for url in page.requests  # type: ignore[attr-defined]
                if urllib.parse.urlsplit(url).scheme in {"http", "https", "ws", "wss"}
                and urllib.parse.urlsplit(url).hostname != "127.0.0.1"]
@@ -150,6 +163,7 @@ def test_area_dropdown_redraws_tiles_and_chart(board_server: VoilaServer, page: 
         assert after[row["rule_id"]]["rate"] == shown_rate(row["rate"], row["population"])
         assert after[row["rule_id"]]["population"] == shown_population(row["population"])
     assert "Eastvale" in page.inner_text("body")
+    assert_no_case_level_text(page)
 
 
 def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: Page,

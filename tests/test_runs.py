@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -180,3 +185,41 @@ def test_bad_run_arguments_are_one_line_errors(args: list[str], message: str) ->
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_same_inputs_give_byte_identical_results(tmp_path: Path, board_run: Path) -> None:
+    # timestamps live only in the manifest; results and parquet files are reproducible
+    result = mappa("run", SAMPLE, *FY, "--audience", "board", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    [again] = run_folders(result)
+    for name in ("results.json", "rule_results.parquet", "area_results.parquet",
+                 "quarantine.parquet", "quarantine_summary.parquet"):
+        assert (again / name).read_bytes() == (board_run / name).read_bytes(), name
+
+
+def test_a_run_never_changes_its_inputs(board_run: Path) -> None:
+    manifest = json.loads((board_run / "manifest.json").read_text())
+    for entry in manifest["inputs"]:
+        path = SAMPLE / entry["name"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], entry["name"]
+    assert not [p for p in SAMPLE.iterdir() if p.suffix not in {".csv", ".md"}]
+
+
+def test_sigterm_leaves_an_interrupted_manifest(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mappa_audit", "run", str(SAMPLE), *FY, "--out", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob("*/audit_report.ipynb")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # papermill writes the notebook as soon as it starts on it
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    [folder] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["outcome"] == "interrupted"
+    assert "SIGTERM" in manifest["reason"]
+    assert (folder / "audit_report.ipynb").exists()
+    assert not list(folder.glob(".*.tmp"))  # no half-written file left behind
+    assert [e["outcome"] for e in read_index(tmp_path)] == ["interrupted"]
