@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -348,6 +349,85 @@ def _run_with_progress(request: Any, areas: list[str | None]) -> list[Any]:
         outcomes = run_audits(request, areas, progress=advance)
         bar.update(task, description="done", completed=seen)
     return outcomes
+
+
+class WorklistFormat(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@app.command()
+def due(
+    dataset: DatasetArg,
+    as_at: Annotated[str, typer.Option("--as-at", help="The day to look ahead from, YYYY-MM-DD.")],
+    weeks: Annotated[int, typer.Option(help="How many weeks ahead to look.")] = 4,
+    area: Annotated[str | None, typer.Option(help="Only the cases of this area.")] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy file (TOML); default: the shipped policy.")
+    ] = None,
+    output: Annotated[
+        WorklistFormat, typer.Option("--format", help="table, json, csv or xlsx.")
+    ] = WorklistFormat.TABLE,
+    out: Annotated[
+        Path | None, typer.Option(help="File to write (needed for xlsx; csv/json default to "
+                                  "stdout).")
+    ] = None,
+) -> None:
+    """List what falls due in the next weeks and is not done yet; overdue items first.
+
+    Uses the audit rules themselves: an item listed as due on a date is non-compliant in any
+    later audit of that date if nothing is recorded by then. Holds case ids: auditor use only.
+    """
+    from mappa_audit._exports import csv_bytes, xlsx_bytes
+    from mappa_audit._worklist import due_items
+
+    try:
+        day = _date(as_at, "as-at")
+        if output is WorklistFormat.XLSX and out is None:
+            msg = "--format xlsx needs --out FILE.xlsx"
+            raise UsageError(msg, "for example --out worklist.xlsx")
+        worklist = due_items(dataset, day, weeks=weeks, area=area, policy=policy)
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    data: bytes
+    if output is WorklistFormat.TABLE:
+        _print_worklist(worklist, day, weeks)
+        return
+    if output is WorklistFormat.JSON:
+        data = dumps({"as_at": day.isoformat(), "weeks": weeks,
+                      "items": worklist.with_columns(pl.col("due_date").cast(pl.String))
+                      .to_dicts()}).encode()
+    elif output is WorklistFormat.CSV:
+        data = csv_bytes(worklist)
+    else:
+        data = xlsx_bytes({"worklist": worklist}, notes={"worklist": [
+            f"MAPPA due-soon worklist as at {day.isoformat()}, next {weeks} weeks. "
+            "OFFICIAL-SENSITIVE: holds case references."]})
+    if out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        out.write_bytes(data)
+        _stderr.print(f"wrote {worklist.height} items to {out}", markup=False)
+
+
+def _print_worklist(worklist: Any, day: dt.date, weeks: int) -> None:
+    console = Console(highlight=False)
+    overdue = worklist.filter(pl.col("status") == "overdue").height
+    console.print(f"[bold]Due by {day + dt.timedelta(weeks=weeks)}[/] (as at {day}): "
+                  f"{worklist.height} items, [bold red]{overdue} overdue[/]")
+    table = Table(header_style="bold")
+    for name in ("Status", "Due", "Left", "What", "Case", "Item", "Area", "Lead"):
+        table.add_column(name, justify="right" if name == "Left" else "left",
+                         no_wrap=name != "What", overflow="fold")
+    for row in worklist.iter_rows(named=True):
+        unit = "wd" if row["day_unit"] == "working days" else "d"
+        style = "red" if row["status"] == "overdue" else ""
+        table.add_row(row["status"], str(row["due_date"]), f"{row['days_left']} {unit}",
+                      row["what"], row["case_id"], row["item_id"], row["area"] or "",
+                      row["lead_agency"] or "", style=style)
+    console.print(table)
 
 
 @app.command()

@@ -50,6 +50,8 @@ ITEM_SCHEMA = pl.Schema(
         "category": pl.String(),
         "level": pl.String(),
         "quarter": pl.String(),
+        "due_date": pl.Date(),
+        "awaiting": pl.Boolean(),
     }
 )
 RULE_RESULT_SCHEMA = pl.Schema(
@@ -240,7 +242,7 @@ def _with_breakdown_keys(ctx: AuditContext, frames: list[pl.LazyFrame]) -> pl.La
     if not frames:
         return pl.LazyFrame(schema=ITEM_SCHEMA)
     columns = ["rule_id", "item_id", "case_id", "item_date", "outcome", "reason"]
-    items = pl.concat([frame.select(columns) for frame in frames])
+    items = pl.concat([frame.select(*columns, "due_date", "awaiting") for frame in frames])
     items = items.join(
         ctx.case_attributes.select("case_id", "area", "lau", "category"), on="case_id", how="left"
     )
@@ -253,6 +255,8 @@ def _with_breakdown_keys(ctx: AuditContext, frames: list[pl.LazyFrame]) -> pl.La
         pl.col("category").cast(pl.String).fill_null(NOT_RECORDED),
         pl.col("level_on_date").cast(pl.String).fill_null(NO_LEVEL).alias("level"),
         quarter.alias("quarter"),
+        "due_date",
+        "awaiting",
     ).cast(ITEM_SCHEMA)
 
 

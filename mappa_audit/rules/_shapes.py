@@ -101,12 +101,20 @@ def items(
     outcome: pl.Expr,
     reason: pl.Expr,
     case_id: pl.Expr | None = None,
+    due: pl.Expr | None = None,
+    awaiting: pl.Expr | None = None,
 ) -> pl.LazyFrame:
-    """Select the item columns every rule yields, dropping the rule's ``dropped`` rows."""
+    """Select the item columns every rule yields, dropping the rule's ``dropped`` rows.
+
+    Rules with a deadline also say when the item is ``due`` and whether it is ``awaiting``
+    its event (nothing recorded yet): the due-soon worklist is built from those two.
+    """
     return frame.select(
         item_id.cast(pl.String).alias("item_id"),
         (pl.col("case_id") if case_id is None else case_id).alias("case_id"),
         item_date.alias("item_date"),
         outcome.alias("outcome"),
         reason.cast(pl.String).alias("reason"),
+        (pl.lit(None, pl.Date) if due is None else due).alias("due_date"),
+        (pl.lit(False) if awaiting is None else awaiting).alias("awaiting"),
     ).filter(pl.col("outcome") != Outcome.DROPPED.value)

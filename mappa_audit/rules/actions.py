@@ -52,4 +52,6 @@ def action_completion_items(ctx: AuditContext) -> pl.LazyFrame:
         reason=deadline_reason(
             outcome, completed, late="completed after the due date", missing="not completed"
         ),
+        due=pl.col("due_date"),
+        awaiting=completed.is_null(),
     )

@@ -99,6 +99,8 @@ def disclosure_done_items(ctx: AuditContext) -> pl.LazyFrame:
         reason=deadline_reason(
             outcome, disclosed, late="disclosed after the planned date", missing="not disclosed"
         ),
+        due=pl.col("planned_date"),
+        awaiting=disclosed.is_null(),
     )
 
 

@@ -59,6 +59,8 @@ def _meeting_reviews(ctx: AuditContext, rule_id: str, level: int) -> pl.LazyFram
         item_date=pl.col("due"),
         outcome=outcome,
         reason=reason,
+        due=pl.col("due"),
+        awaiting=pl.col("next").is_null() & pl.col("case_level").is_not_null(),
     )
 
 
@@ -170,4 +172,6 @@ def level1_review_items(ctx: AuditContext) -> pl.LazyFrame:
         item_date=pl.col("due"),
         outcome=outcome,
         reason=reason,
+        due=pl.col("due"),
+        awaiting=pl.col("next").is_null(),
     )

@@ -39,6 +39,8 @@ def _first_meeting_after_referral(ctx: AuditContext, rule_id: str, level: int) -
             late="first meeting after the deadline",
             missing="no meeting by the deadline",
         ),
+        due=pl.col("deadline"),
+        awaiting=pl.col("first_meeting").is_null(),
     )
 
 
@@ -76,6 +78,8 @@ def minutes_items(ctx: AuditContext) -> pl.LazyFrame:
             missing="minutes not distributed",
             early=(pl.col("meeting_date"), "minutes dated before the meeting"),
         ),
+        due=pl.col("deadline"),
+        awaiting=minutes.is_null(),
     )
 
 
@@ -99,6 +103,8 @@ def visor_items(ctx: AuditContext) -> pl.LazyFrame:
             late="ViSOR record created late",
             missing="no ViSOR record",
         ),
+        due=deadline,
+        awaiting=pl.col("visor_created_date").is_null(),
     )
 
 
@@ -124,4 +130,6 @@ def level_before_release_items(ctx: AuditContext) -> pl.LazyFrame:
         reason=deadline_reason(
             outcome, level_set, late="level set too late", missing="no level set date"
         ),
+        due=required,
+        awaiting=level_set.is_null(),
     )
