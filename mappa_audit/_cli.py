@@ -430,6 +430,141 @@ def _print_worklist(worklist: Any, day: dt.date, weeks: int) -> None:
     console.print(table)
 
 
+class SampleFormat(enum.StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@app.command()
+def sample(
+    dataset: DatasetArg,
+    start: Annotated[str, typer.Option(help="First day of the period, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option(help="Last day of the period, YYYY-MM-DD.")],
+    size: Annotated[int, typer.Option(help="How many cases to sample.")],
+    seed: Annotated[int, typer.Option(help="Random seed: write it down, it repeats the draw.")],
+    strata: Annotated[
+        str, typer.Option(help="Comma-separated strata: level, area, lau, category.")
+    ] = "level,area",
+    min_per_stratum: Annotated[
+        int, typer.Option("--min-per-stratum", help="At least this many cases per stratum.")
+    ] = 1,
+    include_level1: Annotated[
+        bool, typer.Option("--include-level1", help="Sample Level 1 cases too.")
+    ] = False,
+    area: Annotated[str | None, typer.Option(help="Only the cases of this area.")] = None,
+    output: Annotated[
+        SampleFormat, typer.Option("--format", help="csv or xlsx (a worksheet to score).")
+    ] = SampleFormat.CSV,
+    out: Annotated[
+        Path | None, typer.Option(help="File to write (needed for xlsx; csv defaults to stdout).")
+    ] = None,
+) -> None:
+    """Draw a stratified random sample of cases for a file audit, reproducible from the seed.
+
+    The worksheet has a row per case with its key facts (no free text) and empty columns for
+    the 4-point scores of the MAPPA audit forms; the method, seed and stratum sizes are written
+    above it. Holds case ids: auditor use only.
+    """
+    from mappa_audit._exports import csv_bytes, xlsx_bytes
+    from mappa_audit._sample import sample_cases
+
+    try:
+        if output is SampleFormat.XLSX and out is None:
+            msg = "--format xlsx needs --out FILE.xlsx"
+            raise UsageError(msg, "for example --out file-audit-sample.xlsx")
+        drawn = sample_cases(
+            dataset, _date(start, "start"), _date(end, "end"), size=size, seed=seed,
+            strata=tuple(s.strip() for s in strata.split(",") if s.strip()),
+            min_per_stratum=min_per_stratum, include_level1=include_level1, area=area,
+        )
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    for line in drawn.method:
+        _stderr.print(line, markup=False, soft_wrap=True)
+    if output is SampleFormat.CSV:
+        data = csv_bytes(drawn.cases)
+    else:
+        data = xlsx_bytes({"sample": drawn.cases, "strata": drawn.strata},
+                          notes={"sample": drawn.method, "strata": drawn.method[:3]})
+    if out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        out.write_bytes(data)
+        _stderr.print(f"wrote {drawn.cases.height} cases to {out}", markup=False)
+
+
+@app.command()
+def annual(
+    dataset: DatasetArg,
+    year: Annotated[str, typer.Option(help="Financial year, e.g. 2025-26 (April to March).")],
+    area: Annotated[str | None, typer.Option(help="Only the cases of this area.")] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy file (TOML); default: the shipped policy.")
+    ] = None,
+    exact: Annotated[
+        bool, typer.Option("--exact", help="Exact counts, not suppressed (not for publication).")
+    ] = False,
+    out: Annotated[Path, typer.Option(help="Folder to write the report into.")] = Path(
+        "annual"),
+) -> None:
+    """Run notebooks/annual_report.ipynb: the annual-report tables as Excel and HTML."""
+    from mappa_audit._annual import financial_year
+    from mappa_audit._privacy import Audience
+    from mappa_audit._runs import execute_notebook, render_html
+
+    try:
+        financial_year(year)
+        _check_writable(out)
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    parameters = {"dataset": str(dataset.resolve()), "financial_year": year, "area": area,
+                  "policy": str(policy.resolve()) if policy else None,
+                  "publication": not exact, "output_folder": str(out.resolve())}
+    failure = execute_notebook("annual_report", parameters, out)
+    render_html(out / "annual_report.ipynb", Audience.BOARD)
+    if failure is not None:
+        _stderr.print(f"mappa-audit: the annual report failed: {failure}", markup=False,
+                      soft_wrap=True)
+        raise typer.Exit(ExitCode.RUN_FAILED)
+    for name in ("annual_report.xlsx", "annual_report.html"):
+        sys.stdout.write(f"{out / name}\n")
+
+
+class PaperFormat(enum.StrEnum):
+    HTML = "html"
+    PDF = "pdf"
+
+
+@app.command()
+def paper(
+    run_folder: Annotated[Path, typer.Argument(help="A run folder made by `mappa-audit run`.")],
+    output: Annotated[
+        PaperFormat, typer.Option("--format", help="html, or pdf (printed by Chromium).")
+    ] = PaperFormat.HTML,
+    out: Annotated[
+        Path | None, typer.Option(help="File to write (default: board_paper.<format> in the "
+                                  "run folder).")
+    ] = None,
+) -> None:
+    """Render the board view of a run as a self-contained paper for the SMB (no code, no
+    case ids, small numbers hidden, works offline)."""
+    from mappa_audit._paper import print_pdf, render_paper
+
+    target = out or run_folder / f"board_paper.{output.value}"
+    try:
+        document = render_paper(run_folder)
+        if output is PaperFormat.HTML:
+            target.write_text(document, encoding="utf-8")
+        else:
+            print_pdf(document, target)
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    except OSError as error:
+        raise _fail(UsageError(f"cannot write {target}: {error.strerror or error}",
+                               "give --out a file in a folder you can write to")) from None
+    sys.stdout.write(f"{target}\n")
+
+
 @app.command()
 def serve(
     runs: Annotated[

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,13 @@ from mappa_audit._errors import PolicyError
 DEFAULT_POLICY_NAME = "default.toml"
 UNITS = ("working days", "calendar days", "weeks", "months")
 _RULE_FIELDS = {"standard", "target", "amber_margin", "source", "confirmed"}
-_TOP_FIELDS = {"name", "suppress_below", "closure_days", "rules"}
+_TOP_FIELDS = {"name", "suppress_below", "closure_days", "rules", "signals"}
+SIGNAL_SETTINGS = {
+    "step_down_within_weeks": 12,
+    "level1_no_review_months": 12,
+    "level23_gap_multiple": 2,
+}
+"""Watch-list thresholds (docs/rules.md, "Watch list") and their defaults."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,9 @@ class Policy:
     suppress_below: int
     closure_days: tuple[dt.date, ...]
     rules: dict[str, RuleStandard]
+    signals: dict[str, int] = field(default_factory=lambda: dict(SIGNAL_SETTINGS))
+    """Watch-list thresholds: ``step_down_within_weeks``, ``level1_no_review_months``,
+    ``level23_gap_multiple``."""
 
     def rule(self, rule_id: str) -> RuleStandard:
         try:
@@ -165,7 +174,24 @@ def _build(
         suppress_below=suppress_below,
         closure_days=closure_days,
         rules=rules,
+        signals=_signals(document.get("signals", {}), base, display),
     )
+
+
+def _signals(section: object, base: Policy | None, display: str) -> dict[str, int]:
+    settings = dict(base.signals) if base else dict(SIGNAL_SETTINGS)
+    if not isinstance(section, dict):
+        msg = f"policy {display}: [signals] must be a table of settings"
+        raise PolicyError(msg, "write [signals] then step_down_within_weeks = 12")
+    for key, value in section.items():
+        if key not in SIGNAL_SETTINGS:
+            msg = f"policy {display}: unknown signal setting {key!r}"
+            raise PolicyError(msg, f"signal settings are: {', '.join(SIGNAL_SETTINGS)}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 120:
+            msg = f"policy {display}: {key} must be a whole number from 1 to 120, got {value!r}"
+            raise PolicyError(msg)
+        settings[key] = value
+    return settings
 
 
 def _closure_days(values: object, display: str) -> tuple[dt.date, ...]:

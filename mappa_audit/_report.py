@@ -23,6 +23,8 @@ from mappa_audit._engine import AuditResult
 from mappa_audit._files import write_atomically, write_text_atomically
 from mappa_audit._privacy import Audience, parse_audience, shown_count, suppress
 from mappa_audit._results import dumps, results_document
+from mappa_audit._signals import watch_list
+from mappa_audit._worklist import due_items
 from mappa_audit.rules import RULES, Theme
 
 RAG_COLOURS = {"green": "#2e7d32", "amber": "#b26a00", "red": "#c62828", "none": "#6b6b6b"}
@@ -84,6 +86,10 @@ class AuditReport:
     """Auditor only: every quarantine entry with its raw value."""
     area_results: pl.DataFrame | None = None
     """Counts per area, rule and breakdown (``area_results.parquet``), for area views."""
+    watch: pl.DataFrame | None = None
+    """Auditor only: the cases each watch-list signal picks out (``watch_list.parquet``)."""
+    worklist: pl.DataFrame | None = None
+    """Auditor only: what falls due in the 4 weeks after ``as_at`` (``worklist.parquet``)."""
 
     # ---- building ----------------------------------------------------------------------------
 
@@ -93,14 +99,20 @@ class AuditReport:
         who = parse_audience(audience)
         quarantine = result.dataset.quarantine
         auditor = who is Audience.AUDITOR
+        worklist = due_items(result.dataset, result.as_at, area=result.area,
+                             policy=result.policy)
+        document = results_document(result)
+        document["due_by_week"] = _due_by_week(worklist, result.as_at)
         return cls(
             audience=who,
-            document=results_document(result),
+            document=document,
             rule_results=result.rule_results,
             quarantine_summary=_quarantine_summary(quarantine),
             exceptions=result.exceptions() if auditor else None,
             quarantine=quarantine if auditor else None,
             area_results=result.area_results,
+            watch=watch_list(result) if auditor else None,
+            worklist=worklist if auditor else None,
         )
 
     @classmethod
@@ -120,7 +132,12 @@ class AuditReport:
             quarantine = pl.read_parquet(folder / "quarantine.parquet")
         areas_path = folder / "area_results.parquet"
         area_results = pl.read_parquet(areas_path) if areas_path.exists() else None
-        return cls(who, document, rule_results, summary, exceptions, quarantine, area_results)
+        watch = worklist = None
+        if who is Audience.AUDITOR:
+            watch = _read_if_there(folder / "watch_list.parquet")
+            worklist = _read_if_there(folder / "worklist.parquet")
+        return cls(who, document, rule_results, summary, exceptions, quarantine, area_results,
+                   watch, worklist)
 
     def save(self, folder: str | Path) -> None:
         """Write the run-folder files of results-format.md for this audience.
@@ -138,6 +155,10 @@ class AuditReport:
         }
         if self.area_results is not None:
             frames["area_results.parquet"] = self.area_results
+        if self.watch is not None:
+            frames["watch_list.parquet"] = self.watch
+        if self.worklist is not None:
+            frames["worklist.parquet"] = self.worklist
         if self.exceptions is not None:
             frames["exceptions.parquet"] = self.exceptions.select(
                 "rule_id", "case_id", "item_id", "item_date", "outcome", "reason",
@@ -366,6 +387,56 @@ class AuditReport:
             f"{quarantine}</table>"
         )
 
+    def signals_html(self) -> str:
+        """The watch-list counts with a sentence each; signals, not compliance rates."""
+        rows = []
+        for signal in self.document.get("signals", []):
+            cases = int(signal["cases"])
+            shown = self.count(cases)
+            amount = self._amount(cases)
+            words = ("no cases" if cases == 0 else
+                     f"{amount} case{'s' if cases != 1 else ''} to look at again")
+            rows.append(f"<tr><td>{html.escape(signal['signal_id'])}</td>"
+                        f"<td>{html.escape(signal['title'])}</td>"
+                        f"<td class='num'>{shown}</td><td>{html.escape(words)}</td></tr>")
+        return (f"{_TABLE_STYLE}<p><i>Signals for a second look, drawn from inspection "
+                "findings: not compliance rates, no target.</i></p><table class='mappa'>"
+                "<tr><th>Signal</th><th>What it picks out</th><th>Cases</th><th>In words</th>"
+                f"</tr>{''.join(rows)}</table>")
+
+    def due_by_week_html(self) -> str:
+        """Items coming due in the four weeks after the as-at date, by week (aggregates)."""
+        weeks = self.document.get("due_by_week", [])
+        cells = "".join(f"<tr><td>{html.escape(str(w['week']))}</td>"
+                        f"<td class='num'>{self.count(int(w['items']))}</td></tr>" for w in weeks)
+        return (f"{_TABLE_STYLE}<table class='mappa'><tr><th>Due</th><th>Items</th></tr>"
+                f"{cells}</table>")
+
+    def change_html(self, previous: AuditReport | None) -> str:
+        """Rate and count change per rule against the previous run, with arrows."""
+        if previous is None:
+            return "<p>There is no earlier run of the same length to compare with.</p>"
+        now = {r["rule_id"]: r for r in self.shown(self.headline()).iter_rows(named=True)}
+        before = {r["rule_id"]: r for r in previous.shown(previous.headline())
+                  .iter_rows(named=True)}
+        period = previous.document["period"]
+        rows = []
+        for rule_id, row in now.items():
+            old = before.get(rule_id)
+            arrow = _arrow(row["rate"], None if old is None else old["rate"])
+            rows.append(
+                f"<tr><td>{rule_id}</td><td>{html.escape(row['title'])}</td>"
+                f"<td class='num'>{_percent(None if old is None else old['rate'])}</td>"
+                f"<td class='num'>{_percent(row['rate'])}</td><td>{arrow}</td>"
+                f"<td class='num'>{'—' if old is None else old['non_compliant']}</td>"
+                f"<td class='num'>{row['non_compliant']}</td></tr>")
+        return (
+            f"{_TABLE_STYLE}<p>Compared with the run for {_long_date(period['start'])} to "
+            f"{_long_date(period['end'])}.</p><table class='mappa'><tr><th>Rule</th>"
+            "<th>What is checked</th><th>Rate then</th><th>Rate now</th><th>Change</th>"
+            f"<th>Not met then</th><th>Not met now</th></tr>{''.join(rows)}</table>"
+        )
+
     def exceptions_frame(self, rule_ids: list[str] | None = None) -> pl.DataFrame:
         """Auditor only: the exceptions of some rules, sorted by rule and date."""
         if self.exceptions is None:
@@ -454,6 +525,54 @@ def _quarantine_summary(quarantine: pl.DataFrame | None) -> pl.DataFrame:
         .sort("table", "reason")
         .cast(schema)  # type: ignore[arg-type]
     )
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f} %"
+
+
+def _arrow(now: float | None, before: float | None) -> str:
+    """A change a board member reads at a glance: arrow, points, colour, and the word."""
+    if now is None or before is None:
+        return "<span style='color:#555'>not shown</span>"
+    points = (now - before) * 100
+    if abs(points) < 0.05:
+        return "<span style='color:#555'>▶ no change</span>"
+    better = points > 0
+    colour = RAG_COLOURS["green"] if better else RAG_COLOURS["red"]
+    return (f"<span style='color:{colour}'>{'▲' if better else '▼'} {abs(points):.1f} points "
+            f"{'better' if better else 'worse'}</span>")
+
+
+def previous_report(run_folder: str | Path, report: AuditReport) -> AuditReport | None:
+    """The report of the run before this one (same area and period length), if any."""
+    from mappa_audit._runs import previous_run, read_index
+
+    folder = Path(run_folder)
+    period = report.document["period"]
+    current = {"area": report.document.get("area"), "start": period["start"],
+               "end": period["end"], "started_at": "9999"}
+    runs = [e for e in read_index(folder.parent) if e["folder"] != folder.name]
+    before = previous_run(runs, current)
+    if before is None:
+        return None
+    return AuditReport.from_run(folder.parent / before["folder"], Audience.BOARD)
+
+
+def _read_if_there(path: Path) -> pl.DataFrame | None:
+    return pl.read_parquet(path) if path.exists() else None
+
+
+def _due_by_week(worklist: pl.DataFrame, as_at: dt.date) -> list[dict[str, Any]]:
+    """Items coming due per week after ``as_at`` (aggregates: no case ids), overdue first."""
+    weeks = [{"week": "overdue", "items": int((worklist["status"] == "overdue").sum())}]
+    coming = worklist.filter(pl.col("status") == "due")
+    for week in range(4):
+        first = as_at + dt.timedelta(days=7 * week + 1)
+        last = first + dt.timedelta(days=6)
+        count = coming.filter(pl.col("due_date").is_between(first, last)).height
+        weeks.append({"week": f"{first:%-d %b} to {last:%-d %b}", "items": count})
+    return weeks
 
 
 def _long_date(value: str) -> str:

@@ -9,6 +9,7 @@ from mappa_audit import __version__
 from mappa_audit._contract import TABLES
 from mappa_audit._engine import AuditResult
 from mappa_audit._loader import Dataset
+from mappa_audit._signals import signal_counts, watch_list
 from mappa_audit.rules import RULES
 
 FORMAT_VERSION = 1
@@ -73,6 +74,7 @@ def results_document(result: AuditResult) -> dict[str, Any]:
         },
         "rules": rules,
         "data_quality": result.data_quality().to_dicts(),
+        "signals": signal_counts(watch_list(result)),
     }
 
 

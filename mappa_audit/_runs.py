@@ -191,14 +191,29 @@ class RunInterrupted(BaseException):
     """
 
 
+@dataclass
+class _Interruptions:
+    """Where SIGTERM may interrupt: only while notebooks run. Elsewhere (writing the
+    manifest and the index) it is noted and acted on once the files are complete."""
+
+    may_raise: bool = False
+    pending: str | None = None
+
+    def handle(self, signum: int, frame: object) -> None:
+        name = signal.Signals(signum).name
+        if self.may_raise:
+            raise RunInterrupted(name)
+        self.pending = name
+
+
+_INTERRUPTIONS = _Interruptions()
+
+
 @contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
     """Turn SIGTERM into :class:`RunInterrupted` so the run folder can say what happened."""
-    def interrupt(signum: int, frame: object) -> None:
-        raise RunInterrupted(signal.Signals(signum).name)
-
     try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
+        previous = signal.signal(signal.SIGTERM, _INTERRUPTIONS.handle)
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
@@ -206,6 +221,17 @@ def _sigterm_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    if _INTERRUPTIONS.pending is not None:
+        raise RunInterrupted(_INTERRUPTIONS.pending)
+    _INTERRUPTIONS.may_raise = True
+    try:
+        yield
+    finally:
+        _INTERRUPTIONS.may_raise = False
 
 
 def run_audits(
@@ -226,6 +252,9 @@ def run_audits(
             outcomes.append(outcome)
             if outcome.interrupted:
                 break
+            if _INTERRUPTIONS.pending is not None:  # arrived while this run was being filed
+                outcome.interrupted = True
+                break
     return outcomes
 
 
@@ -238,14 +267,15 @@ def _run_one(
     _write_json(folder / MANIFEST_NAME, manifest)
     outcome = RunOutcome(folder=folder, area=area, succeeded=True)
     try:
-        for name in NOTEBOOKS:
-            if progress is not None:
-                progress(f"{area or 'all areas'}: {name}")
-            outcome.notebooks.append(f"{name}.ipynb")
-            error = _execute(request, area, folder, name)
-            _render_html(folder / f"{name}.ipynb", request.audience)
-            if error is not None and outcome.succeeded:
-                outcome.succeeded, outcome.reason = False, f"{name}: {error}"
+        with _interruptible():
+            for name in NOTEBOOKS:
+                if progress is not None:
+                    progress(f"{area or 'all areas'}: {name}")
+                outcome.notebooks.append(f"{name}.ipynb")
+                error = _execute(request, area, folder, name)
+                render_html(folder / f"{name}.ipynb", request.audience)
+                if error is not None and outcome.succeeded:
+                    outcome.succeeded, outcome.reason = False, f"{name}: {error}"
     except (KeyboardInterrupt, RunInterrupted) as stop:
         signal_name = str(stop) if isinstance(stop, RunInterrupted) else "Ctrl-C"
         outcome.succeeded, outcome.interrupted = False, True
@@ -307,10 +337,7 @@ def _manifest(
 
 
 def _execute(request: RunRequest, area: str | None, folder: Path, name: str) -> str | None:
-    """Run one notebook with papermill; ``None`` when it succeeded, else why it failed."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
+    """Run one notebook of an audit run; ``None`` when it succeeded, else why it failed."""
     parameters = {
         "dataset": str(request.dataset.resolve()),
         "start": request.start.isoformat(),
@@ -320,6 +347,15 @@ def _execute(request: RunRequest, area: str | None, folder: Path, name: str) -> 
         "audience": request.audience.value,
         "run_folder": str(folder.resolve()) if name == NOTEBOOKS[0] else None,
     }
+    return execute_notebook(name, parameters, folder)
+
+
+def execute_notebook(name: str, parameters: dict[str, Any], folder: Path) -> str | None:
+    """Run a shipped notebook with papermill into ``folder``; ``None`` when it succeeded,
+    else why it failed (one line). The partly executed notebook is kept either way."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
     with _quiet_papermill():
         try:
             papermill.execute_notebook(
@@ -355,7 +391,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())[:500]
 
 
-def _render_html(notebook: Path, audience: Audience) -> None:
+def render_html(notebook: Path, audience: Audience) -> None:
     """The executed notebook as HTML without code, for readers; works offline."""
     if not notebook.exists():
         return

@@ -86,6 +86,8 @@ class BoardOverview:
         self.banner = widgets.HTML()
         self.tiles = widgets.HTML()
         self.charts = widgets.Output()
+        self.signals = widgets.HTML()
+        self.coming_due = widgets.HTML()
         self._reports: dict[str, AuditReport] = {}
         self.report: AuditReport | None = None
         for control in (self.run, self.area, self.theme, self.rule, self.breakdown):
@@ -103,6 +105,13 @@ class BoardOverview:
             self.tiles,
             widgets.HBox([self.rule, self.breakdown], layout={"flex_flow": "row wrap"}),
             self.charts,
+            widgets.HBox([
+                widgets.VBox([widgets.HTML("<h3 style='font-family:system-ui'>Watch list</h3>"),
+                              self.signals], layout={"width": "62%"}),
+                widgets.VBox([widgets.HTML("<h3 style='font-family:system-ui'>Coming due after "
+                                           "the as-at date</h3>"), self.coming_due],
+                             layout={"width": "36%"}),
+            ], layout={"justify_content": "space-between"}),
             glossary,
         ])
 
@@ -144,6 +153,8 @@ class BoardOverview:
                     if theme is None or r["rule_id"] in report.rules_of(theme)]
         self.banner.value = _banner_html(report, previous)
         self.tiles.value = _tiles_html(report, rule_ids, previous)
+        self.signals.value = report.signals_html()
+        self.coming_due.value = report.due_by_week_html()
         self._busy = True
         try:
             options = [(f"{r} · {report.rule(r)['title']}", r) for r in rule_ids]
@@ -293,6 +304,8 @@ class AuditorExceptions:
         self.status = widgets.HTML()
         self.table = widgets.HTML()
         self.downloads = widgets.HTML()
+        self.coming_due = widgets.HTML()
+        self.watch = widgets.HTML()
         self.exceptions = pl.DataFrame()
         self.run.observe(lambda _: self._load_run(), names="value")
         for control in self.filters.values():
@@ -303,21 +316,32 @@ class AuditorExceptions:
         self._load_run()
 
     def widget(self) -> widgets.Widget:
+        exceptions = widgets.VBox([
+            widgets.HBox(list(self.filters.values()), layout={"flex_flow": "row wrap"}),
+            widgets.HBox([self.previous_page, self.next_page, self.status]),
+            self.table,
+            self.downloads,
+        ])
+        tabs = widgets.Tab(children=[exceptions, self.coming_due, self.watch])
+        for index, title in enumerate(("Exceptions", "Coming due", "Watch list")):
+            tabs.set_title(index, title)
         return widgets.VBox([
             widgets.HTML("<div style='font:600 22px system-ui,sans-serif'>MAPPA exceptions "
                          "<span style='font-size:14px;color:#a00'>auditor view: holds case "
                          "references</span></div>"),
             self.run,
-            widgets.HBox(list(self.filters.values()), layout={"flex_flow": "row wrap"}),
-            widgets.HBox([self.previous_page, self.next_page, self.status]),
-            self.table,
-            self.downloads,
+            tabs,
         ])
 
     def _load_run(self) -> None:
         report = AuditReport.from_run(self.runs / self.run.value, "auditor")
         assert report.exceptions is not None
         self.exceptions = report.exceptions.sort("rule_id", "item_date", "case_id")
+        self.coming_due.value = _list_html(report.worklist, "mappa-worklist", self.run.value,
+                                           "Nothing falls due in the four weeks after the "
+                                           "as-at date.")
+        self.watch.value = report.signals_html() + _list_html(
+            report.watch, "mappa-watch", self.run.value, "")
         self._busy = True
         try:
             for name, control in self.filters.items():
@@ -367,15 +391,32 @@ class AuditorExceptions:
 
 
 _EXCEPTION_STYLE = """<style>
-table.mappa-exceptions {font: 13px system-ui, sans-serif; border-collapse: collapse;}
-table.mappa-exceptions th {background: #1f4e79; color: #fff; padding: 4px 8px; text-align: left;}
-table.mappa-exceptions td {padding: 3px 8px; border-bottom: 1px solid #ddd;}
-table.mappa-exceptions tr:nth-child(even) td {background: #f3f6fa;}
+table.mappa-exceptions, table.mappa-list {font: 13px system-ui, sans-serif;
+  border-collapse: collapse;}
+table.mappa-exceptions th, table.mappa-list th {background: #1f4e79; color: #fff;
+  padding: 4px 8px; text-align: left;}
+table.mappa-exceptions td, table.mappa-list td {padding: 3px 8px; border-bottom: 1px solid #ddd;}
+table.mappa-exceptions tr:nth-child(even) td, table.mappa-list tr:nth-child(even) td {
+  background: #f3f6fa;}
 </style>"""
 
 
-def _download_links(selection: pl.DataFrame, run: str) -> str:
-    stem = f"mappa-exceptions-{run}"
+def _list_html(frame: pl.DataFrame | None, css: str, run: str, empty: str) -> str:
+    """A whole list (worklist, watch list) as a table with its downloads."""
+    if frame is None or frame.height == 0:
+        return f"<p style='font-family:system-ui'>{html.escape(empty)}</p>"
+    header = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
+        + "</tr>" for row in frame.head(500).iter_rows())
+    more = (f"<p>The first 500 of {frame.height} are shown; the downloads hold them all.</p>"
+            if frame.height > 500 else "")
+    return (f"{_EXCEPTION_STYLE}<table class='mappa-list {css}'><tr>{header}</tr>{body}"
+            f"</table>{more}{_download_links(frame, run, stem=css)}")
+
+
+def _download_links(selection: pl.DataFrame, run: str, stem: str = "mappa-exceptions") -> str:
+    stem = f"{stem}-{run}"
     csv = base64.b64encode(csv_bytes(selection)).decode()
     xlsx = base64.b64encode(xlsx_bytes({"exceptions": selection})).decode()
     style = ("display:inline-block;margin:8px 8px 0 0;padding:6px 12px;background:#1f4e79;"

@@ -15,11 +15,19 @@ from IPython.display import HTML, Markdown, display
 
 from mappa_audit._disclosure_review import disclosure_summary, shown_summary
 from mappa_audit._engine import AuditResult
-from mappa_audit._report import GLOSSARY, MAX_EXCEPTION_ROWS, THEME_TITLES, AuditReport
+from mappa_audit._report import (
+    GLOSSARY,
+    MAX_EXCEPTION_ROWS,
+    THEME_TITLES,
+    AuditReport,
+    previous_report,
+)
 from mappa_audit.rules import Theme
 
 __all__ = [
     "show_banner",
+    "show_change",
+    "show_coming_due",
     "show_data_quality",
     "show_disclosure_summary",
     "show_exceptions",
@@ -27,6 +35,7 @@ __all__ = [
     "show_glossary",
     "show_headline",
     "show_theme",
+    "show_watch_list",
 ]
 
 
@@ -120,3 +129,35 @@ def show_disclosure_summary(result: AuditResult, report: AuditReport, by: str) -
         return
     shown = shown_summary(summary, report.suppress_below if report.is_board else None)
     display(HTML(_frame_html(shown.rename({"value": by.replace("_", " ").capitalize()}))))
+
+
+def show_watch_list(report: AuditReport) -> None:
+    """Watch-list counts for everyone; the cases themselves for auditors only."""
+    display(HTML(report.signals_html()))
+    if report.is_board or report.watch is None:
+        return
+    display(Markdown(f"_{report.watch.height} cases picked out:_"))
+    display(HTML(_frame_html(report.watch.head(MAX_EXCEPTION_ROWS))))
+
+
+def show_coming_due(report: AuditReport) -> None:
+    """What falls due in the four weeks after the as-at date (counts; the list for auditors)."""
+    display(HTML(report.due_by_week_html()))
+    if report.is_board or report.worklist is None:
+        return
+    display(Markdown(f"_{report.worklist.height} items; the full list is in worklist.parquet "
+                     "and from `mappa-audit due`._"))
+    display(HTML(_frame_html(report.worklist.head(MAX_EXCEPTION_ROWS))))
+
+
+def show_change(report: AuditReport, run_folder: str | None) -> None:
+    """Change per rule since the previous run of the same period length."""
+    previous = previous_report(run_folder, report) if run_folder else None
+    display(HTML(report.change_html(previous)))
+
+
+def show_annual_tables(tables: dict[str, Any], titles: dict[str, str]) -> None:
+    """The annual-report tables, each under its title."""
+    for name, frame in tables.items():
+        display(Markdown(f"### {titles[name]}"))
+        display(HTML(_frame_html(frame)))

@@ -38,3 +38,13 @@ class SampleRuns:
     """FY 2024-25, all areas, board audience: the run the board compares with."""
     auditor: list[Path]
     """FY 2025-26, one run per area, auditor audience."""
+
+
+def write_dataset(folder: Path, tables: dict[str, list[dict[str, str]]]) -> Path:
+    """A dataset folder of CSV files from rows of text (columns as the rows give them)."""
+    import polars as pl
+
+    folder.mkdir(parents=True)
+    for name, rows in tables.items():
+        pl.DataFrame(rows).write_csv(folder / f"{name}.csv")
+    return folder

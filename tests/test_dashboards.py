@@ -124,7 +124,10 @@ def test_board_tiles_show_the_runs_numbers(board_server: VoilaServer, page: Page
         assert tile["population"] == shown_population(rule["population"])
         assert "points" in tile["change"] or "no change" in tile["change"]
     assert page.get_by_text("OFFICIAL-SENSITIVE").first.is_visible()
-    assert "1 April 2025 to 31 March 2026" in page.inner_text("body")
+    body = page.inner_text("body")
+    assert "1 April 2025 to 31 March 2026" in body
+    assert "Watch list" in body
+    assert "not compliance rates" in body
     ARTIFACTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1400, "height": 2000})  # tiles and both charts
     page.wait_for_timeout(500)
@@ -196,6 +199,10 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
         page.click(".mappa-download-xlsx")
     assert download.value.suggested_filename.endswith(".xlsx")
     page.screenshot(path=ARTIFACTS / "auditor_exceptions.png", full_page=True)
+    page.get_by_role("tab", name="Coming due").click()
+    page.wait_for_selector("table.mappa-worklist", state="visible")
+    worklist = pl.read_parquet(folder / "worklist.parquet")
+    assert page.locator("table.mappa-worklist tr").count() == min(worklist.height, 500) + 1
 
 
 # ---- over plain HTTP -----------------------------------------------------------------------

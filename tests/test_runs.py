@@ -215,7 +215,7 @@ def test_sigterm_leaves_an_interrupted_manifest(tmp_path: Path) -> None:
         time.sleep(0.2)  # papermill writes the notebook as soon as it starts on it
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
+    assert process.returncode == 130, (process.returncode, stderr[-2000:])
     [folder] = [p for p in tmp_path.iterdir() if p.is_dir()]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["outcome"] == "interrupted"
@@ -223,3 +223,24 @@ def test_sigterm_leaves_an_interrupted_manifest(tmp_path: Path) -> None:
     assert (folder / "audit_report.ipynb").exists()
     assert not list(folder.glob(".*.tmp"))  # no half-written file left behind
     assert [e["outcome"] for e in read_index(tmp_path)] == ["interrupted"]
+
+
+def test_board_report_shows_change_watch_list_and_coming_due(board_run: Path) -> None:
+    html = (board_run / "audit_report.html").read_text(encoding="utf-8")
+    # the session's runs hold FY 2024-25 too: the change is against it
+    assert "Compared with the run for 1 April 2024 to 31 March 2025" in html
+    assert "points better" in html or "points worse" in html
+    assert "not compliance rates" in html
+    results = json.loads((board_run / "results.json").read_text())
+    assert [s["signal_id"] for s in results["signals"]] == ["SIG-01", "SIG-02", "SIG-03",
+                                                            "SIG-04"]
+    assert results["due_by_week"][0]["week"] == "overdue"
+    assert not (board_run / "worklist.parquet").exists()  # case level: auditor runs only
+
+
+def test_auditor_run_keeps_worklist_and_watch_list(auditor_runs: list[Path]) -> None:
+    for folder in auditor_runs:
+        area = json.loads((folder / "results.json").read_text())["area"]
+        for name in ("worklist.parquet", "watch_list.parquet"):
+            frame = pl.read_parquet(folder / name)
+            assert set(frame["area"]) <= {area}, name

@@ -12,16 +12,9 @@ import pytest
 import mappa_audit as ma
 from mappa_audit._worklist import WHAT_IS_DUE, dataset_as_at, due_items
 
-from _support import SAMPLE, mappa
+from _support import SAMPLE, mappa, write_dataset
 
 EASTER_2026 = dt.date(2026, 4, 2)  # the Thursday before Good Friday (3rd) and Easter Monday (6th)
-
-
-def write_dataset(folder: Path, tables: dict[str, list[dict[str, str]]]) -> Path:
-    folder.mkdir()
-    for name, rows in tables.items():
-        pl.DataFrame(rows).write_csv(folder / f"{name}.csv")
-    return folder
 
 
 @pytest.fixture

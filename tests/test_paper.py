@@ -1,0 +1,66 @@
+"""`mappa-audit paper`: the board paper of a run, as HTML and as a printed PDF."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from _support import SampleRuns, mappa
+
+pytestmark = pytest.mark.slow
+
+
+def test_html_paper_is_self_contained_and_aggregate_only(sample_runs: SampleRuns,
+                                                         tmp_path: Path) -> None:
+    out = tmp_path / "paper.html"
+    result = mappa("paper", sample_runs.board, "--out", out)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    first_page = text[: text.index("class='section'")]
+    for fragment in ("1 April 2025 to 31 March 2026", "Policy: MAPPA default",
+                     "Every rule at a glance", "below target", "Change since the last run",
+                     "Compared with the run for 1 April 2024 to 31 March 2025"):
+        assert fragment in first_page, fragment
+    assert "SYN-" not in text
+    assert "SYNTHETIC TEST DATA" not in text
+    assert not re.search(r"(src|href)=['\"]?https?:", text)  # nothing to fetch from elsewhere
+    assert "<script" not in text
+    assert text.count("<svg") == 17  # one chart per rule
+
+
+@pytest.mark.browser
+def test_pdf_paper_first_page_shows_the_rag_table(sample_runs: SampleRuns,
+                                                  tmp_path: Path) -> None:
+    out = tmp_path / "paper.pdf"
+    result = mappa("paper", sample_runs.board, "--format", "pdf", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", "-f", "1", "-l", "1", "-singlefile",
+                    str(out), str(tmp_path / "page")], check=True, timeout=120)
+    header, pixels = _read_pgm(tmp_path / "page.pgm")
+    width, height = header
+    dark = sum(1 for value in pixels if value < 128)
+    assert dark > 0.02 * width * height, "the first page is blank"
+    assert dark < 0.6 * width * height, "the first page is mostly black"
+    text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(out), "-"],
+                          capture_output=True, text=True, check=True, timeout=60).stdout
+    assert "Every rule at a glance" in text
+    assert "REV-01" in text
+    assert "below target" in text
+
+
+def test_paper_of_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    result = mappa("paper", tmp_path)
+    assert result.returncode == 2
+    assert "not a finished run folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _read_pgm(path: Path) -> tuple[tuple[int, int], bytes]:
+    data = path.read_bytes()
+    fields = data.split(maxsplit=4)  # P5, width, height, maxval, pixels
+    assert fields[0] == b"P5"
+    return (int(fields[1]), int(fields[2])), fields[4]
