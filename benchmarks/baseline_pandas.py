@@ -84,21 +84,39 @@ class Audit:
 
     @cached_property
     def periods(self) -> pd.DataFrame:
-        """Level periods with adjacent same-level periods of a case merged into one."""
-        levels = self.tables["levels"][["case_id", "level", "start_date", "end_date"]]
-        levels = levels.sort_values(
-            ["case_id", "level", "start_date", "end_date"], na_position="last", kind="stable"
+        """Level periods with adjacent same-level periods of a case merged into one.
+
+        Adjacent: one row ends on the day another starts, whatever rows lie between them
+        (docs/decisions.md 20b); rows covering no day (``end <= start``) are never merged. A
+        chain of adjacent rows is one period from its first start to the end of its last
+        row (latest start; an open end before a closed one).
+        """
+        rows = self.tables["levels"][["case_id", "level", "start_date", "end_date"]]
+        rows = rows.reset_index(drop=True)
+        valid = rows[rows["end_date"].isna() | (rows["end_date"] > rows["start_date"])]
+        left = valid[["case_id", "level", "end_date"]].reset_index()
+        right = valid[["case_id", "level", "start_date"]].reset_index()
+        edges = left.merge(
+            right, left_on=["case_id", "level", "end_date"],
+            right_on=["case_id", "level", "start_date"], suffixes=("_a", "_b"),
+        )  # fmt: skip
+        a = np.concatenate([edges["index_a"].to_numpy(), edges["index_b"].to_numpy()])
+        b = np.concatenate([edges["index_b"].to_numpy(), edges["index_a"].to_numpy()])
+        chain = np.arange(len(rows))
+        while len(a):  # label propagation: a few passes (chains are short), not a row loop
+            smallest = pd.Series(chain[b]).groupby(a).min()
+            updated = chain.copy()
+            updated[smallest.index] = np.minimum(chain[smallest.index], smallest.to_numpy())
+            if np.array_equal(updated, chain):
+                break
+            chain = updated
+        rows = rows.assign(chain=chain, open=rows["end_date"].isna())
+        starts = rows.groupby("chain")["start_date"].min()
+        last = rows.sort_values(["chain", "start_date", "open", "end_date"]).drop_duplicates(
+            "chain", keep="last"
         )
-        keys = [levels["case_id"], levels["level"]]
-        previous_end = levels.groupby(keys, sort=False)["end_date"].shift()
-        new_chain = previous_end.isna() | (previous_end != levels["start_date"])
-        chain = new_chain.astype(np.int64).groupby(keys, sort=False).cumsum()
-        levels = levels.assign(chain=chain.to_numpy())
-        group = ["case_id", "level", "chain"]
-        firsts = levels.drop_duplicates(group, keep="first")[[*group, "start_date"]]
-        lasts = levels.drop_duplicates(group, keep="last")[[*group, "end_date"]]
-        merged = firsts.merge(lasts, on=group)
-        return merged.drop(columns="chain").reset_index(drop=True)
+        merged = last.assign(start_date=lookup(last["chain"], starts))
+        return merged[["case_id", "level", "start_date", "end_date"]].reset_index(drop=True)
 
     def level_on(self, case_ids: pd.Series, dates: pd.Series) -> pd.Series:
         """``level(c, d)`` for each pair (float; NaN = no level). Latest start, then higher

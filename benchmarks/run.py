@@ -4,12 +4,15 @@ Usage::
 
     python benchmarks/run.py [--scales 1,10] [--repeat 5] [--quick]
 
-For each scale it measures, each as the median of ``--repeat`` runs after one warm-up:
+For each scale it measures, each as the median of ``--repeat`` runs after one warm-up (a
+measure whose warm-up is slow gets fewer runs so that its timed runs fit in ``--budget``
+seconds, default 600; at least one):
 
 - load: ``mappa_audit.load_dataset(DATA)``;
 - audit: ``mappa_audit.audit(...)`` for 2025-04-01..2026-03-31, then ``headline()`` and
   ``breakdown(d)`` for every ``d`` in ``mappa_audit.BREAKDOWNS``;
-- cli: whole-process wall time of ``mappa-audit check DATA ... --format json``;
+- cli: whole-process wall time of ``mappa-audit check DATA ... --format json`` (run as
+  ``python -m mappa_audit check ...``, the same entry point, so that it uses the snapshot);
 - baseline: ``benchmarks/baseline_pandas.py`` on the same typed frames (converted to pandas
   outside the timed region), headline and breakdowns;
 
@@ -17,7 +20,10 @@ and once, the peak RSS of a child process that runs load + audit. The baseline's
 (headline and every breakdown) must equal ours exactly, and the CLI's JSON headline too: a
 mismatch is printed with rule id and counts and the script exits 1 after the table.
 
-Data is generated once into ``benchmarks/.data/`` (gitignored) and reused. Progress goes to
+The package is copied to ``benchmarks/.data/snapshot/`` at the start and everything runs
+against that copy (``--live``: the working tree as it changes). First, small awkward
+datasets are cross-checked (``crosscheck.py``). Data is generated once into
+``benchmarks/.data/`` (gitignored) and reused. Progress goes to
 stderr, the results table to stdout, and the raw numbers to ``benchmarks/.data/results.json``.
 """
 
@@ -28,7 +34,6 @@ import datetime as dt
 import gc
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -42,9 +47,39 @@ from typing import Any
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+SNAPSHOT_ENV = "MAPPA_AUDIT_BENCH_SNAPSHOT"
+
+
+def _run_from_snapshot() -> None:
+    """Re-run this script against a copy of the package taken now.
+
+    Others edit ``mappa_audit`` while a benchmark runs (an hour at 10x); a copy keeps every
+    measure, child process and CLI run on one version. ``PYTHONPATH`` puts the copy ahead of
+    the editable install (whose finder comes after the path finder).
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("mappa_audit")
+    if spec is None or spec.origin is None:
+        return
+    target = HERE / ".data" / "snapshot"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(Path(spec.origin).parent, target / "mappa_audit",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    path = os.pathsep.join(p for p in (str(target), os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, SNAPSHOT_ENV: str(target), "PYTHONPATH": path}
+    os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]],
+              env)
+
+
+if __name__ == "__main__" and SNAPSHOT_ENV not in os.environ and "--live" not in sys.argv:
+    _run_from_snapshot()
+
 sys.path.insert(0, str(HERE))
 
 import baseline_pandas  # noqa: E402
+import crosscheck  # noqa: E402
+from compare import mismatches, ours_as_counts  # noqa: E402
 
 import mappa_audit  # noqa: E402
 
@@ -115,17 +150,31 @@ def timed(function: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, value
 
 
+SETTINGS = {"budget_s": 600.0}
+"""Run-wide settings; ``budget_s``: timed runs of one measure stop once they would exceed it
+(always at least one run)."""
+
+
+def runs_within_budget(warmup_seconds: float, repeat: int) -> int:
+    return max(1, min(repeat, int(SETTINGS["budget_s"] // max(warmup_seconds, 1e-9))))
+
+
 def median_of(
     label: str, function: Callable[[], Any], repeat: int
 ) -> tuple[float, list[float], Any]:
-    """Median seconds of ``repeat`` runs after one warm-up; also the warm-up's value."""
+    """Median seconds of up to ``repeat`` runs after one warm-up; also the warm-up's value.
+
+    A measure whose warm-up is slow gets fewer runs (``--budget``), at least one.
+    """
     warmup_seconds, value = timed(function)
-    progress(f"  {label}: warm-up {warmup_seconds:.2f} s")
+    count = runs_within_budget(warmup_seconds, repeat)
+    note = f" (budget allows {count} of {repeat} runs)" if count < repeat else ""
+    progress(f"  {label}: warm-up {warmup_seconds:.2f} s{note}")
     runs = []
-    for index in range(repeat):
+    for index in range(count):
         seconds, _ = timed(function)
         runs.append(seconds)
-        progress(f"  {label}: run {index + 1}/{repeat} {seconds:.2f} s")
+        progress(f"  {label}: run {index + 1}/{count} {seconds:.2f} s")
     return statistics.median(runs), runs, value
 
 
@@ -139,8 +188,9 @@ def our_audit(dataset: mappa_audit.Dataset) -> dict[str, Any]:
 
 def run_cli(folder: Path) -> tuple[int, str, int]:
     """Run the CLI once; exit status, stdout, and the child's peak RSS in bytes."""
+    # python -m mappa_audit: what the mappa-audit script runs, but honours the snapshot
     command = [
-        str(Path(sys.executable).with_name("mappa-audit")), "check", str(folder),
+        sys.executable, "-m", "mappa_audit", "check", str(folder),
         "--start", PERIOD[0], "--end", PERIOD[1], "--format", "json",
     ]  # fmt: skip
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -174,46 +224,6 @@ def peak_memory(folder: Path) -> int:
 # ---- comparing ----------------------------------------------------------------------------
 
 
-def ours_as_counts(frames: dict[str, Any]) -> pd.DataFrame:
-    outcomes = list(baseline_pandas.OUTCOMES)
-    parts = [
-        frames["headline"].select("rule_id", *outcomes).to_pandas().assign(
-            dimension="all", value=""
-        )
-    ]
-    for dimension in mappa_audit.BREAKDOWNS:
-        parts.append(
-            frames[dimension].select("rule_id", "value", *outcomes).to_pandas()
-            .assign(dimension=dimension)
-        )
-    return pd.concat(parts, ignore_index=True)
-
-
-def mismatches(ours: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
-    """Every (rule, dimension, value) whose counts differ, as readable lines."""
-    outcomes = list(baseline_pandas.OUTCOMES)
-    keys = ["rule_id", "dimension", "value"]
-    baseline = baseline.assign(value=baseline["value"].fillna("").astype(str))
-    ours = ours.assign(value=ours["value"].fillna("").astype(str))
-    both = ours.merge(baseline, on=keys, how="outer", suffixes=("_ours", "_base"))
-    lines = []
-    for row in both.itertuples(index=False):
-        record = row._asdict()
-        mine = [record[f"{o}_ours"] for o in outcomes]
-        theirs = [record[f"{o}_base"] for o in outcomes]
-        mine = [0 if pd.isna(v) else int(v) for v in mine]
-        theirs = [0 if pd.isna(v) else int(v) for v in theirs]
-        if mine != theirs:
-            where = record["rule_id"] if record["dimension"] == "all" else (
-                f"{record['rule_id']} [{record['dimension']}={record['value']}]"
-            )
-            lines.append(
-                f"{where}: ours c/nc/p/na={'/'.join(map(str, mine))} "
-                f"baseline={'/'.join(map(str, theirs))}"
-            )
-    return lines
-
-
 def cli_mismatches(cli_json: str, baseline: pd.DataFrame) -> list[str]:
     outcomes = list(baseline_pandas.OUTCOMES)
     headline = baseline[baseline["dimension"] == "all"].set_index("rule_id")
@@ -244,7 +254,39 @@ def shout(lines: list[str], what: str) -> None:
 
 def bench_scale(label: str, scale: float | None, cases: int, repeat: int) -> dict[str, Any]:
     folder, generate_seconds = dataset_for(cases)
-    progress(f"scale {label} ({cases:,} cases): load")
+    numbers, ours, base_counts = in_process(label, folder, repeat)
+    gc.collect()
+    problems = mismatches(ours, base_counts)
+    if problems:
+        shout(problems, f"scale {label}: ours vs pandas baseline")
+    else:
+        progress("  counts agree: headline and every breakdown, all 17 rules")
+
+    progress(f"scale {label}: CLI check --format json (whole process)")
+    cli_s, cli_runs, (code, cli_json, cli_peak) = _cli_median(folder, repeat)
+    if code not in (0, 1):
+        problems.append(f"CLI exited {code}")
+    else:
+        cli_problems = cli_mismatches(cli_json, base_counts)
+        if cli_problems:
+            shout(cli_problems, f"scale {label}: CLI JSON vs pandas baseline")
+        problems += cli_problems
+
+    progress(f"scale {label}: peak memory of a child running load + audit")
+    peak = peak_memory(folder)
+    progress(f"  peak RSS {peak / GIB:.2f} GiB")
+    return {
+        "label": label, "scale": scale, "cases": cases, "generate_s": generate_seconds,
+        **numbers, "cli_s": cli_s, "cli_runs": cli_runs, "cli_peak_bytes": cli_peak,
+        "peak_bytes": peak, "mismatches": problems,
+    }  # fmt: skip
+
+
+def in_process(
+    label: str, folder: Path, repeat: int
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """Load, our audit and the baseline in this process: timings, our counts, its counts."""
+    progress(f"scale {label}: load")
     load_s, load_runs, dataset = median_of(
         "load", lambda: mappa_audit.load_dataset(folder), repeat
     )
@@ -262,48 +304,24 @@ def bench_scale(label: str, scale: float | None, cases: int, repeat: int) -> dic
     base_s, base_runs, base_counts = median_of(
         "baseline", lambda: baseline_pandas.audit(tables, *PERIOD), repeat
     )
-    del tables
-
-    problems = mismatches(ours_as_counts(ours), base_counts)
-    if problems:
-        shout(problems, f"scale {label}: ours vs pandas baseline")
-    else:
-        progress("  counts agree: headline and every breakdown, all 17 rules")
-
-    progress(f"scale {label}: CLI check --format json (whole process)")
-    cli_s, cli_runs, (code, cli_json, cli_peak) = _cli_median(folder, repeat)
-    if code not in (0, 1):
-        problems.append(f"CLI exited {code}")
-    else:
-        cli_problems = cli_mismatches(cli_json, base_counts)
-        if cli_problems:
-            shout(cli_problems, f"scale {label}: CLI JSON vs pandas baseline")
-        problems += cli_problems
-
-    del dataset, ours
-    gc.collect()
-    progress(f"scale {label}: peak memory of a child running load + audit")
-    peak = peak_memory(folder)
-    progress(f"  peak RSS {peak / GIB:.2f} GiB")
-
-    return {
-        "label": label, "scale": scale, "cases": cases, "rows": rows,
-        "generate_s": generate_seconds, "load_s": load_s, "load_runs": load_runs,
-        "audit_s": audit_s, "audit_runs": audit_runs,
-        "baseline_s": base_s, "baseline_runs": base_runs, "to_pandas_s": convert_s,
-        "cli_s": cli_s, "cli_runs": cli_runs, "cli_peak_bytes": cli_peak,
-        "peak_bytes": peak, "mismatches": problems,
+    numbers = {
+        "rows": rows, "load_s": load_s, "load_runs": load_runs,
+        "audit_s": audit_s, "audit_runs": audit_runs, "baseline_s": base_s,
+        "baseline_runs": base_runs, "to_pandas_s": convert_s,
     }  # fmt: skip
+    return numbers, ours_as_counts(ours), base_counts
 
 
 def _cli_median(folder: Path, repeat: int) -> tuple[float, list[float], tuple[int, str, int]]:
     seconds, outcome = timed_cli(folder)
-    progress(f"  cli: warm-up {seconds:.2f} s (exit {outcome[0]})")
+    count = runs_within_budget(seconds, repeat)
+    note = f" (budget allows {count} of {repeat} runs)" if count < repeat else ""
+    progress(f"  cli: warm-up {seconds:.2f} s, exit {outcome[0]}{note}")
     runs = []
-    for index in range(repeat):
+    for index in range(count):
         seconds, _ = timed_cli(folder)
         runs.append(seconds)
-        progress(f"  cli: run {index + 1}/{repeat} {seconds:.2f} s")
+        progress(f"  cli: run {index + 1}/{count} {seconds:.2f} s")
     return statistics.median(runs), runs, outcome
 
 
@@ -360,6 +378,18 @@ def report(results: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
     return targets
 
 
+def source_digest() -> str:
+    """A short digest of the package's source: others edit it, so results name what they timed."""
+    import hashlib
+
+    package = Path(mappa_audit.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def machine() -> dict[str, Any]:
     model = ""
     with open("/proc/cpuinfo") as cpuinfo:
@@ -379,16 +409,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", default="1,10",
                         help="multiples of national scale (100,000 cases), comma-separated")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs after one warm-up")
+    parser.add_argument("--budget", type=float, default=SETTINGS["budget_s"],
+                        help="seconds of timed runs per measure after the warm-up; a slower "
+                        "measure gets fewer than --repeat runs (at least one)")
+    parser.add_argument("--crosscheck-seeds", type=int, default=None,
+                        help="small awkward datasets to cross-check first "
+                        "(benchmarks/crosscheck.py; default 10, 4 with --quick; 0: none)")
+    parser.add_argument("--live", action="store_true",
+                        help="time the package where it is, not a copy taken at the start "
+                        "(others may edit it during the run)")
     parser.add_argument("--quick", action="store_true",
                         help=f"smoke run: {QUICK_CASES:,} cases, --repeat 1")
     args = parser.parse_args(argv)
+    SETTINGS["budget_s"] = args.budget
+    if args.crosscheck_seeds is None:
+        args.crosscheck_seeds = 4 if args.quick else 10
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 
     import polars as pl
 
     versions = {"polars": pl.__version__, "pandas": pd.__version__,
-                "mappa_audit": mappa_audit.__version__}
+                "mappa_audit": mappa_audit.__version__, "source_digest": source_digest(),
+                "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+                "package": str(Path(mappa_audit.__file__).parent)}
     progress(f"machine: {machine()}; {versions}")
+    progress(f"timing mappa_audit from {Path(mappa_audit.__file__).parent}")
     if args.quick:
         plan: list[tuple[str, float | None, int]] = [("quick", None, QUICK_CASES)]
         repeat = 1
@@ -396,6 +441,15 @@ def main(argv: list[str] | None = None) -> int:
         scales = [float(s) for s in args.scales.split(",") if s.strip()]
         plan = [(f"{s:g}x", s, round(NATIONAL_CASES * s)) for s in scales]
         repeat = args.repeat
+    cross_problems: list[str] = []
+    if args.crosscheck_seeds:
+        progress(f"cross-check on {args.crosscheck_seeds} small awkward datasets x "
+                 f"{len(crosscheck.PERIODS)} periods ...")
+        cross_problems = crosscheck.crosscheck(args.crosscheck_seeds, cases=60)
+        if cross_problems:
+            shout(cross_problems, "cross-check on small awkward datasets")
+        else:
+            progress("  cross-check: counts agree")
     results = [bench_scale(label, scale, cases, repeat) for label, scale, cases in plan]
 
     targets = report(results)
@@ -413,10 +467,17 @@ def main(argv: list[str] | None = None) -> int:
     out = DATA_DIR / ("results-quick.json" if args.quick else "results.json")
     out.write_text(json.dumps(
         {"machine": machine(), "versions": versions, "period": PERIOD, "repeat": repeat,
+         "crosscheck_seeds": args.crosscheck_seeds, "crosscheck_mismatches": cross_problems,
+         "budget_s": SETTINGS["budget_s"],
          "results": results}, indent=2, default=str))  # fmt: skip
     progress(f"raw numbers: {out.relative_to(HERE.parent)}")
 
-    problems = [line for r in results for line in r["mismatches"]]
+    if args.crosscheck_seeds:
+        verdict_word = "FAILED" if cross_problems else "ok"
+        print(f"cross-check on {args.crosscheck_seeds} small datasets: "
+              f"{len(cross_problems)} mismatching rows -> {verdict_word}")
+    print(f"mappa_audit source digest {versions['source_digest']}, started {versions['started']}")
+    problems = cross_problems + [line for r in results for line in r["mismatches"]]
     if problems:
         shout(problems, "summary")
         return 1

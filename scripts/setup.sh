@@ -11,5 +11,7 @@ fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 extra=""
 [ "${1:-}" = "--test" ] && extra="[test]"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extra}"
+# this machine's pip config names package folders that may not exist; its warnings are noise
+quiet() { "$@" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; }
+quiet .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+quiet .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extra}"
