@@ -102,6 +102,7 @@ TARGET_SPEEDUP = 5.0
 
 MEMORY_CHILD = """
 import resource, sys, mappa_audit as ma
+print(ma.__file__, file=sys.stderr)
 dataset = ma.load_dataset(sys.argv[1])
 result = ma.audit(dataset, sys.argv[2], sys.argv[3])
 result.headline()
@@ -188,9 +189,10 @@ def our_audit(dataset: mappa_audit.Dataset) -> dict[str, Any]:
 
 def run_cli(folder: Path) -> tuple[int, str, int]:
     """Run the CLI once; exit status, stdout, and the child's peak RSS in bytes."""
-    # python -m mappa_audit: what the mappa-audit script runs, but honours the snapshot
+    # python -m mappa_audit: what the mappa-audit script runs, but honours the snapshot;
+    # -P: the working directory (maybe the repository) must not shadow it
     command = [
-        sys.executable, "-m", "mappa_audit", "check", str(folder),
+        sys.executable, "-P", "-m", "mappa_audit", "check", str(folder),
         "--start", PERIOD[0], "--end", PERIOD[1], "--format", "json",
     ]  # fmt: skip
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -213,9 +215,12 @@ def timed_cli(folder: Path) -> tuple[float, tuple[int, str, int]]:
 
 
 def peak_memory(folder: Path) -> int:
-    """Peak RSS (bytes) of a fresh process that loads the dataset and runs the audit."""
+    """Peak RSS (bytes) of a fresh process that loads the dataset and runs the audit.
+
+    ``-P``: the working directory must not shadow the snapshot on ``PYTHONPATH``.
+    """
     done = subprocess.run(
-        [sys.executable, "-c", MEMORY_CHILD, str(folder), *PERIOD],
+        [sys.executable, "-P", "-c", MEMORY_CHILD, str(folder), *PERIOD],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return int(done.stdout.strip().splitlines()[-1])
