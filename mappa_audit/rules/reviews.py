@@ -140,11 +140,16 @@ def level1_review_items(ctx: AuditContext) -> pl.LazyFrame:
         )
     )
     period_key = ["period_id"]  # two periods may start on one day (a DQ-04 overlap)
+    # An anchor can only make a review due in the period if it lies at most `months` (plus
+    # month-end clamping) before the start; earlier anchors are never an item nor the `next`
+    # of one, so leaving them out early changes no count and saves most of the work.
+    earliest = pl.lit(ctx.start).dt.offset_by(f"-{months + 1}mo")
     anchors = (
         pl.concat(
             [periods.with_columns(pl.col("period_start").alias("anchor")), reviews],
             how="diagonal",
         )
+        .filter(pl.col("anchor") >= earliest)
         .unique(subset=[*period_key, "anchor"])
         .with_columns(
             pl.col("anchor").shift(-1).over(period_key, order_by="anchor").alias("next"),
