@@ -305,11 +305,18 @@ class AuditorExceptions:
         self.table = widgets.HTML()
         self.downloads = widgets.HTML()
         self.coming_due = widgets.HTML()
+        self.due_filters = {
+            name: widgets.Dropdown(description=label, layout={"width": "300px"})
+            for name, label in (("what", "What"), ("status", "Status"), ("area", "Area "))
+        }
         self.watch = widgets.HTML()
         self.exceptions = pl.DataFrame()
+        self.worklist: pl.DataFrame | None = None
         self.run.observe(lambda _: self._load_run(), names="value")
         for control in self.filters.values():
             control.observe(lambda _: self._filter(), names="value")
+        for control in self.due_filters.values():
+            control.observe(lambda _: self._show_due(), names="value")
         self.previous_page.on_click(lambda _: self._turn(-1))
         self.next_page.on_click(lambda _: self._turn(1))
         self._busy = False
@@ -322,7 +329,11 @@ class AuditorExceptions:
             self.table,
             self.downloads,
         ])
-        tabs = widgets.Tab(children=[exceptions, self.coming_due, self.watch])
+        coming_due = widgets.VBox([
+            widgets.HBox(list(self.due_filters.values()), layout={"flex_flow": "row wrap"}),
+            self.coming_due,
+        ])
+        tabs = widgets.Tab(children=[exceptions, coming_due, self.watch])
         for index, title in enumerate(("Exceptions", "Coming due", "Watch list")):
             tabs.set_title(index, title)
         return widgets.VBox([
@@ -337,9 +348,17 @@ class AuditorExceptions:
         report = AuditReport.from_run(self.runs / self.run.value, "auditor")
         assert report.exceptions is not None
         self.exceptions = report.exceptions.sort("rule_id", "item_date", "case_id")
-        self.coming_due.value = _list_html(report.worklist, "mappa-worklist", self.run.value,
-                                           "Nothing falls due in the four weeks after the "
-                                           "as-at date.")
+        self.worklist = report.worklist
+        self._busy = True
+        try:
+            for name, control in self.due_filters.items():
+                values = ([] if self.worklist is None
+                          else sorted({str(v) for v in self.worklist[name].to_list()}))
+                control.options = [ALL, *values]
+                control.value = ALL
+        finally:
+            self._busy = False
+        self._show_due()
         self.watch.value = report.signals_html() + _list_html(
             report.watch, "mappa-watch", self.run.value, "")
         self._busy = True
@@ -351,6 +370,18 @@ class AuditorExceptions:
         finally:
             self._busy = False
         self._filter()
+
+    def _show_due(self) -> None:
+        if self._busy:
+            return
+        worklist = self.worklist
+        if worklist is not None:
+            for name, control in self.due_filters.items():
+                if control.value != ALL:
+                    worklist = worklist.filter(pl.col(name).cast(pl.String) == control.value)
+        self.coming_due.value = _list_html(worklist, "mappa-worklist", self.run.value,
+                                           "Nothing in this selection falls due in the four "
+                                           "weeks after the as-at date.")
 
     def selection(self) -> pl.DataFrame:
         frame = self.exceptions

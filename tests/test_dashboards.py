@@ -203,6 +203,10 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
     page.wait_for_selector("table.mappa-worklist", state="visible")
     worklist = pl.read_parquet(folder / "worklist.parquet")
     assert page.locator("table.mappa-worklist tr").count() == min(worklist.height, 500) + 1
+    page.get_by_label("Status", exact=True).select_option("due")
+    coming = worklist.filter(pl.col("status") == "due").height
+    page.wait_for_function(f"() => document.querySelectorAll('table.mappa-worklist tr').length"
+                           f" === {min(coming, 500) + 1}")
 
 
 # ---- over plain HTTP -----------------------------------------------------------------------
