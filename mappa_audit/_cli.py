@@ -59,6 +59,10 @@ DatasetArg = Annotated[
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", help="table for people, json for programs.")
 ]
+AreaOption = Annotated[str | None, typer.Option(help="Only the cases of this area.")]
+PolicyOption = Annotated[
+    Path | None, typer.Option(help="Policy file (TOML); default: the shipped policy.")
+]
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="Fail (exit 2) if any row or cell was quarantined.")
 ]
@@ -94,10 +98,8 @@ def check(
     dataset: DatasetArg,
     start: Annotated[str, typer.Option(help="First day of the audit period, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option(help="Last day of the period (as-at date), YYYY-MM-DD.")],
-    area: Annotated[str | None, typer.Option(help="Only the cases of this area.")] = None,
-    policy: Annotated[
-        Path | None, typer.Option(help="Policy file (TOML); default: the shipped policy.")
-    ] = None,
+    area: AreaOption = None,
+    policy: PolicyOption = None,
     output: FormatOption = OutputFormat.TABLE,
     fail_on_red: Annotated[
         bool, typer.Option("--fail-on-red", help="Exit 1 when any rule is red.")
@@ -233,13 +235,11 @@ def run_command(
     today: Annotated[
         str | None, typer.Option(help="The day --period counts back from (default: today).")
     ] = None,
-    area: Annotated[str | None, typer.Option(help="Only the cases of this area.")] = None,
+    area: AreaOption = None,
     each_area: Annotated[
         bool, typer.Option("--each-area", help="One run per area of the dataset.")
     ] = False,
-    policy: Annotated[
-        Path | None, typer.Option(help="Policy file (TOML); default: the shipped policy.")
-    ] = None,
+    policy: PolicyOption = None,
     audience: Annotated[
         str, typer.Option(help="board: aggregates only, small numbers hidden; auditor: with "
                           "the case-level exceptions.")
@@ -363,10 +363,8 @@ def due(
     dataset: DatasetArg,
     as_at: Annotated[str, typer.Option("--as-at", help="The day to look ahead from, YYYY-MM-DD.")],
     weeks: Annotated[int, typer.Option(help="How many weeks ahead to look.")] = 4,
-    area: Annotated[str | None, typer.Option(help="Only the cases of this area.")] = None,
-    policy: Annotated[
-        Path | None, typer.Option(help="Policy file (TOML); default: the shipped policy.")
-    ] = None,
+    area: AreaOption = None,
+    policy: PolicyOption = None,
     output: Annotated[
         WorklistFormat, typer.Option("--format", help="table, json, csv or xlsx.")
     ] = WorklistFormat.TABLE,
@@ -405,11 +403,21 @@ def due(
         data = xlsx_bytes({"worklist": worklist}, notes={"worklist": [
             f"MAPPA due-soon worklist as at {day.isoformat()}, next {weeks} weeks. "
             "OFFICIAL-SENSITIVE: holds case references."]})
+    _deliver(data, out, f"{worklist.height} items")
+
+
+def _deliver(data: bytes, out: Path | None, what: str) -> None:
+    """Write an export to ``out``, or to stdout when no file is given."""
     if out is None:
         sys.stdout.buffer.write(data)
-    else:
+        return
+    try:
         out.write_bytes(data)
-        _stderr.print(f"wrote {worklist.height} items to {out}", markup=False)
+    except OSError as error:
+        cannot = UsageError(f"cannot write {out}: {error.strerror or error}",
+                            "give --out a file in a folder you can write to")
+        raise _fail(cannot) from None
+    _stderr.print(f"wrote {what} to {out}", markup=False)
 
 
 def _print_worklist(worklist: Any, day: dt.date, weeks: int) -> None:
@@ -451,7 +459,7 @@ def sample(
     include_level1: Annotated[
         bool, typer.Option("--include-level1", help="Sample Level 1 cases too.")
     ] = False,
-    area: Annotated[str | None, typer.Option(help="Only the cases of this area.")] = None,
+    area: AreaOption = None,
     output: Annotated[
         SampleFormat, typer.Option("--format", help="csv or xlsx (a worksheet to score).")
     ] = SampleFormat.CSV,
@@ -486,21 +494,15 @@ def sample(
     else:
         data = xlsx_bytes({"sample": drawn.cases, "strata": drawn.strata},
                           notes={"sample": drawn.method, "strata": drawn.method[:3]})
-    if out is None:
-        sys.stdout.buffer.write(data)
-    else:
-        out.write_bytes(data)
-        _stderr.print(f"wrote {drawn.cases.height} cases to {out}", markup=False)
+    _deliver(data, out, f"{drawn.cases.height} cases")
 
 
 @app.command()
 def annual(
     dataset: DatasetArg,
     year: Annotated[str, typer.Option(help="Financial year, e.g. 2025-26 (April to March).")],
-    area: Annotated[str | None, typer.Option(help="Only the cases of this area.")] = None,
-    policy: Annotated[
-        Path | None, typer.Option(help="Policy file (TOML); default: the shipped policy.")
-    ] = None,
+    area: AreaOption = None,
+    policy: PolicyOption = None,
     exact: Annotated[
         bool, typer.Option("--exact", help="Exact counts, not suppressed (not for publication).")
     ] = False,
