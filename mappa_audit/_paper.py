@@ -70,7 +70,7 @@ def render_paper(run_folder: str | Path) -> str:
         f"fewer than {report.suppress_below} items are not shown.</i></div></div>"
         f"<h2>Every rule at a glance</h2>{report.headline_html()}"
         f"<h2>Change since the last run</h2>{report.change_html(previous)}"
-        f"<div class='section'><h2>Watch list</h2>{report.signals_html()}"
+        f"<div class='section'><h2>Watch list</h2>{report.signals_html(previous)}"
         f"<h2>Coming due after the as-at date</h2>{report.due_by_week_html()}"
         f"<h2>Data quality</h2>{report.data_quality_html()}</div>"
         f"<div class='section'>{''.join(sections)}</div>"

@@ -387,22 +387,39 @@ class AuditReport:
             f"{quarantine}</table>"
         )
 
-    def signals_html(self) -> str:
-        """The watch-list counts with a sentence each; signals, not compliance rates."""
+    def signals_html(self, previous: AuditReport | None = None) -> str:
+        """The watch-list counts with a sentence each, and the change since ``previous``;
+        signals, not compliance rates."""
+        before = ({s["signal_id"]: int(s["cases"]) for s in previous.document.get("signals", [])}
+                  if previous is not None else {})
         rows = []
         for signal in self.document.get("signals", []):
             cases = int(signal["cases"])
-            shown = self.count(cases)
-            amount = self._amount(cases)
             words = ("no cases" if cases == 0 else
-                     f"{amount} case{'s' if cases != 1 else ''} to look at again")
+                     f"{self._amount(cases)} case{'s' if cases != 1 else ''} to look at again")
+            then = before.get(signal["signal_id"])
+            change = "" if previous is None else f"<td>{self._signal_change(cases, then)}</td>"
             rows.append(f"<tr><td>{html.escape(signal['signal_id'])}</td>"
                         f"<td>{html.escape(signal['title'])}</td>"
-                        f"<td class='num'>{shown}</td><td>{html.escape(words)}</td></tr>")
+                        f"<td class='num'>{self.count(cases)}</td><td>{html.escape(words)}</td>"
+                        f"{change}</tr>")
+        change_header = "" if previous is None else "<th>Since the last run</th>"
         return (f"{_TABLE_STYLE}<p><i>Signals for a second look, drawn from inspection "
                 "findings: not compliance rates, no target.</i></p><table class='mappa'>"
                 "<tr><th>Signal</th><th>What it picks out</th><th>Cases</th><th>In words</th>"
-                f"</tr>{''.join(rows)}</table>")
+                f"{change_header}</tr>{''.join(rows)}</table>")
+
+    def _signal_change(self, now: int, then: int | None) -> str:
+        """More cases picked out is worse: a red up arrow; hidden when either is small."""
+        small = self.suppress_below if self.is_board else 1
+        if then is None or (0 < now < small) or (0 < then < small):
+            return "<span style='color:#555'>not shown</span>"
+        if now == then:
+            return "<span style='color:#555'>▶ no change</span>"
+        worse = now > then
+        colour = RAG_COLOURS["red"] if worse else RAG_COLOURS["green"]
+        return (f"<span style='color:{colour}'>{'▲' if worse else '▼'} {abs(now - then)} "
+                f"{'more' if worse else 'fewer'}</span>")
 
     def due_by_week_html(self) -> str:
         """Items coming due in the four weeks after the as-at date, by week (aggregates)."""

@@ -153,7 +153,7 @@ class BoardOverview:
                     if theme is None or r["rule_id"] in report.rules_of(theme)]
         self.banner.value = _banner_html(report, previous)
         self.tiles.value = _tiles_html(report, rule_ids, previous)
-        self.signals.value = report.signals_html()
+        self.signals.value = report.signals_html(previous)
         self.coming_due.value = report.due_by_week_html()
         self._busy = True
         try:

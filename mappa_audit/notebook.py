@@ -131,9 +131,11 @@ def show_disclosure_summary(result: AuditResult, report: AuditReport, by: str) -
     display(HTML(_frame_html(shown.rename({"value": by.replace("_", " ").capitalize()}))))
 
 
-def show_watch_list(report: AuditReport) -> None:
-    """Watch-list counts for everyone; the cases themselves for auditors only."""
-    display(HTML(report.signals_html()))
+def show_watch_list(report: AuditReport, run_folder: str | None = None) -> None:
+    """Watch-list counts (and their change since the last run) for everyone; the cases
+    themselves for auditors only."""
+    previous = previous_report(run_folder, report) if run_folder else None
+    display(HTML(report.signals_html(previous)))
     if report.is_board or report.watch is None:
         return
     display(Markdown(f"_{report.watch.height} cases picked out:_"))

@@ -231,6 +231,7 @@ def test_board_report_shows_change_watch_list_and_coming_due(board_run: Path) ->
     assert "Compared with the run for 1 April 2024 to 31 March 2025" in html
     assert "points better" in html or "points worse" in html
     assert "not compliance rates" in html
+    assert "Since the last run" in html  # the watch list's change too
     results = json.loads((board_run / "results.json").read_text())
     assert [s["signal_id"] for s in results["signals"]] == ["SIG-01", "SIG-02", "SIG-03",
                                                             "SIG-04"]

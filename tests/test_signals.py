@@ -113,3 +113,15 @@ def test_bad_signal_settings_are_policy_errors(tmp_path: Path, text: str, messag
     policy.write_text(text)
     with pytest.raises(ma.PolicyError, match=message.replace("[", r"\[")):
         ma.load_policy(policy)
+
+
+def test_change_since_the_last_run_is_shown_per_signal(signals_dataset: Path) -> None:
+    now = ma.AuditReport.from_result(ma.audit(signals_dataset, *PERIOD), "auditor")
+    before = ma.AuditReport.from_result(
+        ma.audit(signals_dataset, "2024-04-01", "2025-03-31"), "auditor")
+    html = now.signals_html(before)
+    assert "Since the last run" in html
+    assert "▲ 1 more" in html  # SIG-01: no step-down a year earlier, one now
+    # the board sees no change when either count is too small to show
+    board = ma.AuditReport.from_result(ma.audit(signals_dataset, *PERIOD), "board")
+    assert "not shown" in board.signals_html(before)
