@@ -16,10 +16,10 @@ from pathlib import Path
 
 from mappa_audit._errors import UsageError
 from mappa_audit._report import (
-    GLOSSARY,
     RAG_COLOURS,
     THEME_TITLES,
     AuditReport,
+    glossary_html,
     previous_report,
 )
 
@@ -59,8 +59,6 @@ def render_paper(run_folder: str | Path) -> str:
                 f"<div class='chart'>{_quarter_svg(report, rule_id)}"
                 f"<p>{html.escape(report.sentence(rule_id))}</p></div>")
         sections.append(f"<h2>{title}</h2><div class='charts'>{''.join(charts)}</div>")
-    glossary = "".join(f"<dt><b>{html.escape(t)}</b></dt><dd>{html.escape(d)}</dd>"
-                       for t, d in GLOSSARY.items())
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>MAPPA audit: board paper</title><style>{_STYLE}</style></head><body>"
@@ -74,7 +72,7 @@ def render_paper(run_folder: str | Path) -> str:
         f"<h2>Coming due after the as-at date</h2>{report.due_by_week_html()}"
         f"<h2>Data quality</h2>{report.data_quality_html()}</div>"
         f"<div class='section'>{''.join(sections)}</div>"
-        f"<div class='section'><h2>Words used</h2><dl>{glossary}</dl></div>"
+        f"<div class='section'><h2>Words used</h2>{glossary_html()}</div>"
         "</body></html>"
     )
 

@@ -440,7 +440,7 @@ class AuditReport:
         rows = []
         for rule_id, row in now.items():
             old = before.get(rule_id)
-            arrow = _arrow(row["rate"], None if old is None else old["rate"])
+            arrow = change_words(row["rate"], None if old is None else old["rate"])
             rows.append(
                 f"<tr><td>{rule_id}</td><td>{html.escape(row['title'])}</td>"
                 f"<td class='num'>{_percent(None if old is None else old['rate'])}</td>"
@@ -544,11 +544,29 @@ def _quarantine_summary(quarantine: pl.DataFrame | None) -> pl.DataFrame:
     )
 
 
+def glossary_html() -> str:
+    """The words a board member may not know, as a definition list."""
+    items = "".join(f"<dt><b>{html.escape(term)}</b></dt><dd>{html.escape(text)}</dd>"
+                    for term, text in GLOSSARY.items())
+    return f"<dl style='font-family:system-ui,sans-serif'>{items}</dl>"
+
+
+def frame_html(frame: pl.DataFrame, css_class: str = "mappa") -> str:
+    """Any frame as an escaped HTML table (empty cells for nulls)."""
+    header = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
+        + "</tr>"
+        for row in frame.iter_rows()
+    )
+    return f"<table class='{css_class}'><tr>{header}</tr>{rows}</table>"
+
+
 def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f} %"
 
 
-def _arrow(now: float | None, before: float | None) -> str:
+def change_words(now: float | None, before: float | None) -> str:
     """A change a board member reads at a glance: arrow, points, colour, and the word."""
     if now is None or before is None:
         return "<span style='color:#555'>not shown</span>"

@@ -20,7 +20,6 @@ from mappa_audit._engine import audit, parse_date
 from mappa_audit._errors import UsageError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._policy import Policy, load_policy
-from mappa_audit.rules import RULES
 from mappa_audit.rules._context import as_at_view
 
 WHAT_IS_DUE = {
@@ -119,7 +118,3 @@ def _with_days_left(
         .alias("day_unit"),
     )
 
-
-def rule_titles() -> dict[str, str]:
-    """Rule id to title, for the worklist's readers."""
-    return {rule_id: RULES[rule_id].title for rule_id in WHAT_IS_DUE}

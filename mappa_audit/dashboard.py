@@ -22,7 +22,15 @@ from IPython.display import display
 
 from mappa_audit._errors import MappaAuditError
 from mappa_audit._exports import csv_bytes, xlsx_bytes
-from mappa_audit._report import GLOSSARY, RAG_COLOURS, RAG_WORDS, THEME_TITLES, AuditReport
+from mappa_audit._report import (
+    RAG_COLOURS,
+    RAG_WORDS,
+    THEME_TITLES,
+    AuditReport,
+    change_words,
+    frame_html,
+    glossary_html,
+)
 from mappa_audit._runs import previous_run, read_index
 from mappa_audit.notebook import show_figure
 
@@ -69,7 +77,6 @@ class BoardOverview:
 
     def __init__(self, runs: Path) -> None:
         self.runs = runs
-        self.index = read_index(runs)
         self.entries = _successful_runs(runs)
         self.run = widgets.Dropdown(
             options=[(_run_label(e), e["folder"]) for e in self.entries],
@@ -96,7 +103,7 @@ class BoardOverview:
         self._load_run()
 
     def widget(self) -> widgets.Widget:
-        glossary = widgets.Accordion(children=[widgets.HTML(_glossary_html())])
+        glossary = widgets.Accordion(children=[widgets.HTML(glossary_html())])
         glossary.set_title(0, "What the words mean")
         glossary.selected_index = None
         return widgets.VBox([
@@ -235,14 +242,7 @@ def _change(now: dict[str, Any], before: dict[str, Any] | None) -> str:
         return "no earlier run"
     if now["rate"] is None or before["rate"] is None:
         return "change not shown (too few items)"
-    points = (now["rate"] - before["rate"]) * 100
-    if abs(points) < 0.05:
-        return "<span style='color:#444'>▶ no change</span>"
-    better = points > 0
-    colour = RAG_COLOURS["green"] if better else RAG_COLOURS["red"]
-    arrow = "▲" if better else "▼"
-    return (f"<span style='color:{colour}'>{arrow} {abs(points):.1f} points "
-            f"{'better' if better else 'worse'}</span>")
+    return change_words(now["rate"], before["rate"])
 
 
 _TILE_STYLE = """<style>
@@ -256,12 +256,6 @@ _TILE_STYLE = """<style>
 .mappa-tile-rag {font-size:13px; font-weight:600;}
 .mappa-tile-meta, .mappa-tile-change {font-size:12px; color:#333;}
 </style>"""
-
-
-def _glossary_html() -> str:
-    items = "".join(f"<dt><b>{html.escape(term)}</b></dt><dd>{html.escape(text)}</dd>"
-                    for term, text in GLOSSARY.items())
-    return f"<dl style='font-family:system-ui,sans-serif'>{items}</dl>"
 
 
 _UNREADABLE = (MappaAuditError, OSError, ValueError, KeyError, pl.exceptions.PolarsError)
@@ -278,8 +272,8 @@ def board_overview(runs: str | Path | None = None) -> None:
             return
         display(BoardOverview(folder).widget())
     except _UNREADABLE:
-        display(_message("The latest audit results could not be read. The MAPPA co-ordinator "
-                         "has been told where to look: the run folder's manifest.json."))
+        display(_message("The latest audit results could not be read. Ask the MAPPA "
+                         "co-ordinator to look at the run folder's manifest.json."))
 
 
 # ---- the auditor's exceptions --------------------------------------------------------------
@@ -411,14 +405,7 @@ class AuditorExceptions:
         self.status.value = (f"<span class='mappa-status'>page {self.page + 1} of {pages} · "
                              f"{selection.height} exceptions</span>")
         rows = selection.slice(self.page * PAGE_SIZE, PAGE_SIZE)
-        header = "".join(f"<th>{html.escape(c)}</th>" for c in rows.columns)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>"
-                             for v in row) + "</tr>"
-            for row in rows.iter_rows()
-        )
-        self.table.value = (f"{_EXCEPTION_STYLE}<table class='mappa-exceptions'>"
-                            f"<tr>{header}</tr>{body}</table>")
+        self.table.value = _EXCEPTION_STYLE + frame_html(rows, "mappa-exceptions")
 
 
 _EXCEPTION_STYLE = """<style>
@@ -436,14 +423,10 @@ def _list_html(frame: pl.DataFrame | None, css: str, run: str, empty: str) -> st
     """A whole list (worklist, watch list) as a table with its downloads."""
     if frame is None or frame.height == 0:
         return f"<p style='font-family:system-ui'>{html.escape(empty)}</p>"
-    header = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
-        + "</tr>" for row in frame.head(500).iter_rows())
     more = (f"<p>The first 500 of {frame.height} are shown; the downloads hold them all.</p>"
             if frame.height > 500 else "")
-    return (f"{_EXCEPTION_STYLE}<table class='mappa-list {css}'><tr>{header}</tr>{body}"
-            f"</table>{more}{_download_links(frame, run, stem=css)}")
+    return (f"{_EXCEPTION_STYLE}{frame_html(frame.head(500), f'mappa-list {css}')}"
+            f"{more}{_download_links(frame, run, stem=css)}")
 
 
 def _download_links(selection: pl.DataFrame, run: str, stem: str = "mappa-exceptions") -> str:

@@ -16,10 +16,11 @@ from IPython.display import HTML, Markdown, display
 from mappa_audit._disclosure_review import disclosure_summary, shown_summary
 from mappa_audit._engine import AuditResult
 from mappa_audit._report import (
-    GLOSSARY,
     MAX_EXCEPTION_ROWS,
     THEME_TITLES,
     AuditReport,
+    frame_html,
+    glossary_html,
     previous_report,
 )
 from mappa_audit.rules import Theme
@@ -101,24 +102,12 @@ def show_exceptions(report: AuditReport, theme: str | None = None) -> None:
     note = (f"{frame.height} exceptions" + (f"; the first {shown.height} are shown, all are in "
                                             "exceptions.parquet" if more else ""))
     display(Markdown(f"_{note}._"))
-    display(HTML(_frame_html(shown)))
+    display(HTML(frame_html(shown)))
 
 
 def show_glossary() -> None:
     """The words a board member may not know."""
-    items = "".join(f"<dt><b>{html.escape(term)}</b></dt><dd>{html.escape(text)}</dd>"
-                    for term, text in GLOSSARY.items())
-    display(HTML(f"<dl style='font-family:system-ui,sans-serif'>{items}</dl>"))
-
-
-def _frame_html(frame: Any) -> str:
-    header = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
-        + "</tr>"
-        for row in frame.iter_rows()
-    )
-    return f"<table class='mappa'><tr>{header}</tr>{rows}</table>"
+    display(HTML(glossary_html()))
 
 
 def show_disclosure_summary(result: AuditResult, report: AuditReport, by: str) -> None:
@@ -128,7 +117,7 @@ def show_disclosure_summary(result: AuditResult, report: AuditReport, by: str) -
         display(Markdown("_No disclosure decisions in the period._"))
         return
     shown = shown_summary(summary, report.suppress_below if report.is_board else None)
-    display(HTML(_frame_html(shown.rename({"value": by.replace("_", " ").capitalize()}))))
+    display(HTML(frame_html(shown.rename({"value": by.replace("_", " ").capitalize()}))))
 
 
 def show_watch_list(report: AuditReport, run_folder: str | None = None) -> None:
@@ -139,7 +128,7 @@ def show_watch_list(report: AuditReport, run_folder: str | None = None) -> None:
     if report.is_board or report.watch is None:
         return
     display(Markdown(f"_{report.watch.height} cases picked out:_"))
-    display(HTML(_frame_html(report.watch.head(MAX_EXCEPTION_ROWS))))
+    display(HTML(frame_html(report.watch.head(MAX_EXCEPTION_ROWS))))
 
 
 def show_coming_due(report: AuditReport) -> None:
@@ -149,7 +138,7 @@ def show_coming_due(report: AuditReport) -> None:
         return
     display(Markdown(f"_{report.worklist.height} items; the full list is in worklist.parquet "
                      "and from `mappa-audit due`._"))
-    display(HTML(_frame_html(report.worklist.head(MAX_EXCEPTION_ROWS))))
+    display(HTML(frame_html(report.worklist.head(MAX_EXCEPTION_ROWS))))
 
 
 def show_change(report: AuditReport, run_folder: str | None) -> None:
@@ -162,4 +151,4 @@ def show_annual_tables(tables: dict[str, Any], titles: dict[str, str]) -> None:
     """The annual-report tables, each under its title."""
     for name, frame in tables.items():
         display(Markdown(f"### {titles[name]}"))
-        display(HTML(_frame_html(frame)))
+        display(HTML(frame_html(frame)))
