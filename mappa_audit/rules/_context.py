@@ -115,8 +115,13 @@ class AuditContext:
             if updated.sort("_row").equals(chain.sort("_row")):
                 break
             chain = updated
-        merged = (
-            rows.join(chain, on="_row")
+        # most rows are linked to nothing and are a period on their own; only chains need
+        # grouping (a group_by over every row is most of the cost at national scale)
+        linked = chain.filter(pl.col("_row") != pl.col("_chain")).select("_chain").unique()
+        rows = rows.join(chain, on="_row")
+        in_chain = pl.col("_chain").is_in(linked["_chain"].implode())
+        chained = (
+            rows.filter(in_chain)
             .group_by("case_id", "level", "_chain")
             .agg(
                 pl.col("start_date").min(),
@@ -125,39 +130,142 @@ class AuditContext:
                 .sort_by(["start_date", pl.col("end_date").is_null()], nulls_last=True)
                 .last(),
             )
+        )
+        columns = ["case_id", "level", "start_date", "end_date", "_chain"]
+        merged = (
+            pl.concat([rows.filter(~in_chain).select(columns), chained.select(columns)])
             .rename({"_chain": "period_id"})
-            .select("case_id", "level", "start_date", "end_date", "period_id")
             .sort("period_id")
         )
         return merged.lazy()
+
+    @cached_property
+    def level_timeline(self) -> pl.DataFrame:
+        """Each case's level history as back-to-back pieces ``[from_date, to_date)``
+        (``case_id, from_date, to_date, level``) that cover all time for every case with a
+        level period: an empty ``from_date`` is "since ever", an empty ``to_date`` "for good",
+        and an empty ``level`` "no level" (before the first period, and in gaps).
+
+        ``level(c, d)`` of audit-rules.md is the level of the one piece of ``c`` that holds
+        ``d``. Computed once, eagerly, so that every lookup is an equality join on the case
+        and a filter, with no tie to break.
+        """
+        periods = (
+            self.level_periods.filter(
+                pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("start_date"))
+            )
+            .select("case_id", "level", "start_date", "end_date")
+            .collect()
+        )
+        # level_periods is in case order: number the cases so that sorting is on integers
+        case = pl.col("case_id")
+        periods = (
+            periods.with_columns((case != case.shift(1)).fill_null(True).cum_sum().alias("_case"))
+            .sort("_case", "start_date")
+        )
+        same_case_next = pl.col("_case").shift(-1) == pl.col("_case")
+        overlaps_next = same_case_next & (
+            pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("start_date").shift(-1))
+        )
+        overlapping = periods.filter(overlaps_next.fill_null(False))["_case"].unique().implode()
+        in_overlap = pl.col("_case").is_in(overlapping)
+        pieces = pl.concat(
+            [
+                _pieces_of_separate_periods(periods.filter(~in_overlap)),
+                _pieces_of_overlapping_periods(periods.filter(in_overlap)),
+            ]
+        )
+        return pieces.select("case_id", "from_date", "to_date", "level")
 
     def level_on(self, frame: pl.LazyFrame, date_column: str, alias: str) -> pl.LazyFrame:
         """Add ``alias``: the level of each row's case on its ``date_column`` (null: no level).
 
         Where periods overlap, the one with the latest start counts, and on a tie the higher
-        level (audit-rules.md, Level history).
+        level (audit-rules.md, Level history). Rows keep their columns, not their order.
         """
-        # Keyed by (case, date), not by row number: a lazy frame may be evaluated twice and
-        # a join's output order is not fixed, so row numbers would not line up.
-        found = (
-            frame.select("case_id", pl.col(date_column).alias("_on"))
-            .unique()
-            .join(self.level_periods, on="case_id", how="inner")
-            .filter(
-                (pl.col("start_date") <= pl.col("_on"))
-                & (pl.col("end_date").is_null() | (pl.col("_on") < pl.col("end_date")))
-            )
-            .group_by("case_id", "_on")
-            .agg(
-                pl.col("level")
-                .sort_by(["start_date", "level"], descending=[True, True])
-                .first()
-                .alias(alias)
-            )
+        day, since, until = pl.col(date_column), pl.col("_from"), pl.col("_to")
+        # exactly one piece holds each row: the case's piece around its date, or the first
+        # piece when the date is empty; a case with no pieces gets none (no level)
+        holds = ((since.is_null() | (since <= day)) & (until.is_null() | (day < until))) | (
+            day.is_null() & since.is_null()
         )
-        return frame.join(
-            found, left_on=["case_id", date_column], right_on=["case_id", "_on"], how="left"
+        pieces = self.level_timeline.lazy().select(
+            "case_id",
+            pl.col("from_date").alias("_from"),
+            pl.col("to_date").alias("_to"),
+            pl.col("level").alias(alias),
         )
+        return frame.join(pieces, on="case_id", how="left").filter(holds).drop("_from", "_to")
+
+
+def _pieces_of_separate_periods(periods: pl.DataFrame) -> pl.DataFrame:
+    """Timeline pieces of cases whose periods do not overlap (``periods`` in case and date
+    order): before the first period, each period, and each gap after one."""
+    same_case_next = pl.col("_case").shift(-1) == pl.col("_case")
+    periods = periods.with_columns(
+        pl.when(same_case_next).then(pl.col("start_date").shift(-1)).alias("_next_start"),
+        (pl.col("_case") != pl.col("_case").shift(1)).fill_null(True).alias("_first"),
+    )
+    next_start = pl.col("_next_start")
+    gap_after = pl.col("end_date").is_not_null() & (
+        next_start.is_null() | (next_start > pl.col("end_date"))
+    )
+    no_level = pl.lit(None, pl.Int8)
+    return pl.concat(
+        [
+            periods.filter("_first").select(
+                "case_id",
+                pl.lit(None, pl.Date).alias("from_date"),
+                pl.col("start_date").alias("to_date"),
+                no_level.alias("level"),
+            ),
+            periods.select(
+                "case_id",
+                pl.col("start_date").alias("from_date"),
+                pl.col("end_date").alias("to_date"),
+                "level",
+            ),
+            periods.filter(gap_after).select(
+                "case_id",
+                pl.col("end_date").alias("from_date"),
+                next_start.alias("to_date"),
+                no_level.alias("level"),
+            ),
+        ]
+    )
+
+
+def _pieces_of_overlapping_periods(periods: pl.DataFrame) -> pl.DataFrame:
+    """Timeline pieces of cases whose periods overlap (a DQ-04 finding): the level can only
+    change where a period starts or ends, so each such day starts a piece whose level is
+    that of the periods holding it (latest start first, then the higher level)."""
+    days = pl.concat(
+        [
+            periods.select("case_id", pl.col("start_date").alias("from_date")),
+            periods.select("case_id", pl.col("end_date").alias("from_date")).drop_nulls(),
+        ]
+    ).unique()
+    levels = (
+        days.join(periods, on="case_id")
+        .filter(
+            (pl.col("start_date") <= pl.col("from_date"))
+            & (pl.col("end_date").is_null() | (pl.col("from_date") < pl.col("end_date")))
+        )
+        .group_by("case_id", "from_date")
+        .agg(pl.col("level").sort_by("start_date", "level").last())
+    )
+    days = (
+        days.join(levels, on=["case_id", "from_date"], how="left")
+        .sort("case_id", "from_date")
+        .with_columns(pl.col("from_date").shift(-1).over("case_id").alias("to_date"))
+    )
+    before = days.group_by("case_id").agg(
+        pl.lit(None, pl.Date).alias("from_date"),
+        pl.col("from_date").min().alias("to_date"),
+        pl.lit(None, pl.Int8).alias("level"),
+    )
+    columns = ["case_id", "from_date", "to_date", "level"]
+    return pl.concat([before.select(columns), days.select(columns)])
 
 
 def build_context(

@@ -24,21 +24,7 @@ def _meeting_reviews(ctx: AuditContext, rule_id: str, level: int) -> pl.LazyFram
     anchors = meetings.filter(review_level == level).with_columns(
         (pl.col("meeting_date") + pl.duration(weeks=weeks)).alias("due")
     ).filter(ctx.in_period(pl.col("due")))
-
-    next_meeting = (
-        anchors.select("meeting_id", "case_id", "meeting_date")
-        .join(
-            ctx.held_meetings.select("case_id", pl.col("meeting_date").alias("next")),
-            on="case_id",
-        )
-        .filter(pl.col("next") > pl.col("meeting_date"))
-        .group_by("meeting_id")
-        .agg(pl.col("next").min())
-    )
-    frame = (
-        anchors.join(next_meeting, on="meeting_id", how="left")
-        .join(_exit_from_levels_2_3(ctx, anchors), on="meeting_id", how="left")
-    )
+    frame = _with_exit_from_levels_2_3(ctx, _with_next_meeting(ctx, anchors))
     outcome = (
         pl.when(pl.col("case_level").is_null())
         .then(pl.lit(Outcome.NOT_ASSESSABLE.value))
@@ -64,45 +50,50 @@ def _meeting_reviews(ctx: AuditContext, rule_id: str, level: int) -> pl.LazyFram
     )
 
 
-def _exit_from_levels_2_3(ctx: AuditContext, anchors: pl.LazyFrame) -> pl.LazyFrame:
-    """``meeting_id, exit``: the first day after each meeting, up to its due date, on which
-    the case is not active at Level 2/3 (no ``exit`` when it stays active until then).
+def _with_next_meeting(ctx: AuditContext, anchors: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``next``: the first held meeting of the case strictly after ``meeting_date``."""
+    held = ctx.held_meetings.select("case_id", pl.col("meeting_date").alias("next")).sort("next")
+    return anchors.sort("meeting_date").join_asof(
+        held,
+        left_on="meeting_date",
+        right_on="next",
+        by="case_id",
+        strategy="forward",
+        allow_exact_matches=False,  # two meetings on one day do not review each other
+        check_sortedness=False,  # both sides are sorted by date just above
+    )
 
-    The level only changes where a period starts or ends, and a case only stops being active
-    on its end date, so the first inactive day is the day after the meeting or one of those
-    dates: they are the only candidates.
+
+def _with_exit_from_levels_2_3(ctx: AuditContext, anchors: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``exit``: the first day after ``meeting_date`` on which the case is not active at
+    Level 2/3 (empty when it stays active for good).
+
+    Not active on ``d`` means no Level 2/3 on ``d``, or a case ``end_date <= d``. So the first
+    such day is the earliest of: the first day after the meeting of each level timeline piece
+    without Level 2/3 that lasts beyond the meeting day (a case with no level history has no
+    level on any day), and the day after the meeting or the case's end date, the later.
     """
-    keys = anchors.select("meeting_id", "case_id", "meeting_date", "due")
-    periods = ctx.level_periods
-    boundaries = pl.concat(
-        [
-            periods.select("case_id", pl.col("start_date").alias("day")),
-            periods.select("case_id", pl.col("end_date").alias("day")),
-            ctx.case_attributes.select("case_id", pl.col("end_date").alias("day")),
-        ]
-    ).drop_nulls("day").unique()
-    candidates = pl.concat(
-        [
-            keys.with_columns((pl.col("meeting_date") + pl.duration(days=1)).alias("day")),
-            keys.join(boundaries, on="case_id").filter(
-                (pl.col("day") > pl.col("meeting_date")) & (pl.col("day") <= pl.col("due"))
-            ),
-        ],
-        how="diagonal",
+    day_after = pl.col("_day_after")
+    keys = anchors.select(
+        "meeting_id", "case_id", (pl.col("meeting_date") + pl.duration(days=1)).alias("_day_after")
     )
-    candidates = ctx.level_on(candidates, "day", "level_then").join(
-        ctx.case_attributes.select("case_id", pl.col("end_date").alias("case_end")),
-        on="case_id",
-        how="left",
+    pieces = ctx.level_timeline.lazy().select("case_id", "from_date", "to_date", "level")
+    not_active = ~pl.col("level").is_in(_ACTIVE_LEVELS).fill_null(False)
+    lasts_beyond = pl.col("to_date").is_null() | (pl.col("to_date") > day_after)
+    from_levels = (
+        keys.join(pieces, on="case_id", how="left")
+        .filter(not_active & lasts_beyond)
+        .select("meeting_id", pl.max_horizontal("from_date", day_after).alias("exit"))
     )
-    inactive = ~pl.col("level_then").is_in(_ACTIVE_LEVELS).fill_null(False) | (
-        pl.col("case_end") <= pl.col("day")
-    ).fill_null(False)
-    return (
-        candidates.filter(inactive)
-        .group_by("meeting_id")
-        .agg(pl.col("day").min().alias("exit"))
+    from_case_end = (
+        keys.join(ctx.case_attributes.select("case_id", "end_date"), on="case_id")
+        .filter(pl.col("end_date").is_not_null())
+        .select("meeting_id", pl.max_horizontal("end_date", day_after).alias("exit"))
     )
+    exits = pl.concat([from_levels, from_case_end]).group_by("meeting_id").agg(
+        pl.col("exit").min()
+    )
+    return anchors.join(exits, on="meeting_id", how="left")
 
 
 @rule("REV-01", "Level 2 cases reviewed at least every 16 weeks", Theme.REVIEWS)
@@ -120,48 +111,50 @@ def level3_review_items(ctx: AuditContext) -> pl.LazyFrame:
 def level1_review_items(ctx: AuditContext) -> pl.LazyFrame:
     """Anchors: the start of each Level 1 period, then each review inside it."""
     months = ctx.policy.rule("REV-03").require_value()
+    # An anchor can only make a review due in the period if it lies at most `months` (plus
+    # month-end clamping) before the start; earlier anchors are never an item nor the `next`
+    # of one, so leaving them out first changes no count and saves most of the work.
+    earliest = pl.lit(ctx.start).dt.offset_by(f"-{months + 1}mo")
     periods = (
         ctx.level_periods.filter(pl.col("level") == 1)
         .select(
             "case_id",
-            "period_id",
+            "period_id",  # two periods may start on one day (a DQ-04 overlap)
             pl.col("start_date").alias("period_start"),
             pl.col("end_date").alias("period_end"),
         )
     )
     reviews = (
-        periods.join(
-            ctx.table("level1_reviews").select("case_id", pl.col("review_date").alias("anchor")),
-            on="case_id",
-        )
+        ctx.table("level1_reviews")
+        .filter(pl.col("review_date") >= earliest)
+        .select("case_id", pl.col("review_date").alias("anchor"))
+        .join(periods, on="case_id")
         .filter(
             (pl.col("anchor") > pl.col("period_start"))
             & (pl.col("period_end").is_null() | (pl.col("anchor") < pl.col("period_end")))
         )
     )
-    period_key = ["period_id"]  # two periods may start on one day (a DQ-04 overlap)
-    # An anchor can only make a review due in the period if it lies at most `months` (plus
-    # month-end clamping) before the start; earlier anchors are never an item nor the `next`
-    # of one, so leaving them out early changes no count and saves most of the work.
-    earliest = pl.lit(ctx.start).dt.offset_by(f"-{months + 1}mo")
+    starts = periods.filter(pl.col("period_start") >= earliest).with_columns(
+        pl.col("period_start").alias("anchor")
+    )
+    # in (period, date) order, an anchor's `next` is the row below it in the same period
+    period, anchor = pl.col("period_id"), pl.col("anchor")
+    repeated = (period == period.shift(1)) & (anchor == anchor.shift(1))
     anchors = (
-        pl.concat(
-            [periods.with_columns(pl.col("period_start").alias("anchor")), reviews],
-            how="diagonal",
-        )
-        .filter(pl.col("anchor") >= earliest)
-        .unique(subset=[*period_key, "anchor"])
+        pl.concat([starts, reviews], how="diagonal")
+        .sort("period_id", "anchor")
+        .filter(~repeated.fill_null(False))
         .with_columns(
-            pl.col("anchor").shift(-1).over(period_key, order_by="anchor").alias("next"),
-            pl.col("anchor").dt.offset_by(f"{months}mo").alias("due"),
+            pl.when(period.shift(-1) == period).then(anchor.shift(-1)).alias("next"),
+            anchor.dt.offset_by(f"{months}mo").alias("due"),
         )
+        .filter(ctx.in_period(pl.col("due")))
         .join(
             ctx.case_attributes.select("case_id", pl.col("end_date").alias("case_end")),
             on="case_id",
             how="left",
         )
         .with_columns(pl.min_horizontal("period_end", "case_end").alias("exit"))
-        .filter(ctx.in_period(pl.col("due")))
     )
     outcome = interval_outcome(pl.col("next"), pl.col("exit"), pl.col("due"))
     reason = pl.when(outcome == Outcome.NON_COMPLIANT.value).then(
