@@ -36,6 +36,7 @@ from mappa_audit._privacy import Audience
 DASHBOARDS = {Audience.BOARD: "board_overview", Audience.AUDITOR: "auditor_exceptions"}
 TEMPLATES = Path(__file__).parent / "templates" / "jupyter"
 CULL_IDLE_SECONDS = 900
+IOPUB_TIMEOUT_SECONDS = 120
 
 
 def dashboard_path(name: str) -> Path:
@@ -78,7 +79,9 @@ class VoilaServer:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def voila_settings(token: str, host: str, port: int, *, preheat: bool) -> dict[str, object]:
+def voila_settings(
+    token: str, host: str, port: int, *, preheat: bool, cull_idle_seconds: int = CULL_IDLE_SECONDS,
+) -> dict[str, object]:
     """The whole Voila configuration (``voila.json``); nothing else is read."""
     return {
         "Voila": {"token": token, "ip": host, "port": port, "open_browser": False,
@@ -92,7 +95,11 @@ def voila_settings(token: str, host: str, port: int, *, preheat: bool) -> dict[s
             "preheat_kernel": preheat, "default_pool_size": 1 if preheat else 0,
             "show_margins": True,
         },
-        "MappingKernelManager": {"cull_idle_timeout": CULL_IDLE_SECONDS, "cull_interval": 60,
+        # With many viewers at once a busy machine can take longer than nbclient's 4 s to
+        # deliver a page's widget messages; waiting longer keeps the page whole.
+        "VoilaExecutor": {"iopub_timeout": IOPUB_TIMEOUT_SECONDS},
+        "MappingKernelManager": {"cull_idle_timeout": cull_idle_seconds,
+                                 "cull_interval": min(60, cull_idle_seconds),
                                  "cull_connected": False},
     }
 
@@ -100,6 +107,7 @@ def voila_settings(token: str, host: str, port: int, *, preheat: bool) -> dict[s
 def start_voila(
     runs: Path, audience: Audience, *, host: str = "127.0.0.1", port: int | None = None,
     token: str | None = None, preheat: bool = False, timeout: float = 60.0,
+    cull_idle_seconds: int = CULL_IDLE_SECONDS,
 ) -> VoilaServer:
     """Start Voila on the audience's dashboard and wait until it answers."""
     if not runs.is_dir():
@@ -115,7 +123,8 @@ def start_voila(
     notebook = root / f"{name}.ipynb"
     shutil.copyfile(dashboard_path(name), notebook)
     settings_file = config / "voila.json"
-    settings_file.write_text(json.dumps(voila_settings(token, host, port, preheat=preheat)))
+    settings_file.write_text(json.dumps(voila_settings(
+        token, host, port, preheat=preheat, cull_idle_seconds=cull_idle_seconds)))
     settings_file.chmod(0o600)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "VOILA"))}
     env |= {
@@ -126,7 +135,7 @@ def start_voila(
     }
     with (workdir / "voila.log").open("wb") as log:  # the child keeps its own handle
         process = subprocess.Popen(
-            [sys.executable, "-m", "voila", str(notebook), "--no-browser"],
+            [sys.executable, "-m", "mappa_audit._voila_main", str(notebook), "--no-browser"],
             cwd=config, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     server = VoilaServer(process, f"http://{_url_host(host)}:{port}/", token, workdir)

@@ -1,0 +1,55 @@
+"""Many board members at once, and viewers who leave (issue 6, load).
+
+The first test runs ``benchmarks/dashboard_load.py``'s measure against a real ``mappa-audit
+serve`` on the session's sample runs: twenty pages opened at the same moment must all render
+the run's numbers. The figures go to ``test-artifacts/load.json``; speed targets live in the
+benchmark, not here. The second shows that the kernel of a viewer who vanishes is culled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from mappa_audit import Audience
+from mappa_audit._serve import start_voila
+
+from _support import ARTIFACTS, ROOT, SampleRuns
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+VIEWERS = 20
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from dashboard_load import kernel_memory_mb, measure  # noqa: E402 - benchmarks/ is not a package
+
+
+def test_twenty_viewers_at_once_all_render_the_runs_numbers(sample_runs: SampleRuns) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    figures = asyncio.run(measure(VIEWERS, sample_runs.folder, cull_seconds=900,
+                                  wait_for_cull=False, log_copy=ARTIFACTS / "load-voila.log"))
+    (ARTIFACTS / "load.json").write_text(json.dumps(figures, indent=2) + "\n")
+    assert figures["rendered"] == VIEWERS, figures
+    assert figures["rendered_correct"] == VIEWERS, figures
+    assert figures["kernels_while_viewing"] == VIEWERS, figures
+
+
+def test_the_kernel_of_a_viewer_who_vanishes_is_culled(sample_runs: SampleRuns) -> None:
+    server = start_voila(sample_runs.folder, Audience.BOARD, cull_idle_seconds=5)
+    try:
+        # The page is rendered (the notebook runs in a new kernel), but no browser ever
+        # connects to the kernel: a viewer whose laptop died as the page arrived.
+        with urllib.request.urlopen(server.login_url, timeout=120) as response:
+            assert b"application/vnd.jupyter.widget-view+json" in response.read()
+        assert len(kernel_memory_mb(server.process.pid)) == 1
+        deadline = time.monotonic() + 60
+        while kernel_memory_mb(server.process.pid) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert kernel_memory_mb(server.process.pid) == []
+    finally:
+        server.stop()
