@@ -178,8 +178,9 @@ class BoardOverview:
             if report.rule(rule_id)["population"] == 0:
                 display(widgets.HTML(f"<p>{html.escape(report.sentence(rule_id))}</p>"))
                 return
-            show_figure(report.quarter_figure(rule_id))
-            show_figure(report.breakdown_figure(rule_id, BREAKDOWN_CHOICES[self.breakdown.value]))
+            show_figure(report.quarter_figure(rule_id), with_html=False)
+            show_figure(report.breakdown_figure(rule_id, BREAKDOWN_CHOICES[self.breakdown.value]),
+                        with_html=False)
 
     def _previous(self, area: str | None) -> AuditReport | None:
         entry = self.current_entry()

@@ -40,13 +40,16 @@ __all__ = [
 ]
 
 
-def show_figure(figure: go.Figure) -> None:
-    """Display a plotly figure so that it draws in JupyterLab, Voila and the HTML export."""
-    bundle: dict[str, Any] = {
-        "application/vnd.plotly.v1+json": json.loads(figure.to_json()),
-        "text/html": figure.to_html(full_html=False, include_plotlyjs=False,
-                                    config={"displaylogo": False, "responsive": True}),
-    }
+def show_figure(figure: go.Figure, *, with_html: bool = True) -> None:
+    """Display a plotly figure so that it draws in JupyterLab, Voila and the HTML export.
+
+    ``with_html=False`` leaves out the HTML copy the export needs: a live dashboard draws the
+    plotly JSON itself, and every redraw then sends and renders half as much.
+    """
+    bundle: dict[str, Any] = {"application/vnd.plotly.v1+json": json.loads(figure.to_json())}
+    if with_html:
+        bundle["text/html"] = figure.to_html(full_html=False, include_plotlyjs=False,
+                                             config={"displaylogo": False, "responsive": True})
     display(bundle, raw=True)
 
 
