@@ -218,13 +218,36 @@ _LATIN1_FALLBACK = "mappa_audit.latin1_fallback"
 codecs.register_error(_LATIN1_FALLBACK, _latin1_fallback)
 
 
+@dataclass(slots=True)
+class _Records:
+    """The records of one file: its header, then its data rows column by column."""
+
+    header: list[str]
+    header_line: int
+    columns: list[pl.Series]
+    """One text column per header field; a short row is padded with "", a long one cut."""
+    lines: pl.Series
+    """The line each row starts on."""
+    field_counts: pl.Series
+    """How many fields each row has."""
+
+
 def _read_csv(source: _Source) -> _RawTable:
     data = source.path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     text, encoding, notes = _decode(data, source.display)
-    if not text.strip():
+    del data  # the file can be large: hold it once, as text
+    if not text or text.isspace():
         msg = f"cannot read {source.display}: the file is empty"
         raise UnreadableFileError(msg, "export the table again with its header row")
+    records = _one_line_records(text) or _csv_records(text, source.display)
+    if records.header_line != 1:
+        notes.append(f"{source.display}: header found on line {records.header_line}")
+    return _raw_table(source, records, encoding, sha256, notes)
+
+
+def _csv_records(text: str, display: str) -> _Records:
+    """Any CSV text, read a record at a time with the csv module."""
     # strict: an unterminated quote is an error, not a field that swallows the rest of the file
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
@@ -236,7 +259,7 @@ def _read_csv(source: _Source) -> _RawTable:
         for fields in reader:
             start = previous_end + 1
             previous_end = reader.line_num
-            if not fields or all(not f.strip() for f in fields):
+            if _is_blank(fields):
                 continue  # blank lines are layout, not rows
             if header is None:
                 header, header_line = fields, start
@@ -247,36 +270,118 @@ def _read_csv(source: _Source) -> _RawTable:
         line = previous_end + 1  # where the record that could not be read starts
         problem = (f"a quote opened on line {line} is never closed"
                    if "unexpected end of data" in str(error) else f"line {line}: {error}")
-        msg = f"cannot read {source.display}: {problem}"
+        msg = f"cannot read {display}: {problem}"
         raise UnreadableFileError(msg, "save it again as CSV from your spreadsheet") from None
     if header is None:
-        msg = f"cannot read {source.display}: the file is empty"
+        msg = f"cannot read {display}: the file is empty"
         raise UnreadableFileError(msg, "export the table again with its header row")
-    if header_line != 1:
-        notes.append(f"{source.display}: header found on line {header_line}")
-    columns = _columns_of(rows, len(header))
-    return _raw_table(source, header, columns, lines, encoding, sha256, notes)
-
-
-def _columns_of(rows: list[list[str]], width: int) -> tuple[list[list[str]], list[int]]:
+    width = len(header)
     field_counts = [len(row) for row in rows]
     padded = [row if len(row) == width else (row + [""] * width)[:width] for row in rows]
-    columns = [list(column) for column in zip(*padded, strict=True)] if padded else [
-        [] for _ in range(width)
+    columns = [
+        pl.Series(column, dtype=pl.String()) for column in zip(*padded, strict=True)
+    ] if padded else [pl.Series([], dtype=pl.String()) for _ in range(width)]
+    return _Records(header, header_line, columns, pl.Series(lines, dtype=pl.Int64()),
+                    pl.Series(field_counts, dtype=pl.Int32()))
+
+
+def _is_blank(fields: list[str]) -> bool:
+    """Whether a record is a blank line: no field, or only empty and space-only fields."""
+    return not any(map(str.strip, fields))
+
+
+# A line that is a whole record by itself: unquoted fields hold no quote, quoted fields are
+# closed on the same line. The csv module then reads it exactly as polars does.
+_QUOTED_FIELD = r'"(?:[^"]|"")*"'
+_ONE_LINE_RECORD = rf'^(?:[^",]*|{_QUOTED_FIELD})(?:,(?:[^",]*|{_QUOTED_FIELD}))*$'
+# Every line whose fields might all be blank, to be looked at by Python's strip(), which also
+# strips \x1c-\x1f, unlike polars' \s.
+_MAYBE_BLANK = r'^[\s\x1c-\x1f,"]*$'
+
+
+def _one_line_records(text: str) -> _Records | None:
+    """The same records as ``_csv_records``, read column-wise by polars, when every record of
+    the text is one line and the header is on line 1; ``None`` for any other text."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")  # the csv module reads CRLF as one line end
+    if any(c in text for c in "\r\x00") or text.startswith("\ufeff"):
+        return None  # a lone CR ends a line for the csv module only; NUL, a second BOM: rare
+    data = text.encode()
+    del text  # a copy without CRLFs, if one was made: polars reads the bytes
+    lines = _lines_of(data)
+    if lines is None:
+        return None
+    quoted = b'"' in data
+    line = pl.col("line")
+    stats = lines.to_frame("line").select(
+        # no longer than the csv module's field limit, whose error the fallback gives
+        simple=(line.str.contains(_ONE_LINE_RECORD) if quoted else pl.lit(True))
+        & (line.str.len_bytes() <= csv.field_size_limit()),
+        fields=(line.str.replace_all(_QUOTED_FIELD, "") if quoted else line)
+        .str.count_matches(",", literal=True).cast(pl.Int32) + 1,
+        maybe_blank=line.str.contains(_MAYBE_BLANK),
+    )
+    if not stats["simple"].all():
+        return None
+    blank = [
+        index for index in stats["maybe_blank"].arg_true().to_list()
+        if _is_blank(next(csv.reader([lines[index]]), []))
     ]
-    return columns, field_counts
+    if blank[:1] == [0]:
+        return None  # a header below blank lines: noted by the fallback
+    header = next(csv.reader([lines[0]]))
+    line_count = lines.len()
+    del lines  # the file can be large: polars reads the fields from the bytes alone
+    try:
+        frame = pl.read_csv(data, has_header=False, infer_schema=False, quote_char='"',
+                            truncate_ragged_lines=True)
+    except pl.exceptions.PolarsError:
+        return None
+    del data
+    if frame.shape != (line_count, len(header)):
+        return None
+    # One chunk a column, as the csv module's columns have: polars would copy columns cut
+    # into chunks at different rows whole at every later step that reads them side by side.
+    # A column at a time, so that no more than one column is held twice.
+    columns = frame.get_columns()
+    del frame
+    for index in range(len(columns)):
+        columns[index] = columns[index].rechunk()
+    rows = pl.DataFrame(columns).with_columns(
+        __line=pl.int_range(1, pl.len() + 1, dtype=pl.Int64),
+        __fields=stats["fields"].rechunk(),
+    ).slice(1)  # row i of the frame is line i + 1, and line 1 the header
+    del columns
+    if blank:
+        rows = rows.filter(~pl.col("__line").is_in([index + 1 for index in blank]))
+    # an empty field, and one missing from a short row, are "" to the csv module
+    columns = [rows.to_series(i) for i in range(len(header))]
+    columns = [column.fill_null("") if column.null_count() else column for column in columns]
+    return _Records(header, 1, columns, rows["__line"], rows["__fields"])
+
+
+def _lines_of(data: bytes) -> pl.Series | None:
+    """The lines of UTF-8 text without a CR or NUL (polars reads each as one field)."""
+    try:
+        lines = pl.read_csv(data, has_header=False, separator="\x00", quote_char=None,
+                            infer_schema=False, new_columns=["line"])["line"].fill_null("")
+    except pl.exceptions.PolarsError:
+        return None
+    newlines = data.count(b"\n")
+    expected = newlines + (0 if data.endswith(b"\n") else 1)
+    if lines.len() != expected or lines.str.len_bytes().sum() + newlines != len(data):
+        return None
+    return lines
 
 
 def _raw_table(
     source: _Source,
-    header: list[str],
-    columns_and_counts: tuple[list[list[str]], list[int]],
-    lines: list[int],
+    records: _Records,
     encoding: str | None,
     sha256: str,
     notes: list[str],
 ) -> _RawTable:
-    columns, field_counts = columns_and_counts
+    header = records.header
     table = TABLES[source.table]
     names = [_normalise_name(name) for name in header]
     if any(n in table.column_names and n != h.strip() for n, h in zip(names, header,
@@ -293,14 +398,13 @@ def _raw_table(
         else:
             extra.append(header[position].strip() or f"(unnamed column {position + 1})")
     _require_columns(source, table, positions, header)
-    data: dict[str, pl.Series] = {
-        name: pl.Series(name, columns[position], dtype=pl.String())
-        for name, position in positions.items()
-    }
-    data[LINE] = pl.Series(LINE, lines, dtype=pl.Int64())
-    data["_fields"] = pl.Series("_fields", field_counts, dtype=pl.Int32())
-    frame = pl.DataFrame(data)
-    frame = frame.with_columns(pl.lit(len(header), dtype=pl.Int32()).alias("_width"))
+    frame = pl.DataFrame(
+        [records.columns[position].alias(name) for name, position in positions.items()]
+    ).with_columns(
+        records.lines.alias(LINE),
+        records.field_counts.alias("_fields"),
+        pl.lit(len(header), dtype=pl.Int32()).alias("_width"),
+    )
     return _RawTable(frame, encoding, tuple(extra), sha256, notes)
 
 
@@ -338,19 +442,20 @@ def _read_parquet(source: _Source) -> _RawTable:
         raise UnreadableFileError(msg, "write the table again as Parquet, or as CSV") from None
     table = TABLES[source.table]
     header = list(frame.columns)
-    texts: list[list[str]] = []
-    for name in header:
-        if _normalise_name(name) in table.column_names:
-            texts.append(_parquet_column_as_text(frame[name], source))
-        else:
-            texts.append([""] * frame.height)
-    lines = list(range(1, frame.height + 1))
-    raw = _raw_table(source, header, (texts, [len(header)] * frame.height), lines, None,
-                     sha256, [])
-    return raw
+    texts = [
+        _parquet_column_as_text(frame[name], source)
+        if _normalise_name(name) in table.column_names
+        else pl.repeat("", frame.height, dtype=pl.String, eager=True)  # never read
+        for name in header
+    ]
+    records = _Records(
+        header, 1, texts, pl.int_range(1, frame.height + 1, eager=True),
+        pl.repeat(len(header), frame.height, dtype=pl.Int32, eager=True),
+    )
+    return _raw_table(source, records, None, sha256, [])
 
 
-def _parquet_column_as_text(series: pl.Series, source: _Source) -> list[str]:
+def _parquet_column_as_text(series: pl.Series, source: _Source) -> pl.Series:
     dtype = series.dtype
     if dtype == pl.String:
         out = series
@@ -381,7 +486,7 @@ def _parquet_column_as_text(series: pl.Series, source: _Source) -> list[str]:
     else:
         msg = f"cannot read {source.display}: column {series.name!r} has type {dtype}"
         raise UnreadableFileError(msg, "store dates, numbers and text as plain columns")
-    return out.fill_null("").to_list()
+    return out.fill_null("").rechunk()
 
 
 def _read_xlsx(source: _Source) -> _RawTable:
@@ -409,9 +514,10 @@ def _read_xlsx(source: _Source) -> _RawTable:
         if any(column[index].strip() for column in cells):
             keep.append(index)
             lines.append(index + 1)  # sheet rows are 1-based and row 1 is the header
-    columns = [[column[i] for i in keep] for column in cells]
-    return _raw_table(source, header, (columns, [len(header)] * len(keep)), lines, None,
-                      sha256, [])
+    columns = [pl.Series([column[i] for i in keep], dtype=pl.String) for column in cells]
+    records = _Records(header, 1, columns, pl.Series(lines, dtype=pl.Int64),
+                       pl.repeat(len(header), len(keep), dtype=pl.Int32, eager=True))
+    return _raw_table(source, records, None, sha256, [])
 
 
 def _first_line(error: BaseException) -> str:
@@ -423,15 +529,19 @@ def _first_line(error: BaseException) -> str:
 # Typing values and finding invalid ones
 
 
-def _value_and_problem(column: Column) -> tuple[pl.Expr, pl.Expr]:
-    """The typed value of a column, and the reason it is invalid (null when it is not)."""
-    text = pl.col(column.name).str.strip_chars()
-    text = pl.when(text == "").then(None).otherwise(text)
+def _trimmed(column: Column) -> pl.Expr:
+    """A column's text without surrounding spaces; null where that leaves nothing."""
+    text = pl.col(f"__raw_{column.name}").str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def _value(column: Column) -> pl.Expr:
+    """The typed value of a column, null where it is empty or cannot be read."""
+    text = _trimmed(column)
     value: pl.Expr
-    problem: pl.Expr
     match column.kind:
         case Kind.ID | Kind.TEXT:
-            value, problem = text, pl.lit(None, pl.String)
+            value = text
         case Kind.BOOL:
             word = text.str.to_lowercase()
             value = (
@@ -439,54 +549,75 @@ def _value_and_problem(column: Column) -> tuple[pl.Expr, pl.Expr]:
                 .when(word.is_in(_FALSE_WORDS)).then(False)
                 .otherwise(None)
             )
-            problem = _problem_when(text.is_not_null() & value.is_null(),
-                                    QuarantineReason.NOT_A_BOOLEAN)
         case Kind.ENUM:
             word = text.str.to_lowercase()
             value = pl.when(word.is_in(column.choices)).then(word).otherwise(None)
-            problem = _problem_when(text.is_not_null() & value.is_null(),
-                                    QuarantineReason.UNKNOWN_WORD)
         case Kind.INT:
             assert column.int_range is not None
             low, high = column.int_range
-            digits = text.str.extract(r"^(\d+)(?:\.0+)?$", 1)
-            number = digits.cast(pl.Int64, strict=False)
-            in_range = number.is_between(low, high)
-            value = pl.when(in_range).then(number).otherwise(None).cast(pl.Int8)
-            problem = (
-                pl.when(text.is_null()).then(None)
-                .when(digits.is_null()).then(pl.lit(QuarantineReason.NOT_A_WHOLE_NUMBER.value))
-                .when(~in_range.fill_null(False))  # too many digits for Int64: out of range too
-                .then(pl.lit(QuarantineReason.OUT_OF_RANGE.value))
-                .otherwise(None)
-            )
+            number = text.str.extract(_WHOLE_NUMBER, 1).cast(pl.Int64, strict=False)
+            # too many digits for Int64 is null here, and out of range in _problem
+            value = pl.when(number.is_between(low, high)).then(number).otherwise(None)
+            value = value.cast(pl.Int8)
         case Kind.DATE:
             value = _parse_date(text)
-            problem = _problem_when(text.is_not_null() & value.is_null(),
-                                    QuarantineReason.NOT_A_DATE)
+    return value.alias(column.name)
+
+
+_WHOLE_NUMBER = r"^(\d+)(?:\.0+)?$"
+
+
+def _problem(column: Column) -> pl.Expr:
+    """Why a column's value is invalid (null when it is not), given the typed value."""
+    empty = pl.col(f"__empty_{column.name}")
+    unreadable = ~empty & pl.col(column.name).is_null()
+    problem: pl.Expr
+    match column.kind:
+        case Kind.ID | Kind.TEXT:
+            problem = pl.lit(None, _REASON)
+        case Kind.BOOL:
+            problem = _problem_when(unreadable, QuarantineReason.NOT_A_BOOLEAN)
+        case Kind.ENUM:
+            problem = _problem_when(unreadable, QuarantineReason.UNKNOWN_WORD)
+        case Kind.INT:
+            problem = (
+                pl.when(~unreadable).then(None)
+                .when(_trimmed(column).str.contains(_WHOLE_NUMBER))
+                .then(_reason(QuarantineReason.OUT_OF_RANGE))
+                .otherwise(_reason(QuarantineReason.NOT_A_WHOLE_NUMBER))
+            )
+        case Kind.DATE:
+            problem = _problem_when(unreadable, QuarantineReason.NOT_A_DATE)
     if column.required:
-        problem = pl.when(text.is_null()).then(
-            pl.lit(QuarantineReason.EMPTY_REQUIRED.value)
+        problem = pl.when(empty).then(
+            _reason(QuarantineReason.EMPTY_REQUIRED)
         ).otherwise(problem)
-    return value.alias(column.name), problem.alias(column.name)
+    return problem.alias(f"__problem_{column.name}")
 
 
 def _problem_when(condition: pl.Expr, reason: QuarantineReason) -> pl.Expr:
-    return pl.when(condition).then(pl.lit(reason.value)).otherwise(None)
+    return pl.when(condition).then(_reason(reason)).otherwise(None)
+
+
+_REASON = pl.Enum([reason.value for reason in QuarantineReason])
+"""The type of a problem column: a column of text would take 16 bytes a row, mostly null."""
+
+
+def _reason(reason: QuarantineReason) -> pl.Expr:
+    return pl.lit(reason.value, _REASON)
 
 
 def _parse_date(text: pl.Expr) -> pl.Expr:
     """Dates in the forms of the contract; anything else (or an impossible day) is null."""
-    iso = text.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00)?$", 1)
-    day_first = text.str.extract_groups(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-    from_day_first = pl.concat_str(
-        day_first.struct.field("3"),
-        pl.lit("-"),
-        day_first.struct.field("2").str.zfill(2),
-        pl.lit("-"),
-        day_first.struct.field("1").str.zfill(2),
+    # Each form is matched first, then parsed, so "%d/%m/%Y" meets only 1-2/1-2/4 digits.
+    iso = pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}(?:[ T]00:00:00)?$")).then(
+        text.str.slice(0, 10)
     )
-    return pl.coalesce(iso, from_day_first).str.to_date("%Y-%m-%d", strict=False)
+    day_first = pl.when(text.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$")).then(text)
+    return pl.coalesce(
+        iso.str.to_date("%Y-%m-%d", strict=False),
+        day_first.str.to_date("%d/%m/%Y", strict=False),
+    )
 
 
 @dataclass(slots=True)
@@ -500,48 +631,55 @@ class _TypedTable:
 
 
 def _type_table(table: Table, raw: pl.DataFrame) -> _TypedTable:
-    for column in table.columns:
-        if column.name not in raw.columns:
-            raw = raw.with_columns(pl.lit(None, pl.String).alias(column.name))
-    values_and_problems = [_value_and_problem(column) for column in table.columns]
-    values = [value for value, _ in values_and_problems]
-    problem_names = [f"__problem_{column.name}" for column in table.columns]
-    problems = [
-        problem.alias(name)
-        for (_, problem), name in zip(values_and_problems, problem_names, strict=True)
-    ]
+    names = table.column_names
     wrong_width = pl.col("_fields") != pl.col("_width")
     required_problem = pl.any_horizontal(
         *[pl.col(f"__problem_{c.name}").is_not_null() for c in table.columns if c.required]
     ) | wrong_width
-
-    typed = raw.with_columns(*values, *problems, *[
-        pl.col(c.name).alias(f"__raw_{c.name}") for c in table.columns
-    ])
-    if table.key is not None:
-        typed = _mark_duplicates(typed, table)
-    else:
-        typed = typed.with_columns(
-            __exact_copy=pl.lit(False), __conflict=pl.lit(False)
+    # In steps, so that each cell is parsed once: a problem reads the typed value.
+    typed = (
+        raw.lazy()
+        .with_columns(pl.lit(None, pl.String).alias(n) for n in names if n not in raw.columns)
+        .with_columns(pl.col(name).alias(f"__raw_{name}") for name in names)
+        .with_columns(
+            *[_value(column) for column in table.columns],
+            *[_trimmed(column).is_null().alias(f"__empty_{column.name}")
+              for column in table.columns],
         )
+        .with_columns(_problem(column) for column in table.columns)
+        .drop(f"__empty_{name}" for name in names)
+        .collect()
+    )
+    typed = _mark_duplicates(typed, table)
     typed = typed.with_columns(
         __quarantined=~pl.col("__exact_copy") & (pl.col("__conflict") | required_problem)
     )
 
-    entries = _quarantine_entries(table, typed, problem_names)
-    kept = typed.filter(~pl.col("__exact_copy") & ~pl.col("__quarantined"))
+    entries = _quarantine_entries(table, typed)
     quarantined = int(typed["__quarantined"].sum())
     copies = int(typed["__exact_copy"].sum())
     invalid_optional = entries.filter(pl.col("row_kept")).height
-    frame = kept.select(*table.column_names, LINE).cast(
-        pl.Schema({c.name: c.dtype for c in table.columns})
+    frame = (
+        typed.lazy()
+        .filter(~pl.col("__exact_copy") & ~pl.col("__quarantined"))
+        .select(*names, LINE)  # selected before the filter copies them: the text stays behind
+        .cast(pl.Schema({c.name: c.dtype for c in table.columns}))
+        .collect()
     )
     return _TypedTable(frame, entries, raw.height, quarantined, copies, invalid_optional)
 
 
 def _mark_duplicates(typed: pl.DataFrame, table: Table) -> pl.DataFrame:
-    assert table.key is not None
+    """Mark exact copies (all but the first row of a group) and conflicting duplicates."""
+    unmarked = {"__exact_copy": pl.lit(False), "__conflict": pl.lit(False)}
+    if table.key is None:
+        return typed.with_columns(**unmarked)
     key = pl.col(table.key)
+    # Only rows whose key repeats can be either: look at those alone (usually there are none).
+    repeats = typed.select(key.is_not_null() & key.is_duplicated()).to_series()
+    if not repeats.any():
+        return typed.with_columns(**unmarked)
+    repeated = typed.filter(repeats)
     # Two rows are the same when every contract column reads the same; an unreadable cell
     # compares by its text, so "TBC" and "" do not make two rows equal.
     signature = pl.struct(
@@ -553,20 +691,27 @@ def _mark_duplicates(typed: pl.DataFrame, table: Table) -> pl.DataFrame:
             for c in table.columns
         ],
     )
-    copies = pl.len().over(key)
     versions = signature.n_unique().over(key)
     first = pl.col(LINE) == pl.col(LINE).min().over(key)
+    marked = repeated.select(
+        LINE, __exact_copy=(versions == 1) & ~first, __conflict=versions > 1
+    )
+    # a row's line is unique in its table, so it carries the marks back
     return typed.with_columns(
-        __exact_copy=(key.is_not_null() & (copies > 1) & (versions == 1) & ~first),
-        __conflict=(key.is_not_null() & (copies > 1) & (versions > 1)),
+        __exact_copy=pl.col(LINE).is_in(marked.filter("__exact_copy")[LINE].implode()),
+        __conflict=pl.col(LINE).is_in(marked.filter("__conflict")[LINE].implode()),
     )
 
 
-def _quarantine_entries(
-    table: Table, typed: pl.DataFrame, problem_names: list[str]
-) -> pl.DataFrame:
+def _quarantine_entries(table: Table, typed: pl.DataFrame) -> pl.DataFrame:
     key = table.key or table.column_names[0]
+    problem_names = [f"__problem_{c.name}" for c in table.columns]
     wrong_width = pl.col("_fields") != pl.col("_width")
+    # only these rows have entries: usually few, so the rest never reaches the unpivot
+    typed = typed.filter(
+        pl.any_horizontal(pl.col(name).is_not_null() for name in problem_names)
+        | pl.col("__exact_copy") | pl.col("__conflict") | wrong_width
+    )
     cells = (
         # a row with the wrong number of fields gets one entry, not one per shifted cell
         typed.filter(~pl.col("__exact_copy") & ~wrong_width)
@@ -577,7 +722,7 @@ def _quarantine_entries(
                 pl.struct(
                     pl.lit(c.name).alias("column"),
                     pl.col(f"__raw_{c.name}").alias("value"),
-                    pl.col(name).alias("reason"),
+                    pl.col(name).cast(pl.String).alias("reason"),
                 ).alias(name)
                 for c, name in zip(table.columns, problem_names, strict=True)
             ],

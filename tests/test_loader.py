@@ -10,8 +10,10 @@ import pytest
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 import mappa_audit as ma
+from mappa_audit import _loader
 from mappa_audit._contract import TABLES
 
 CASES_HEADER = "case_id,area,category,lead_agency,eligible_date"
@@ -208,6 +210,95 @@ def test_quoted_newlines_keep_line_numbers(tmp_path: Path) -> None:
     folder = write_dataset(tmp_path, extra={"disclosures.csv": text})
     dataset = ma.load_dataset(folder)
     assert dataset.quarantine.select("line").item() == 4  # D2 starts on line 4 of the file
+
+
+# --- the two CSV readers: polars column-wise, the csv module as the fallback ------------------
+
+
+def _records(records: _loader._Records) -> tuple[object, ...]:
+    return (records.header, records.header_line, [c.to_list() for c in records.columns],
+            records.lines.to_list(), records.field_counts.to_list())
+
+
+@pytest.mark.parametrize(
+    ("text", "fast"),
+    [
+        ("a,b\n1,2\n", True),  # plain
+        ("a,b\r\n1,2\r\n3,4", True),  # CRLF, no newline at the end
+        ("a,b\n1,2,3\n4\n5,\n", True),  # long, short and ragged-empty rows
+        ("a,b\n\n1,2\n \n,\n\x1c, \n3,4\n\n\n", True),  # blank lines, \x1c is space to Python
+        ('a,b\n"1,5","say ""hi"""\n"",\n" ",x\n', True),  # quoted commas, quotes, empties
+        ('a,b\n"line one\nline two",2\n3,4\n', False),  # a quoted newline: lines != records
+        ('a,b\n"one\r\ntwo",2\n', False),  # a quoted CRLF
+        ("a,b\r1,2\r", False),  # lone CRs end lines for the csv module only
+        ("\na,b\n1,2\n", False),  # header below a blank line (noted)
+        ('a,b\n1,x"y\n', False),  # a quote inside an unquoted field
+        ('a,b\n"1"x,2\n', False),  # text after a closing quote: the csv module refuses it
+        ('a,b\n"1,2\n', False),  # a quote never closed
+        ("a,b\n1,\x00\n", False),  # NUL
+        ("\ufeffa,b\n1,2\n", False),  # a BOM left after decoding
+    ],
+)
+def test_csv_fast_path_reads_as_the_csv_module(text: str, fast: bool) -> None:
+    records = _loader._one_line_records(text)
+    assert (records is not None) is fast
+    if records is not None:
+        assert _records(records) == _records(_loader._csv_records(text, "t.csv"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='ab ,"\n\r\x1c\x00é', min_size=1, max_size=40))
+def test_csv_fast_path_agrees_with_the_csv_module_or_declines(text: str) -> None:
+    records = _loader._one_line_records(text)
+    if records is None:
+        return  # the csv module reads it, or refuses it
+    assert _records(records) == _records(_loader._csv_records(text, "t.csv"))
+
+
+def test_csv_fast_path_and_fallback_load_the_same_dataset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = (
+        "case_id,area,category,lead_agency,eligible_date\r\n"
+        "C1,Eastvale,1,police,2025-01-06\r\n"
+        "\r\n"
+        'C2,"East, Vale",2,police,06/01/2025\r\n'
+        "C3,Eastvale,1,police,2025-01-06,extra\r\n"  # too many fields
+        "C4,Eastvale\r\n"  # too few
+        "C2,East Vale,2,police,2025-01-06\r\n"  # conflicting duplicate
+        "C1,Eastvale,1,police,06/01/2025\r\n"  # exact duplicate
+        "C5,Eastvale,7,POLICE,31/02/2025\r\n"  # out of range, not a date
+        " , \r\n\r\n"
+    )
+    folder = write_dataset(tmp_path)
+    (folder / "cases.csv").write_bytes(cases.encode("utf-8-sig"))  # with a BOM
+    taken: list[bool] = []
+    one_line_records = _loader._one_line_records
+
+    def spy(text: str) -> _loader._Records | None:
+        records = one_line_records(text)
+        taken.append(records is not None)
+        return records
+
+    monkeypatch.setattr(_loader, "_one_line_records", spy)
+    fast = ma.load_dataset(folder)
+    assert taken == [True, True, True]
+    monkeypatch.setattr(_loader, "_one_line_records", lambda text: None)
+    slow = ma.load_dataset(folder)
+    for name in TABLES:
+        assert_frame_equal(fast[name], slow[name])
+    assert_frame_equal(fast.quarantine, slow.quarantine)
+    assert fast.reports == slow.reports
+    assert fast.notes == slow.notes
+    assert fast.quarantine.select("line", "reason").rows() == [
+        (4, "conflicting duplicate"),
+        (5, "wrong number of fields"),
+        (6, "wrong number of fields"),
+        (7, "conflicting duplicate"),
+        (8, "exact duplicate"),
+        (9, "out of range"),
+        (9, "not a date"),
+    ]
 
 
 def test_parquet_and_xlsx_give_the_same_frames(tmp_path: Path) -> None:
