@@ -175,7 +175,7 @@ def load(files: dict[str, bytes]) -> ma.Dataset | ma.MappaAuditError:
             return error
 
 
-def load_and_audit(files: dict[str, bytes]) -> None:
+def load_and_audit(files: dict[str, bytes], *, audit: bool = True) -> None:
     dataset = load(files)
     if isinstance(dataset, ma.MappaAuditError):  # a deliberate, explained refusal is an answer
         event(f"refused: {type(dataset).__name__}")
@@ -184,6 +184,8 @@ def load_and_audit(files: dict[str, bytes]) -> None:
         return
     event("loaded with quarantine" if dataset.quarantine.height else "loaded clean")
     assert_rows_accounted_for(dataset)
+    if not audit:
+        return
     result = ma.audit(dataset, "2025-04-01", "2026-03-31")
     document = ma.results_document(result)
     for rule in document["rules"]:
@@ -223,12 +225,12 @@ def mutate(edit_list: list[tuple[str, Mutation]]) -> dict[str, bytes]:
 
 # --- the tests --------------------------------------------------------------------------------
 
-# Measured on a 2-core machine: load + audit of the 40-row dataset takes 0.15-0.3 s, a refused
-# load a few milliseconds. The default test (100 examples) takes 10-15 s. The slow one was
-# asked for 10_000 examples: that would be about 21 minutes here (0.125 s per example), so it
-# runs 1_000 examples: about 2 minutes when nothing fails, about 2 more when it has to shrink a
-# failure, so the whole suite stays well under 15 minutes. Run more locally with
-# MAPPA_FUZZ_EXAMPLES=10000 pytest tests/test_fuzz.py -m slow.
+# Measured on a 2-core machine: load + audit of the 40-row dataset takes 0.1-0.3 s, a load
+# alone about 15 ms, a refused load a few milliseconds. The default test (100 examples, each
+# loaded and audited) takes 10-15 s. The slow one, which CI runs, makes the 10,000 examples
+# the issue asks for and checks what it asks of them: only documented errors, and every row
+# accounted for; it leaves the audit to the default test, which would make it 20 minutes.
+# MAPPA_FUZZ_EXAMPLES changes the count.
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -243,10 +245,10 @@ def test_mutated_dataset_loads_or_fails_cleanly(edit_list: list[tuple[str, Mutat
 
 
 @pytest.mark.slow
-@settings(max_examples=int(os.environ.get("MAPPA_FUZZ_EXAMPLES", "1000")), deadline=None,
+@settings(max_examples=int(os.environ.get("MAPPA_FUZZ_EXAMPLES", "10000")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(edit_list=edits)
 def test_mutated_dataset_loads_or_fails_cleanly_many(
     edit_list: list[tuple[str, Mutation]],
 ) -> None:
-    load_and_audit(mutate(edit_list))
+    load_and_audit(mutate(edit_list), audit=False)
