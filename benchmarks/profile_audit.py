@@ -99,18 +99,13 @@ def loader_profile(folder: Path) -> float:
 def plan_sizes(dataset: mappa_audit.Dataset) -> None:
     ctx = build_context(dataset, START, END, load_policy(None))
     print("\n## 2. optimised lazy plans: nodes, in-memory table scans, joins, caches")
-    frames = []
 
     def size(plan: str) -> str:
         return (f"lines {plan.count(chr(10)) + 1}, scans {plan.count('DF [')}, "
                 f"joins {plan.count('JOIN')}, cache nodes {plan.count('CACHE')}")
 
     for spec in ordered_rules():
-        frame = spec.function(ctx).with_columns(pl.lit(spec.rule_id).alias("rule_id"))
-        frames.append(frame)
-        print(f"    {spec.rule_id}: {size(frame.explain())}")
-    items = engine._sorted_items(engine._with_breakdown_keys(ctx, frames))
-    print(f"    items plan (17 rules + breakdown keys): {size(items.explain())}")
+        print(f"    {spec.rule_id}: {size(spec.function(ctx).explain())}")
     plan = data_quality_findings(ctx, dataset.quarantine).explain()
     print(f"    data-quality plan: {size(plan)}")
 
@@ -135,60 +130,72 @@ def shipped_vs_collected(dataset: mappa_audit.Dataset, skip_shipped: bool) -> No
         print(f"    same rule results: {same}; speed-up {shipped_s / patched_s:.1f}x")
 
 
+def wall_and_cpu(function: Callable[[], Any]) -> tuple[tuple[float, float], Any]:
+    """Wall and CPU seconds (all threads) of one call: on a busy machine, CPU is steadier."""
+    gc.collect()
+    started, cpu = time.perf_counter(), time.process_time()
+    value = function()
+    return (time.perf_counter() - started, time.process_time() - cpu), value
+
+
 def stages(dataset: mappa_audit.Dataset) -> None:
     policy = load_policy(None)
     ctx = build_context(dataset, START, END, policy)
-    print("\n## 4. stages, with shared frames collected once (seconds)")
-    view_s, tables = seconds(lambda: {k: v.collect() for k, v in ctx.tables.items()})
+    print("\n## 4. stages, with shared frames collected once (wall and CPU seconds)")
+    view_s, tables = wall_and_cpu(lambda: {k: v.collect() for k, v in ctx.tables.items()})
     object.__setattr__(ctx, "tables", {k: v.lazy() for k, v in tables.items()})
 
     def merge() -> pl.DataFrame:
         return ctx.level_periods.collect()
 
-    merge_s, periods = seconds(merge)
+    merge_s, periods = wall_and_cpu(merge)
     ctx.__dict__["level_periods"] = periods.lazy()
+    timeline_s, _ = wall_and_cpu(lambda: ctx.level_timeline)
     ctx.__dict__["held_meetings"] = ctx.held_meetings.collect().lazy()
-    rows = [("as-at view (all tables)", view_s), ("level-history merge, once", merge_s)]
-    frames = []
+    rows = [("as-at view (all tables)", view_s), ("level-history merge, once", merge_s),
+            ("level timeline, once", timeline_s)]
+    frames = {}
     for spec in ordered_rules():
-        took, frame = seconds(
-            lambda spec=spec: spec.function(ctx)
-            .with_columns(pl.lit(spec.rule_id).alias("rule_id")).collect()
+        took, frame = wall_and_cpu(
+            lambda spec=spec: engine._in_item_order(spec.rule_id, spec.function(ctx)).collect()
         )
-        frames.append(frame.lazy())
+        frames[spec.rule_id] = frame
         rows.append((spec.rule_id, took))
-    rows.append(("DQ-01..06", seconds(
+    rows.append(("DQ-01..06", wall_and_cpu(
         lambda: data_quality_findings(ctx, dataset.quarantine).collect())[0]))
-    keys_s, items = seconds(lambda: engine._with_breakdown_keys(ctx, frames).collect())
-    rows.append(("breakdown keys (level on item date)", keys_s))
-    rows.append(("sort items", seconds(lambda: engine._sorted_items(items.lazy()).collect())[0]))
+    keys_s, items = wall_and_cpu(lambda: engine._with_breakdown_keys(ctx, list(frames.values())))
+    rows.append(("breakdown keys", keys_s))
     rule_ids = [spec.rule_id for spec in ordered_rules()]
     rows.append(("summarise (counts, rates, RAG)",
-                 seconds(lambda: engine.summarise(items, policy, rule_ids))[0]))
-    for label, took in sorted(rows, key=lambda row: -row[1]):
-        print(f"    {label:40s} {took:8.3f}")
-    print(f"    {'total':40s} {sum(took for _, took in rows):8.3f}")
+                 wall_and_cpu(lambda: engine.summarise(items, policy, rule_ids))[0]))
+    print(f"    {'stage':40s} {'wall':>8s} {'cpu':>8s}")
+    for label, (wall, cpu) in sorted(rows, key=lambda row: -row[1][1]):
+        print(f"    {label:40s} {wall:8.3f} {cpu:8.3f}")
+    total_wall, total_cpu = (sum(took[i] for _, took in rows) for i in (0, 1))
+    print(f"    {'total':40s} {total_wall:8.3f} {total_cpu:8.3f}")
 
 
 def one_plan_vs_parts(dataset: mappa_audit.Dataset) -> None:
-    """The engine runs the rules as one plan (``collect_all``); compare with rule by rule."""
+    """The engine runs the rules and findings as one plan (``collect_all``), then looks up the
+    breakdown keys over the collected items; compare with rule by rule."""
     policy = load_policy(None)
     ctx = build_context(dataset, START, END, policy)
-    frames = [spec.function(ctx).with_columns(pl.lit(spec.rule_id).alias("rule_id"))
+    frames = [engine._in_item_order(spec.rule_id, spec.function(ctx))
               for spec in ordered_rules()]
-    items = engine._sorted_items(engine._with_breakdown_keys(ctx, frames))
     findings = data_quality_findings(ctx, dataset.quarantine)
     print("\n## 5. one combined plan (as the engine runs it) against rule by rule (seconds)")
-    print(f"    optimise the combined items plan (explain):  {seconds(items.explain)[0]:8.3f}")
-    one_s, _ = seconds(lambda: pl.collect_all([items, findings]))
-    print(f"    collect_all([items, findings]):               {one_s:8.3f}")
+
+    def together() -> None:
+        *done, _ = pl.collect_all([*frames, findings])
+        engine._with_breakdown_keys(ctx, done)
+
+    print(f"    collect_all(rules + findings), then keys:  {seconds(together)[0]:8.3f}")
 
     def parts() -> None:
-        done = [frame.collect().lazy() for frame in frames]
-        engine._sorted_items(engine._with_breakdown_keys(ctx, done)).collect()
+        engine._with_breakdown_keys(ctx, [frame.collect() for frame in frames])
         findings.collect()
 
-    print(f"    each rule collected alone, then keys + sort:  {seconds(parts)[0]:8.3f}")
+    print(f"    each rule collected alone, then keys:      {seconds(parts)[0]:8.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -92,8 +92,14 @@ class AuditContext:
             .sort("case_id", "level", "start_date", "end_date", nulls_last=True)
             .with_row_index("_row")
         )
+        # a row only chains with rows of its own case and level, which lie next to it in this
+        # order; most cases have a single row, and those rows are left out of the join
+        same_group = (pl.col("case_id") == pl.col("case_id").shift(1)) & (
+            pl.col("level") == pl.col("level").shift(1)
+        )
+        in_group = same_group.fill_null(False) | same_group.shift(-1).fill_null(False)
         valid = rows.filter(
-            pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("start_date"))
+            in_group & (pl.col("end_date").is_null() | (pl.col("end_date") > pl.col("start_date")))
         )
         edges = valid.join(
             valid,
@@ -125,9 +131,12 @@ class AuditContext:
             .group_by("case_id", "level", "_chain")
             .agg(
                 pl.col("start_date").min(),
-                # the last row of the chain: latest start, an open end before a closed one
+                # the last row of the chain: latest start, an open end before a closed one,
+                # then the later end (two rows of one chain can start on one day, DQ-04)
                 pl.col("end_date")
-                .sort_by(["start_date", pl.col("end_date").is_null()], nulls_last=True)
+                .sort_by(
+                    ["start_date", pl.col("end_date").is_null(), "end_date"], nulls_last=True
+                )
                 .last(),
             )
         )
@@ -196,6 +205,16 @@ class AuditContext:
             pl.col("level").alias(alias),
         )
         return frame.join(pieces, on="case_id", how="left").filter(holds).drop("_from", "_to")
+
+    def levels_on_day(self, day: dt.date) -> pl.LazyFrame:
+        """``case_id, level`` of every case with a level on ``day``, one row each."""
+        since, until = pl.col("from_date"), pl.col("to_date")
+        holds = (since.is_null() | (since <= day)) & (until.is_null() | (day < until))
+        return (
+            self.level_timeline.lazy()
+            .filter(holds & pl.col("level").is_not_null())
+            .select("case_id", "level")
+        )
 
 
 def _pieces_of_separate_periods(periods: pl.DataFrame) -> pl.DataFrame:
@@ -285,15 +304,19 @@ def build_context(
 def as_at_view(dataset: Dataset, as_at: dt.date) -> dict[str, pl.LazyFrame]:
     """Every table as it stood on ``as_at`` (see the module docstring)."""
     cutoff = pl.lit(as_at)
-    cases = dataset["cases"].lazy()
-    later_cases = cases.filter(pl.col("eligible_date") > cutoff).select("case_id")
-    meetings = dataset["meetings"].lazy()
-    later_meetings = pl.concat(
-        [
-            meetings.filter(pl.col("meeting_date") > cutoff).select("meeting_id"),
-            meetings.join(later_cases, on="case_id", how="semi").select("meeting_id"),
-        ]
-    )
+    # the rows that belong to later cases or meetings are found now: there are usually few
+    # or none, so most tables need no join to leave them out
+    cases, meetings = dataset["cases"], dataset["meetings"]
+    later_cases = cases.filter(pl.col("eligible_date") > as_at)["case_id"]
+    later_meetings = meetings.filter(
+        (pl.col("meeting_date") > as_at)
+        | pl.col("case_id").is_in(later_cases.implode()).fill_null(False)
+    )["meeting_id"]
+
+    def without(frame: pl.LazyFrame, column: str, later: pl.Series) -> pl.LazyFrame:
+        if later.drop_nulls().is_empty():
+            return frame
+        return frame.filter(~pl.col(column).is_in(later.implode()).fill_null(False))
 
     view: dict[str, pl.LazyFrame] = {}
     for name in TABLES:
@@ -301,9 +324,9 @@ def as_at_view(dataset: Dataset, as_at: dt.date) -> dict[str, pl.LazyFrame]:
         if name == "cases":
             frame = frame.filter(pl.col("eligible_date") <= cutoff)
         elif "case_id" in TABLES[name].column_names:
-            frame = frame.join(later_cases, on="case_id", how="anti")
+            frame = without(frame, "case_id", later_cases)
         if name in {"attendance", "actions"}:
-            frame = frame.join(later_meetings, on="meeting_id", how="anti")
+            frame = without(frame, "meeting_id", later_meetings)
         if name in _EVENT_DATES and name != "cases":
             frame = frame.filter(pl.col(_EVENT_DATES[name]) <= cutoff)
         if name == "referrals":

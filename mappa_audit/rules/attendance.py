@@ -11,9 +11,11 @@ from mappa_audit.rules._shapes import items
 
 
 def _agency_presence(ctx: AuditContext) -> pl.LazyFrame:
-    """One row per (meeting, agency): invited if any row says so, attended if any row does."""
+    """One row per (meeting, agency) of held meetings in the period: invited if any row says
+    so, attended if any row does."""
     return (
         ctx.table("attendance")
+        .join(_meetings_in_period(ctx), on="meeting_id", how="semi")
         .group_by("meeting_id", "agency")
         .agg(pl.col("invited").any(), pl.col("attended").any())
     )
@@ -33,7 +35,7 @@ def authority_attendance_items(ctx: AuditContext) -> pl.LazyFrame:
         .group_by("meeting_id")
         .agg(pl.col("agency").alias("attended_agencies"))
     )
-    recorded_meetings = ctx.table("attendance").select("meeting_id").unique()
+    recorded_meetings = _agency_presence(ctx).select("meeting_id").unique()
     meetings = (
         _meetings_in_period(ctx)
         .join(ctx.case_attributes.select("case_id", "custody_release_date"),

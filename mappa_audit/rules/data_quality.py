@@ -29,15 +29,23 @@ FINDING_SCHEMA = pl.Schema(
 )
 
 
-def _findings(
-    rule_id: str, table: str, frame: pl.LazyFrame, reason: pl.Expr, case_id: pl.Expr | None = None
-) -> pl.LazyFrame:
+def _record_id(table: str) -> pl.Expr:
     key = TABLES[table].key
-    record = pl.col(key) if key else pl.lit(None, pl.String)
+    return (pl.col(key) if key else pl.lit(None)).cast(pl.String)
+
+
+def _findings(
+    rule_id: str,
+    table: str,
+    frame: pl.LazyFrame,
+    reason: pl.Expr,
+    case_id: pl.Expr | None = None,
+    record_id: pl.Expr | None = None,
+) -> pl.LazyFrame:
     return frame.select(
         pl.lit(rule_id).alias("rule_id"),
         pl.lit(table).alias("table"),
-        record.cast(pl.String).alias("record_id"),
+        (_record_id(table) if record_id is None else record_id).alias("record_id"),
         pl.col(LINE).alias("line"),
         (pl.col("case_id") if case_id is None else case_id).cast(pl.String).alias("case_id"),
         reason.cast(pl.String).alias("reason"),
@@ -62,12 +70,28 @@ def orphan_findings(ctx: AuditContext) -> pl.LazyFrame:
     """DQ-02: rows whose case_id or meeting_id refers to nothing (one finding per row)."""
     cases = ctx.table("cases").select("case_id")
     meetings = ctx.table("meetings").select("meeting_id", "case_id")
+    # one join against the cases for the rows of all four tables (the cases are hashed once)
+    naming_a_case = ("levels", "referrals", "meetings", "level1_reviews")
+    unknown_case = pl.concat(
+        [
+            ctx.table(name).select(
+                pl.lit(name).alias("_table"),
+                _record_id(name).alias("_record"),
+                LINE,
+                "case_id",
+            )
+            for name in naming_a_case
+        ]
+    ).join(cases, on="case_id", how="anti")
     frames = [
         _findings(
-            "DQ-02", name, ctx.table(name).join(cases, on="case_id", how="anti"),
+            "DQ-02",
+            name,
+            unknown_case.filter(pl.col("_table") == name),
             pl.lit("unknown case_id"),
+            record_id=pl.col("_record"),
         )
-        for name in ("levels", "referrals", "meetings", "level1_reviews")
+        for name in naming_a_case
     ]
     disclosures = ctx.table("disclosures")
     frames.append(
@@ -171,13 +195,11 @@ def meeting_level_findings(ctx: AuditContext) -> pl.LazyFrame:
 
 def open_without_level_findings(ctx: AuditContext) -> pl.LazyFrame:
     """DQ-06: open cases (no end_date on as_at) with no level period open on as_at."""
-    cases = ctx.level_on(
-        ctx.table("cases").filter(pl.col("end_date").is_null())
-        .with_columns(pl.lit(ctx.as_at).alias("_as_at")),
-        "_as_at",
-        "_level",
+    flagged = (
+        ctx.table("cases")
+        .filter(pl.col("end_date").is_null())
+        .join(ctx.levels_on_day(ctx.as_at), on="case_id", how="anti")
     )
-    flagged = cases.filter(pl.col("_level").is_null())
     return _findings("DQ-06", "cases", flagged, pl.lit("open case with no current level"))
 
 

@@ -149,12 +149,22 @@ def level1_review_items(ctx: AuditContext) -> pl.LazyFrame:
             anchor.dt.offset_by(f"{months}mo").alias("due"),
         )
         .filter(ctx.in_period(pl.col("due")))
-        .join(
-            ctx.case_attributes.select("case_id", pl.col("end_date").alias("case_end")),
-            on="case_id",
-            how="left",
-        )
-        .with_columns(pl.min_horizontal("period_end", "case_end").alias("exit"))
+    )
+    # only an anchor not reviewed by its due date looks at the exit: most were reviewed, so
+    # the case's end date is looked up for the others alone
+    reviewed = pl.col("next") <= pl.col("due")
+    anchors = pl.concat(
+        [
+            anchors.filter(reviewed),
+            anchors.filter(~reviewed.fill_null(False))
+            .join(
+                ctx.case_attributes.select("case_id", pl.col("end_date").alias("case_end")),
+                on="case_id",
+                how="left",
+            )
+            .with_columns(pl.min_horizontal("period_end", "case_end").alias("exit")),
+        ],
+        how="diagonal",
     )
     outcome = interval_outcome(pl.col("next"), pl.col("exit"), pl.col("due"))
     reason = pl.when(outcome == Outcome.NON_COMPLIANT.value).then(
