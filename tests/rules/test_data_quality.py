@@ -175,6 +175,19 @@ DQ04 = [
                  id="different-cases"),
     # a period that starts after as_at is ignored
     pytest.param([lv(2, "2020-01-01"), lv(3, "2026-04-01")], 0, id="starts-after-as-at"),
+    # the third row overlaps the first, not the second, which lies between them by start
+    pytest.param([lv(2, "2020-01-01", "2023-01-01"), lv(1, "2020-02-01", "2020-03-01"),
+                  lv(3, "2022-01-01", "2024-01-01")], 3, id="overlaps-an-earlier-row-only"),
+    # two rows that start on the same day
+    pytest.param([lv(2, "2020-01-01", "2020-06-01"), lv(3, "2020-01-01", "2020-02-01")], 2,
+                 id="same-start"),
+    # a row that covers no day, inside another row, overlaps nothing (DQ-03)
+    pytest.param([lv(2, "2020-01-01", "2021-01-01"), lv(3, "2020-06-01", "2020-06-01")], 0,
+                 id="covers-no-day"),
+    # the open end of one case does not reach into the next case's rows
+    pytest.param([lv(2, "2020-01-01", "2020-06-01"), lv(3, "2020-06-01"),
+                  lv(2, "2021-01-01", "2022-01-01", case_id="C2"),
+                  lv(3, "2022-01-01", case_id="C2")], 0, id="open-end-stays-in-its-case"),
 ]
 
 
