@@ -227,7 +227,7 @@ def audit(
     *rule_items, finding_frame = pl.collect_all(
         [
             *(_in_item_order(rule_id, frame) for rule_id, frame in frames.items()),
-            findings.drop("_area").sort("rule_id", "table", "line"),
+            findings.drop("_area").sort("rule_id", "table", "line", maintain_order=True),
         ]
     )
     items = _with_breakdown_keys(ctx, rule_items)
