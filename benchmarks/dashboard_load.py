@@ -31,7 +31,7 @@ from playwright.async_api import Browser, Page  # noqa: E402
 from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from mappa_audit import Audience  # noqa: E402 - after the path set-up above
-from mappa_audit._serve import start_voila  # noqa: E402
+from mappa_audit._serve import PREHEATED_KERNELS, VoilaServer, start_voila  # noqa: E402
 from mappa_audit.dashboard import _successful_runs  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -40,12 +40,42 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 GIVE_UP_SECONDS = 300  # a viewer who has waited five minutes has gone
 
 
+def kernel_pids(voila_pid: int) -> list[int]:
+    """The kernels started by the Voila process (the pre-heated one included)."""
+    return [int(pid) for pid in subprocess.run(["pgrep", "-P", str(voila_pid)],
+                                               capture_output=True, text=True,
+                                               check=False).stdout.split()]
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def wait_until_heated(server: VoilaServer, timeout: float = 120) -> None:
+    """Until the pre-heated kernel has started, done its imports and sits waiting for a viewer
+    (its CPU time has not moved for two seconds)."""
+    deadline = time.monotonic() + timeout
+    idle_since, ticks = time.monotonic(), -1
+    while time.monotonic() < deadline:
+        kernels = kernel_pids(server.process.pid)
+        now = sum(_cpu_ticks(pid) for pid in kernels) if kernels else -1
+        if now != ticks or not kernels:
+            idle_since, ticks = time.monotonic(), now
+        elif time.monotonic() - idle_since > 2:
+            return
+        time.sleep(0.25)
+    msg = f"the pre-heated kernel did not settle within {timeout:.0f} s"
+    raise TimeoutError(msg)
+
+
 def kernel_memory_mb(voila_pid: int) -> list[float]:
     """Resident memory of each kernel started by the Voila process."""
-    children = subprocess.run(["pgrep", "-P", str(voila_pid)], capture_output=True, text=True,
-                              check=False).stdout.split()
     sizes = []
-    for pid in children:
+    for pid in kernel_pids(voila_pid):
         status = Path(f"/proc/{pid}/status")
         if status.exists():
             for line in status.read_text().splitlines():
@@ -105,7 +135,8 @@ async def measure(viewers: int, runs: Path, *, cull_seconds: int = 60, wait_for_
             await vanished.context.close()
             await browser.close()
         deadline = time.monotonic() + 2 * cull_seconds + 30  # idle time, culler interval, slack
-        while (wait_for_cull and kernel_memory_mb(server.process.pid)
+        # the kernel kept pre-heated for the next viewer is never culled
+        while (wait_for_cull and len(kernel_memory_mb(server.process.pid)) > PREHEATED_KERNELS
                and time.monotonic() < deadline):
             await asyncio.sleep(2)
         left = kernel_memory_mb(server.process.pid)
@@ -123,7 +154,7 @@ async def measure(viewers: int, runs: Path, *, cull_seconds: int = 60, wait_for_
                            "median": round(statistics.median(times), 2),
                            "max": round(max(times), 2)},
         "wall_seconds": round(wall, 2),
-        "kernels_while_viewing": len(memory),
+        "kernels_while_viewing": len(memory),  # one per viewer, and the pre-heated one
         "kernel_rss_mb": {"median": round(statistics.median(memory), 1) if memory else None,
                           "total": round(sum(memory), 1)},
         "kernels_5s_after_all_but_one_closed_their_page": left_after_closing,

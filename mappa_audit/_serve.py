@@ -13,6 +13,11 @@ What makes it safe, each line a setting below:
   file, so a stray ``voila.json`` or ``jupyter_server_config`` cannot loosen any of this;
 - no template or theme from the query string; our template loads nothing from a CDN;
 - idle kernels culled.
+
+And what makes it quick: one kernel is kept pre-heated (started, imports done, waiting in
+:func:`mappa_audit.dashboard.wait_for_viewer` for a viewer), so a viewer does not wait for a
+kernel to start; each viewer still gets a kernel of their own, and the runs are read when they
+come.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ DASHBOARDS = {Audience.BOARD: "board_overview", Audience.AUDITOR: "auditor_excep
 TEMPLATES = Path(__file__).parent / "templates" / "jupyter"
 CULL_IDLE_SECONDS = 900
 IOPUB_TIMEOUT_SECONDS = 120
+PREHEATED_KERNELS = 1
+"""Kernels kept started and waiting for the next viewer (Voila's ``default_pool_size``)."""
 
 
 def dashboard_path(name: str) -> Path:
@@ -92,8 +99,11 @@ def voila_settings(
             "template": "mappa", "theme": "light", "strip_sources": True,
             "show_tracebacks": False, "file_allowlist": [], "file_denylist": [".*"],
             "allow_template_override": "NO", "allow_theme_override": "NO",
-            "preheat_kernel": preheat, "default_pool_size": 1 if preheat else 0,
+            "preheat_kernel": preheat, "default_pool_size": PREHEATED_KERNELS if preheat else 0,
             "show_margins": True,
+            # The board draws its charts with the template's plotly.js basic bundle; the
+            # full plotly.js of jupyterlab-plotly's renderer cost seconds in every browser.
+            "extension_denylist": ["jupyterlab-plotly"],
         },
         # With many viewers at once a busy machine can take longer than nbclient's 4 s to
         # deliver a page's widget messages; waiting longer keeps the page whole.
@@ -106,7 +116,7 @@ def voila_settings(
 
 def start_voila(
     runs: Path, audience: Audience, *, host: str = "127.0.0.1", port: int | None = None,
-    token: str | None = None, preheat: bool = False, timeout: float = 60.0,
+    token: str | None = None, preheat: bool = True, timeout: float = 60.0,
     cull_idle_seconds: int = CULL_IDLE_SECONDS,
 ) -> VoilaServer:
     """Start Voila on the audience's dashboard and wait until it answers."""
@@ -128,6 +138,8 @@ def start_voila(
     settings_file.chmod(0o600)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "VOILA"))}
     env |= {
+        # where a pre-heated kernel reaches Voila to learn that a viewer has come
+        "VOILA_APP_IP": _loopback_for(host),
         "JUPYTER_NO_CONFIG": "1",
         "JUPYTER_PATH": str(TEMPLATES),
         "MAPPA_RUNS_DIR": str(runs.resolve()),
@@ -141,6 +153,15 @@ def start_voila(
     server = VoilaServer(process, f"http://{_url_host(host)}:{port}/", token, workdir)
     _wait_until_up(server, timeout)
     return server
+
+
+def _loopback_for(host: str) -> str:
+    """The address, as a URL writes it, at which a kernel on this machine reaches Voila."""
+    if host in ("", "0.0.0.0", "localhost"):  # every address (or a name): loopback reaches it
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return _url_host(host)
 
 
 def _url_host(host: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
+import plotly.graph_objects as go
 import polars as pl
 from IPython.display import display
 
@@ -32,7 +33,6 @@ from mappa_audit._report import (
     glossary_html,
 )
 from mappa_audit._runs import previous_run, read_index
-from mappa_audit.notebook import show_figure
 
 __all__ = ["auditor_exceptions", "board_overview", "runs_folder"]
 
@@ -92,7 +92,7 @@ class BoardOverview:
                                                style={"button_width": "110px"})
         self.banner = widgets.HTML()
         self.tiles = widgets.HTML()
-        self.charts = widgets.Output()
+        self.charts = widgets.HTML()
         self.signals = widgets.HTML()
         self.coming_due = widgets.HTML()
         self._reports: dict[str, AuditReport] = {}
@@ -172,15 +172,12 @@ class BoardOverview:
                                       if not (dim == "area" and area is not None)]
         finally:
             self._busy = False
-        self.charts.clear_output(wait=True)
-        with self.charts:
-            rule_id = self.rule.value
-            if report.rule(rule_id)["population"] == 0:
-                display(widgets.HTML(f"<p>{html.escape(report.sentence(rule_id))}</p>"))
-                return
-            show_figure(report.quarter_figure(rule_id), with_html=False)
-            show_figure(report.breakdown_figure(rule_id, BREAKDOWN_CHOICES[self.breakdown.value]),
-                        with_html=False)
+        rule_id = self.rule.value
+        if report.rule(rule_id)["population"] == 0:
+            self.charts.value = f"<p>{html.escape(report.sentence(rule_id))}</p>"
+            return
+        self.charts.value = _chart_html(report.quarter_figure(rule_id)) + _chart_html(
+            report.breakdown_figure(rule_id, BREAKDOWN_CHOICES[self.breakdown.value]))
 
     def _previous(self, area: str | None) -> AuditReport | None:
         entry = self.current_entry()
@@ -191,6 +188,17 @@ class BoardOverview:
             return self._report_of(before["folder"]).for_area(area)
         except KeyError:
             return None
+
+
+def _chart_html(figure: go.Figure) -> str:
+    """A chart as the page's own plotly.js draws it (``mappa-charts.js`` of the Voila template).
+
+    The figure's JSON sits in a ``<script type="application/json">``, which the browser never
+    runs; ``<``, ``>`` and ``&`` are escaped so that no text in it can close that element.
+    """
+    spec = figure.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace(
+        "&", "\\u0026")
+    return f"<div class='mappa-chart'><script type='application/json'>{spec}</script></div>"
 
 
 def _banner_html(report: AuditReport, previous: AuditReport | None) -> str:
@@ -263,8 +271,38 @@ _UNREADABLE = (MappaAuditError, OSError, ValueError, KeyError, pl.exceptions.Pol
 """What a broken or half-written run folder can raise; the page says so in words instead."""
 
 
+def wait_for_viewer() -> None:
+    """In a kernel that ``mappa-audit serve`` pre-heated, wait here until a viewer comes.
+
+    Voila (``preheat_kernel``) starts a kernel and runs the dashboard notebook before anyone
+    asks for the page, so that the slow part of a kernel's start (the process and its imports)
+    is over when a viewer comes. The runs must still be read when the viewer comes, not when
+    the kernel was heated, or a run made in between would be missing; so the dashboard waits
+    for Voila's word that this kernel has been handed to a viewer (the request's details, sent
+    on Voila's ``voila/query`` websocket). ``voila.utils.wait_for_request`` does the same, but
+    importing it loads Voila's server into every kernel: 3 s and more memory each.
+
+    Outside a pre-heated kernel this returns at once. Each viewer has a kernel of their own;
+    nothing of one viewer's reaches another.
+    """
+    if os.environ.get("VOILA_PREHEAT") != "True" or "VOILA_KERNEL_ID" not in os.environ:
+        return
+    from websockets.exceptions import WebSocketException
+    from websockets.sync.client import connect
+
+    url = (f"ws://{os.environ.get('VOILA_APP_IP', '127.0.0.1')}:"
+           f"{os.environ.get('VOILA_APP_PORT', '8866')}"
+           f"{os.environ.get('VOILA_SERVER_URL', '/')}voila/query/{os.environ['VOILA_KERNEL_ID']}")
+    try:
+        with connect(url, open_timeout=10) as socket:
+            socket.recv()
+    except (OSError, WebSocketException):
+        return  # no word from Voila: show the runs as they are now rather than nothing
+
+
 def board_overview(runs: str | Path | None = None) -> None:
     """Show the board dashboard for the runs under ``runs`` (aggregates only)."""
+    wait_for_viewer()
     folder = runs_folder(runs)
     try:
         if not _successful_runs(folder):
@@ -447,6 +485,7 @@ def _download_links(selection: pl.DataFrame, run: str, stem: str = "mappa-except
 
 def auditor_exceptions(runs: str | Path | None = None) -> None:
     """Show the auditor's exception browser for the auditor runs under ``runs``."""
+    wait_for_viewer()
     folder = runs_folder(runs)
     try:
         if not [e for e in _successful_runs(folder, "auditor")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -15,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import plotly.graph_objects as go
 import polars as pl
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -22,7 +25,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from mappa_audit import Audience
 from mappa_audit._serve import VoilaServer, start_voila
 
-from _support import ARTIFACTS, SAMPLE, SampleRuns
+from _support import ARTIFACTS, ROOT, SAMPLE, SampleRuns
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from dashboard_load import wait_until_heated  # benchmarks/ is not a package, hence the path
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -303,3 +309,29 @@ def test_a_broken_run_shows_words_not_a_traceback(tmp_path: Path, page: Page) ->
         assert "index.json" not in text
     finally:
         server.stop()
+
+
+def test_a_run_made_after_the_kernel_was_heated_is_shown(tmp_path: Path, page: Page,
+                                                         sample_runs: SampleRuns) -> None:
+    """The pre-heated kernel reads the runs when the viewer comes, not when it was started."""
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    server = start_voila(runs, Audience.BOARD)
+    try:
+        wait_until_heated(server)
+        shutil.copytree(sample_runs.folder, runs, dirs_exist_ok=True)
+        page.goto(server.login_url, wait_until="commit")
+        page.wait_for_selector(".mappa-tile", timeout=WAIT_MS)
+        assert "No audit has been run yet" not in page.inner_text("body")
+    finally:
+        server.stop()
+
+
+def test_chart_json_cannot_close_its_script_element() -> None:
+    from mappa_audit.dashboard import _chart_html
+
+    figure = go.Figure(layout={"title": {"text": "</script><script>alert(1)</script> & <b>"}})
+    chart = _chart_html(figure)
+    body = chart.split("<script type='application/json'>", 1)[1].rsplit("</script>", 1)[0]
+    assert not {"<", ">", "&"} & set(body)
+    assert json.loads(body)["layout"]["title"]["text"].startswith("</script>")

@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from mappa_audit import Audience
-from mappa_audit._serve import start_voila
+from mappa_audit._serve import PREHEATED_KERNELS, start_voila
 
 from _support import ARTIFACTS, ROOT, SampleRuns
 
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 VIEWERS = 20
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from dashboard_load import kernel_memory_mb, measure  # noqa: E402 - benchmarks/ is not a package
+from dashboard_load import kernel_pids, measure  # noqa: E402 - benchmarks/ is not a package
 
 
 def test_twenty_viewers_at_once_all_render_the_runs_numbers(sample_runs: SampleRuns) -> None:
@@ -36,20 +36,29 @@ def test_twenty_viewers_at_once_all_render_the_runs_numbers(sample_runs: SampleR
     (ARTIFACTS / "load.json").write_text(json.dumps(figures, indent=2) + "\n")
     assert figures["rendered"] == VIEWERS, figures
     assert figures["rendered_correct"] == VIEWERS, figures
-    assert figures["kernels_while_viewing"] == VIEWERS, figures
+    # a kernel of their own for each viewer, and the one kept pre-heated for the next (which
+    # may still be starting when the kernels are counted)
+    assert VIEWERS <= figures["kernels_while_viewing"] <= VIEWERS + PREHEATED_KERNELS, figures
 
 
 def test_the_kernel_of_a_viewer_who_vanishes_is_culled(sample_runs: SampleRuns) -> None:
     server = start_voila(sample_runs.folder, Audience.BOARD, cull_idle_seconds=5)
     try:
-        # The page is rendered (the notebook runs in a new kernel), but no browser ever
-        # connects to the kernel: a viewer whose laptop died as the page arrived.
+        # The page is rendered (the notebook runs in the pre-heated kernel), but no browser
+        # ever connects to the kernel: a viewer whose laptop died as the page arrived.
+        deadline = time.monotonic() + 60
+        while len(kernel_pids(server.process.pid)) < PREHEATED_KERNELS:
+            assert time.monotonic() < deadline, "no kernel was pre-heated"
+            time.sleep(0.5)
+        viewers = set(kernel_pids(server.process.pid))  # the next viewer gets this one
         with urllib.request.urlopen(server.login_url, timeout=120) as response:
             assert b"application/vnd.jupyter.widget-view+json" in response.read()
-        assert len(kernel_memory_mb(server.process.pid)) == 1
+        assert viewers <= set(kernel_pids(server.process.pid))
         deadline = time.monotonic() + 60
-        while kernel_memory_mb(server.process.pid) and time.monotonic() < deadline:
+        while viewers & set(kernel_pids(server.process.pid)) and time.monotonic() < deadline:
             time.sleep(1)
-        assert kernel_memory_mb(server.process.pid) == []
+        left = kernel_pids(server.process.pid)
+        assert viewers.isdisjoint(left)
+        assert len(left) == PREHEATED_KERNELS  # the one heated for the next viewer stays
     finally:
         server.stop()
