@@ -502,7 +502,8 @@ def overlapping_levels(a: Audit) -> int:
     """
     rows = a.tables["levels"]
     rows = rows[rows["end_date"].isna() | (rows["end_date"] > rows["start_date"])]
-    rows = rows.assign(end=rows["end_date"].fillna(pd.Timestamp.max))
+    open_end = pd.Timestamp("9999-12-31").as_unit(rows["end_date"].dt.unit)
+    rows = rows.assign(end=rows["end_date"].fillna(open_end))
     rows = rows[["case_id", "start_date", "end"]].sort_values(["case_id", "start_date"])
     by_case = rows.groupby("case_id", sort=False)
     latest_end_before = rows["end"].groupby(rows["case_id"], sort=False).cummax()
