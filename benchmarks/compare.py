@@ -1,4 +1,5 @@
-"""Our rule results and the pandas baseline's, side by side: every differing count."""
+"""Our counts and the pandas baseline's, side by side: every differing count, rules (headline
+and breakdowns) and data-quality rules alike."""
 
 from __future__ import annotations
 
@@ -8,6 +9,15 @@ import baseline_pandas
 import pandas as pd
 
 import mappa_audit
+
+
+def our_frames(result: mappa_audit.AuditResult) -> dict[str, Any]:
+    """What the baseline is compared on: headline, every breakdown and the DQ counts."""
+    return {
+        "headline": result.headline(),
+        **{dimension: result.breakdown(dimension) for dimension in mappa_audit.BREAKDOWNS},
+        "data_quality": result.data_quality(),
+    }
 
 
 def ours_as_counts(frames: dict[str, Any]) -> pd.DataFrame:
@@ -25,7 +35,14 @@ def ours_as_counts(frames: dict[str, Any]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def mismatches(ours: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
+def mismatches(ours: dict[str, Any], baseline: baseline_pandas.Counts) -> list[str]:
+    """Every differing count of ``our_frames(...)`` and ``baseline_pandas.audit(...)``."""
+    return rule_mismatches(ours_as_counts(ours), baseline.rules) + data_quality_mismatches(
+        ours["data_quality"].select("rule_id", "rows").to_pandas(), baseline.data_quality
+    )
+
+
+def rule_mismatches(ours: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
     """Every (rule, dimension, value) whose counts differ, as readable lines."""
     outcomes = list(baseline_pandas.OUTCOMES)
     keys = ["rule_id", "dimension", "value"]
@@ -47,4 +64,17 @@ def mismatches(ours: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
                 f"{where}: ours c/nc/p/na={'/'.join(map(str, mine))} "
                 f"baseline={'/'.join(map(str, theirs))}"
             )
+    return lines
+
+
+def data_quality_mismatches(ours: pd.DataFrame, baseline: pd.DataFrame) -> list[str]:
+    """Every DQ rule whose row count differs (``rule_id, rows`` frames), as readable lines."""
+    both = ours.merge(baseline, on="rule_id", how="outer", suffixes=("_ours", "_base"))
+    both[["rows_ours", "rows_base"]] = both[["rows_ours", "rows_base"]].fillna(0).astype(int)
+    lines = []
+    for rule_id, mine, theirs in both[["rule_id", "rows_ours", "rows_base"]].itertuples(
+        index=False
+    ):
+        if mine != theirs:
+            lines.append(f"{rule_id} (data quality): ours rows={mine} baseline={theirs}")
     return lines

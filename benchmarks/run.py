@@ -9,16 +9,17 @@ measure whose warm-up is slow gets fewer runs so that its timed runs fit in ``--
 seconds, default 600; at least one):
 
 - load: ``mappa_audit.load_dataset(DATA)``;
-- audit: ``mappa_audit.audit(...)`` for 2025-04-01..2026-03-31, then ``headline()`` and
-  ``breakdown(d)`` for every ``d`` in ``mappa_audit.BREAKDOWNS``;
+- audit: ``mappa_audit.audit(...)`` for 2025-04-01..2026-03-31, then ``headline()``,
+  ``breakdown(d)`` for every ``d`` in ``mappa_audit.BREAKDOWNS`` and ``data_quality()``;
 - cli: whole-process wall time of ``mappa-audit check DATA ... --format json`` (run as
   ``python -m mappa_audit check ...``, the same entry point, so that it uses the snapshot);
 - baseline: ``benchmarks/baseline_pandas.py`` on the same typed frames (converted to pandas
-  outside the timed region), headline and breakdowns;
+  outside the timed region), headline, breakdowns and DQ-01..06;
 
 and once, the peak RSS of a child process that runs load + audit. The baseline's counts
-(headline and every breakdown) must equal ours exactly, and the CLI's JSON headline too: a
-mismatch is printed with rule id and counts and the script exits 1 after the table.
+(headline, every breakdown and the data-quality counts) must equal ours exactly, and the
+CLI's JSON headline too: a mismatch is printed with rule id and counts and the script exits
+1 after the table.
 
 The package is copied to ``benchmarks/.data/snapshot/`` at the start and everything runs
 against that copy (``--live``: the working tree as it changes). First, small awkward
@@ -79,7 +80,7 @@ sys.path.insert(0, str(HERE))
 
 import baseline_pandas  # noqa: E402
 import crosscheck  # noqa: E402
-from compare import mismatches, ours_as_counts  # noqa: E402
+from compare import mismatches, our_frames  # noqa: E402
 
 import mappa_audit  # noqa: E402
 
@@ -188,11 +189,7 @@ def median_of(
 
 
 def our_audit(dataset: mappa_audit.Dataset) -> dict[str, Any]:
-    result = mappa_audit.audit(dataset, *PERIOD)
-    return {
-        "headline": result.headline(),
-        **{dimension: result.breakdown(dimension) for dimension in mappa_audit.BREAKDOWNS},
-    }
+    return our_frames(mappa_audit.audit(dataset, *PERIOD))
 
 
 def run_cli(folder: Path) -> tuple[int, str, int]:
@@ -238,9 +235,9 @@ def peak_memory(folder: Path) -> int:
 # ---- comparing ----------------------------------------------------------------------------
 
 
-def cli_mismatches(cli_json: str, baseline: pd.DataFrame) -> list[str]:
+def cli_mismatches(cli_json: str, baseline: baseline_pandas.Counts) -> list[str]:
     outcomes = list(baseline_pandas.OUTCOMES)
-    headline = baseline[baseline["dimension"] == "all"].set_index("rule_id")
+    headline = baseline.rules[baseline.rules["dimension"] == "all"].set_index("rule_id")
     lines = []
     for rule in json.loads(cli_json)["rules"]:
         mine = [int(rule[o]) for o in outcomes]
@@ -274,7 +271,7 @@ def bench_scale(label: str, scale: float | None, cases: int, repeat: int) -> dic
     if problems:
         shout(problems, f"scale {label}: ours vs pandas baseline")
     else:
-        progress("  counts agree: headline and every breakdown, all 17 rules")
+        progress("  counts agree: headline and every breakdown of all 17 rules, DQ-01..06")
 
     progress(f"scale {label}: CLI check --format json (whole process)")
     cli_s, cli_runs, (code, cli_json, cli_peak) = _cli_median(folder, repeat)
@@ -298,7 +295,7 @@ def bench_scale(label: str, scale: float | None, cases: int, repeat: int) -> dic
 
 def in_process(
     label: str, folder: Path, repeat: int
-) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+) -> tuple[dict[str, Any], dict[str, Any], baseline_pandas.Counts]:
     """Load, our audit and the baseline in this process: timings, our counts, its counts."""
     progress(f"scale {label}: load")
     load_s, load_runs, dataset = median_of(
@@ -315,15 +312,16 @@ def in_process(
         lambda: {name: frame.to_pandas() for name, frame in dataset.tables.items()}
     )
     progress(f"  to_pandas: {convert_s:.2f} s (not timed)")
+    quarantine_entries = dataset.quarantine.height
     base_s, base_runs, base_counts = median_of(
-        "baseline", lambda: baseline_pandas.audit(tables, *PERIOD), repeat
+        "baseline", lambda: baseline_pandas.audit(tables, *PERIOD, quarantine_entries), repeat
     )
     numbers = {
         "rows": rows, "load_s": load_s, "load_runs": load_runs,
         "audit_s": audit_s, "audit_runs": audit_runs, "baseline_s": base_s,
         "baseline_runs": base_runs, "to_pandas_s": convert_s,
     }  # fmt: skip
-    return numbers, ours_as_counts(ours), base_counts
+    return numbers, ours, base_counts
 
 
 def _cli_median(folder: Path, repeat: int) -> tuple[float, list[float], tuple[int, str, int]]:
@@ -365,7 +363,7 @@ def report(results: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
         scale, cases = r["label"], f"{r['cases']:,}"
         table.add_row(scale, cases, "load (load_dataset)", f"{r['load_s']:.2f} s", "", "", "", "")
         table.add_row(
-            scale, cases, "audit + headline + breakdowns", f"{r['audit_s']:.2f} s",
+            scale, cases, "audit + headline + breakdowns + DQ", f"{r['audit_s']:.2f} s",
             f"{r['baseline_s']:.2f} s", f"{ratio:.2f}x",
             f"<= {audit_target:g} s; ratio >= {TARGET_SPEEDUP:g}x" if audit_target else
             f"ratio >= {TARGET_SPEEDUP:g}x",
