@@ -201,9 +201,15 @@ class _Interruptions:
 
     def handle(self, signum: int, frame: object) -> None:
         name = signal.Signals(signum).name
+        # Noted even when raising: a signal handler's exception is raised wherever the main
+        # thread is, and in a weakref callback or a __del__ Python prints it and goes on.
+        self.pending = name
         if self.may_raise:
             raise RunInterrupted(name)
-        self.pending = name
+
+    def raise_if_pending(self) -> None:
+        if self.pending is not None:
+            raise RunInterrupted(self.pending)
 
 
 _INTERRUPTIONS = _Interruptions()
@@ -212,6 +218,7 @@ _INTERRUPTIONS = _Interruptions()
 @contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
     """Turn SIGTERM into :class:`RunInterrupted` so the run folder can say what happened."""
+    _INTERRUPTIONS.pending = None
     try:
         previous = signal.signal(signal.SIGTERM, _INTERRUPTIONS.handle)
     except ValueError:  # not the main thread: leave signals alone
@@ -225,8 +232,7 @@ def _sigterm_interrupts() -> Iterator[None]:
 
 @contextmanager
 def _interruptible() -> Iterator[None]:
-    if _INTERRUPTIONS.pending is not None:
-        raise RunInterrupted(_INTERRUPTIONS.pending)
+    _INTERRUPTIONS.raise_if_pending()
     _INTERRUPTIONS.may_raise = True
     try:
         yield
@@ -276,6 +282,8 @@ def _run_one(
                 render_html(folder / f"{name}.ipynb", request.audience)
                 if error is not None and outcome.succeeded:
                     outcome.succeeded, outcome.reason = False, f"{name}: {error}"
+                # a SIGTERM whose exception was lost (see _Interruptions.handle) stops here
+                _INTERRUPTIONS.raise_if_pending()
     except (KeyboardInterrupt, RunInterrupted) as stop:
         signal_name = str(stop) if isinstance(stop, RunInterrupted) else "Ctrl-C"
         outcome.succeeded, outcome.interrupted = False, True
