@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 VIEWERS = 20
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from dashboard_load import kernel_pids, measure  # noqa: E402 - benchmarks/ is not a package
+from dashboard_load import kernel_pids, measure, wait_until_heated  # noqa: E402 - benchmarks/ is not a package
 
 
 def test_twenty_viewers_at_once_all_render_the_runs_numbers(sample_runs: SampleRuns) -> None:
@@ -46,10 +46,7 @@ def test_the_kernel_of_a_viewer_who_vanishes_is_culled(sample_runs: SampleRuns) 
     try:
         # The page is rendered (the notebook runs in the pre-heated kernel), but no browser
         # ever connects to the kernel: a viewer whose laptop died as the page arrived.
-        deadline = time.monotonic() + 60
-        while len(kernel_pids(server.process.pid)) < PREHEATED_KERNELS:
-            assert time.monotonic() < deadline, "no kernel was pre-heated"
-            time.sleep(0.5)
+        wait_until_heated(server)
         viewers = set(kernel_pids(server.process.pid))  # the next viewer gets this one
         with urllib.request.urlopen(server.login_url, timeout=120) as response:
             assert b"application/vnd.jupyter.widget-view+json" in response.read()

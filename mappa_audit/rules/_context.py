@@ -192,10 +192,10 @@ class AuditContext:
         Where periods overlap, the one with the latest start counts, and on a tie the higher
         level (audit-rules.md, Level history). Rows keep their columns, not their order.
         """
-        day, since, until = pl.col(date_column), pl.col("_from"), pl.col("_to")
+        day, since = pl.col(date_column), pl.col("_from")
         # exactly one piece holds each row: the case's piece around its date, or the first
         # piece when the date is empty; a case with no pieces gets none (no level)
-        holds = ((since.is_null() | (since <= day)) & (until.is_null() | (day < until))) | (
+        holds = _piece_holds(day, since, pl.col("_to")) | (
             day.is_null() & since.is_null()
         )
         pieces = self.level_timeline.lazy().select(
@@ -208,13 +208,17 @@ class AuditContext:
 
     def levels_on_day(self, day: dt.date) -> pl.LazyFrame:
         """``case_id, level`` of every case with a level on ``day``, one row each."""
-        since, until = pl.col("from_date"), pl.col("to_date")
-        holds = (since.is_null() | (since <= day)) & (until.is_null() | (day < until))
+        holds = _piece_holds(pl.lit(day), pl.col("from_date"), pl.col("to_date"))
         return (
             self.level_timeline.lazy()
             .filter(holds & pl.col("level").is_not_null())
             .select("case_id", "level")
         )
+
+
+def _piece_holds(day: pl.Expr, since: pl.Expr, until: pl.Expr) -> pl.Expr:
+    """Whether a timeline piece ``[since, until)`` holds ``day`` (empty ends are unbounded)."""
+    return (since.is_null() | (since <= day)) & (until.is_null() | (day < until))
 
 
 def _pieces_of_separate_periods(periods: pl.DataFrame) -> pl.DataFrame:
