@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -585,8 +586,16 @@ def serve(
                            "page opens seconds sooner (Voila's preheating; one kernel's memory, "
                            "about 150 MB).")
     ] = True,
+    max_viewers: Annotated[
+        int, typer.Option(min=1, help="Viewers at once (each has a kernel of about 150 MB); "
+                          "one more is asked to come back in a minute.")
+    ] = 25,
+    secure_cookie: Annotated[
+        bool, typer.Option("--secure-cookie", help="Mark the sign-in cookie Secure (HTTPS "
+                           "only): give it behind a reverse proxy that terminates TLS.")
+    ] = False,
 ) -> None:
-    """Serve one dashboard with Voila, token-protected, until Ctrl-C.
+    """Serve one dashboard with Voila, token-protected, until Ctrl-C or SIGTERM.
 
     Prints the address to open (with its token) once. Only the dashboard is served: no data
     files, no notebook sources, no tracebacks.
@@ -594,9 +603,15 @@ def serve(
     from mappa_audit._privacy import parse_audience
     from mappa_audit._serve import start_voila
 
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # the same way out as Ctrl-C: remove the private folder
+
+    for stopping in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stopping, stop)
     try:
         who = parse_audience(audience)
-        server = start_voila(runs, who, host=host, port=port, preheat=preheat)
+        server = start_voila(runs, who, host=host, port=port, preheat=preheat,
+                             max_viewers=max_viewers, secure_cookie=secure_cookie)
     except MappaAuditError as error:
         raise _fail(error) from None
     _stderr.print(f"Serving the {who.value} dashboard. Open this address (it holds the "

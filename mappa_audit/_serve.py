@@ -12,7 +12,11 @@ What makes it safe, each line a setting below:
 - configuration pinned: ``JUPYTER_NO_CONFIG`` plus our own ``voila.json`` as the only config
   file, so a stray ``voila.json`` or ``jupyter_server_config`` cannot loosen any of this;
 - no template or theme from the query string; our template loads nothing from a CDN;
-- idle kernels culled.
+- idle kernels culled, kernels of closed pages shut down, viewers capped, and the rest of
+  the hardening of :mod:`mappa_audit._voila_main` (headers, the token out of the address,
+  the pre-heated kernel's query socket for this server's kernels only);
+- the private folder (configuration with the token, Voila's log) removed when serve stops,
+  however it stops; Voila stops with serve, even when serve is killed outright.
 
 And what makes it quick: one kernel is kept pre-heated (started, imports done, waiting in
 :func:`mappa_audit.dashboard.wait_for_viewer` for a viewer), so a viewer does not wait for a
@@ -40,7 +44,20 @@ from mappa_audit._privacy import Audience
 
 DASHBOARDS = {Audience.BOARD: "board_overview", Audience.AUDITOR: "auditor_exceptions"}
 TEMPLATES = Path(__file__).parent / "templates" / "jupyter"
+KERNEL_SECRET_ENV = "MAPPA_KERNEL_SECRET"
+"""Where Voila and its kernels hold the secret a kernel shows on Voila's query socket."""
+KERNEL_SECRET_HEADER = "X-Mappa-Kernel-Secret"
+PRIVATE_FOLDER_ENV = "MAPPA_SERVE_PRIVATE"
+"""Where Voila learns of serve's private folder, to remove it if serve could not."""
+SERVE_PID_ENV = "MAPPA_SERVE_PID"
+"""Voila stops when this process (serve) has gone."""
 CULL_IDLE_SECONDS = 900
+ORPHAN_SECONDS = 60
+"""A viewer's kernel is shut down this long after its page left (a closed tab)."""
+MAX_VIEWERS = 25
+"""Viewers at once: a whole board meeting (about 150 MB each)."""
+COOKIE_HOURS = 12
+"""How long the sign-in cookie lasts: a board meeting, not a month."""
 IOPUB_TIMEOUT_SECONDS = 120
 PREHEATED_KERNELS = 1
 """Kernels kept started and waiting for the next viewer (Voila's ``default_pool_size``)."""
@@ -88,13 +105,25 @@ class VoilaServer:
 
 def voila_settings(
     token: str, host: str, port: int, *, preheat: bool, cull_idle_seconds: int = CULL_IDLE_SECONDS,
+    max_viewers: int = MAX_VIEWERS, orphan_seconds: int = ORPHAN_SECONDS,
+    secure_cookie: bool = False,
 ) -> dict[str, object]:
-    """The whole Voila configuration (``voila.json``); nothing else is read."""
+    """The whole Voila configuration (``voila.json``); nothing else is read.
+
+    ``secure_cookie`` marks the sign-in cookie ``Secure`` whatever the request's protocol:
+    behind a reverse proxy that terminates TLS, Voila sees plain HTTP and would not.
+    """
     return {
         "Voila": {"token": token, "ip": host, "port": port, "open_browser": False,
-                  "port_retries": 0, "tornado_settings": {"headers": {
-                      "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
-                      "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}}},
+                  "port_retries": 0},
+        "MappaVoila": {"max_viewers": max_viewers, "orphan_seconds": orphan_seconds},
+        "PasswordIdentityProvider": {
+            "allow_password_change": False,
+            "secure_cookie": True if secure_cookie else None,
+            # HttpOnly is the default; Secure is added when the request came over TLS
+            "cookie_options": {"samesite": "Strict", "expires_days": COOKIE_HOURS / 24},
+            "get_secure_cookie_kwargs": {"max_age_days": COOKIE_HOURS / 24},
+        },
         "VoilaConfiguration": {
             "template": "mappa", "theme": "light", "strip_sources": True,
             "show_tracebacks": False, "file_allowlist": [], "file_denylist": [".*"],
@@ -117,7 +146,8 @@ def voila_settings(
 def start_voila(
     runs: Path, audience: Audience, *, host: str = "127.0.0.1", port: int | None = None,
     token: str | None = None, preheat: bool = True, timeout: float = 60.0,
-    cull_idle_seconds: int = CULL_IDLE_SECONDS,
+    cull_idle_seconds: int = CULL_IDLE_SECONDS, max_viewers: int = MAX_VIEWERS,
+    orphan_seconds: int = ORPHAN_SECONDS, secure_cookie: bool = False,
 ) -> VoilaServer:
     """Start Voila on the audience's dashboard and wait until it answers."""
     if not runs.is_dir():
@@ -125,7 +155,7 @@ def start_voila(
         raise UsageError(msg, "run `mappa-audit run DATASET …` first, or give --runs")
     token = token or secrets.token_urlsafe(32)
     port = port or free_port(host)
-    workdir = Path(tempfile.mkdtemp(prefix="mappa-serve-"))
+    workdir = Path(tempfile.mkdtemp(prefix="mappa-serve-"))  # 0700
     root, config = workdir / "root", workdir / "config"
     root.mkdir()
     config.mkdir(mode=0o700)
@@ -134,7 +164,8 @@ def start_voila(
     shutil.copyfile(dashboard_path(name), notebook)
     settings_file = config / "voila.json"
     settings_file.write_text(json.dumps(voila_settings(
-        token, host, port, preheat=preheat, cull_idle_seconds=cull_idle_seconds)))
+        token, host, port, preheat=preheat, cull_idle_seconds=cull_idle_seconds,
+        max_viewers=max_viewers, orphan_seconds=orphan_seconds, secure_cookie=secure_cookie)))
     settings_file.chmod(0o600)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "VOILA"))}
     env |= {
@@ -143,6 +174,10 @@ def start_voila(
         "JUPYTER_NO_CONFIG": "1",
         "JUPYTER_PATH": str(TEMPLATES),
         "MAPPA_RUNS_DIR": str(runs.resolve()),
+        # how this server's own kernels prove themselves on the query socket
+        KERNEL_SECRET_ENV: secrets.token_hex(32),
+        PRIVATE_FOLDER_ENV: str(workdir),
+        SERVE_PID_ENV: str(os.getpid()),
         "PYTHONWARNINGS": "ignore",  # a warning in the kernel would reach the page as text
     }
     with (workdir / "voila.log").open("wb") as log:  # the child keeps its own handle
@@ -151,7 +186,11 @@ def start_voila(
             cwd=config, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     server = VoilaServer(process, f"http://{_url_host(host)}:{port}/", token, workdir)
-    _wait_until_up(server, timeout)
+    try:
+        _wait_until_up(server, timeout)
+    except BaseException:  # Ctrl-C or SIGTERM while waiting: leave nothing behind
+        server.stop()
+        raise
     return server
 
 

@@ -33,6 +33,7 @@ from mappa_audit._report import (
     glossary_html,
 )
 from mappa_audit._runs import previous_run, read_index
+from mappa_audit._serve import KERNEL_SECRET_ENV, KERNEL_SECRET_HEADER
 
 __all__ = ["auditor_exceptions", "board_overview", "runs_folder"]
 
@@ -278,9 +279,10 @@ def wait_for_viewer() -> None:
     asks for the page, so that the slow part of a kernel's start (the process and its imports)
     is over when a viewer comes. The runs must still be read when the viewer comes, not when
     the kernel was heated, or a run made in between would be missing; so the dashboard waits
-    for Voila's word that this kernel has been handed to a viewer (the request's details, sent
-    on Voila's ``voila/query`` websocket). ``voila.utils.wait_for_request`` does the same, but
-    importing it loads Voila's server into every kernel: 3 s and more memory each.
+    for Voila's word that this kernel has been handed to a viewer (sent on Voila's
+    ``voila/query`` websocket, which answers only a kernel showing the secret that ``serve``
+    gave Voila and its kernels). ``voila.utils.wait_for_request`` does the same, but importing
+    it loads Voila's server into every kernel: 3 s and more memory each.
 
     Outside a pre-heated kernel this returns at once. Each viewer has a kernel of their own;
     nothing of one viewer's reaches another.
@@ -293,8 +295,9 @@ def wait_for_viewer() -> None:
     url = (f"ws://{os.environ.get('VOILA_APP_IP', '127.0.0.1')}:"
            f"{os.environ.get('VOILA_APP_PORT', '8866')}"
            f"{os.environ.get('VOILA_SERVER_URL', '/')}voila/query/{os.environ['VOILA_KERNEL_ID']}")
+    secret = {KERNEL_SECRET_HEADER: os.environ.get(KERNEL_SECRET_ENV, "")}
     try:
-        with connect(url, open_timeout=10) as socket:
+        with connect(url, open_timeout=10, additional_headers=secret) as socket:
             socket.recv()
     except (OSError, WebSocketException):
         return  # no word from Voila: show the runs as they are now rather than nothing

@@ -48,7 +48,10 @@ def test_the_kernel_of_a_viewer_who_vanishes_is_culled(sample_runs: SampleRuns) 
         # ever connects to the kernel: a viewer whose laptop died as the page arrived.
         wait_until_heated(server)
         viewers = set(kernel_pids(server.process.pid))  # the next viewer gets this one
-        with urllib.request.urlopen(server.login_url, timeout=120) as response:
+        with urllib.request.urlopen(server.login_url, timeout=120) as signing_in:
+            cookie = "; ".join(c.split(";")[0] for c in signing_in.headers.get_all("Set-Cookie"))
+        page = urllib.request.Request(server.url, headers={"Cookie": cookie})
+        with urllib.request.urlopen(page, timeout=120) as response:
             assert b"application/vnd.jupyter.widget-view+json" in response.read()
         assert viewers <= set(kernel_pids(server.process.pid))
         deadline = time.monotonic() + 60
