@@ -1,7 +1,7 @@
 """An independent pandas implementation of audit rules TML-01..DIS-05 and DQ-01..06, the
 benchmark baseline.
 
-Written from ``shared/spec/audit-rules.md`` and ``docs/decisions.md`` alone, the way an analyst
+Written from ``docs/rules.md`` and ``docs/decisions.md`` alone, the way an analyst
 would in vectorised pandas: merges, group-bys, ``merge_asof`` and ``np.busday_offset`` with the
 bank holidays of England and Wales; no Python loop runs over rows. It shares no code with
 ``mappa_audit.rules`` and only takes the loader's typed frames as input (converted to pandas
