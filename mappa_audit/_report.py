@@ -272,9 +272,11 @@ class AuditReport:
         raise KeyError(msg)
 
     def rules_of(self, theme: Theme | str) -> list[str]:
+        """The rules of one theme in this run (a rule id this version does not know, from a
+        newer or an edited ``results.json``, belongs to no theme)."""
         wanted = Theme(theme)
         return [entry["rule_id"] for entry in self.document["rules"]
-                if RULES[entry["rule_id"]].theme is wanted]
+                if entry["rule_id"] in RULES and RULES[entry["rule_id"]].theme is wanted]
 
     # ---- words -------------------------------------------------------------------------------
 
@@ -301,7 +303,10 @@ class AuditReport:
         ]
 
     def sentence(self, rule_id: str) -> str:
-        """One plain-English sentence about a rule, written from its numbers."""
+        """One plain-English sentence about a rule, written from its numbers.
+
+        Plain text that may name an area from the data: escape it wherever it goes into HTML.
+        """
         entry = self.rule(rule_id)
         title = entry["title"]
         target = f"{entry['target'] * 100:.0f} %"
@@ -351,16 +356,16 @@ class AuditReport:
             label = RAG_WORDS[rag] if row["status"] == "assessed" else "not assessed"
             rows.append(
                 "<tr>"
-                f"<td>{html.escape(row['rule_id'])}</td><td>{html.escape(row['title'])}</td>"
-                f"<td>{html.escape(row['standard'] or '—')}</td>"
+                f"<td>{html_text(row['rule_id'])}</td><td>{html_text(row['title'])}</td>"
+                f"<td>{html_text(row['standard'] or None)}</td>"
                 f"<td class='num'>{row['target'] * 100:.0f} %</td>"
-                f"<td class='num'>{row['compliant']}</td>"
-                f"<td class='num'>{row['non_compliant']}</td>"
-                f"<td class='num'>{row['pending']}</td>"
-                f"<td class='num'>{row['not_assessable']}</td>"
+                f"<td class='num'>{html_text(row['compliant'])}</td>"
+                f"<td class='num'>{html_text(row['non_compliant'])}</td>"
+                f"<td class='num'>{html_text(row['pending'])}</td>"
+                f"<td class='num'>{html_text(row['not_assessable'])}</td>"
                 f"<td class='num'><b>{rate}</b></td>"
-                f"<td><span class='rag rag-{rag}' style='background:{RAG_COLOURS[rag]}'>"
-                f"{label}</span></td></tr>"
+                f"<td><span class='rag rag-{html_text(rag)}' "
+                f"style='background:{RAG_COLOURS[rag]}'>{label}</span></td></tr>"
             )
         header = ("<tr><th>Rule</th><th>What is checked</th><th>Standard</th><th>Target</th>"
                   "<th>Met</th><th>Not met</th><th>Not yet due</th><th>Cannot tell</th>"
@@ -370,13 +375,13 @@ class AuditReport:
     def data_quality_html(self) -> str:
         """DQ-01..06 counts, and the quarantine by table and reason."""
         findings = "".join(
-            f"<tr><td>{html.escape(d['rule_id'])}</td><td>{html.escape(d['title'])}</td>"
-            f"<td class='num'>{self.count(d['rows'])}</td></tr>"
+            f"<tr><td>{html_text(d['rule_id'])}</td><td>{html_text(d['title'])}</td>"
+            f"<td class='num'>{html_text(self.count(d['rows']))}</td></tr>"
             for d in self.document["data_quality"]
         )
         quarantine = "".join(
-            f"<tr><td>{html.escape(r['table'])}</td><td>{html.escape(r['reason'])}</td>"
-            f"<td class='num'>{self.count(r['entries'])}</td></tr>"
+            f"<tr><td>{html_text(r['table'])}</td><td>{html_text(r['reason'])}</td>"
+            f"<td class='num'>{html_text(self.count(r['entries']))}</td></tr>"
             for r in self.quarantine_summary.iter_rows(named=True)
         ) or "<tr><td colspan='3'>No quarantine entries: every input row was read.</td></tr>"
         return (
@@ -399,9 +404,10 @@ class AuditReport:
                      f"{self._amount(cases)} case{'s' if cases != 1 else ''} to look at again")
             then = before.get(signal["signal_id"])
             change = "" if previous is None else f"<td>{self._signal_change(cases, then)}</td>"
-            rows.append(f"<tr><td>{html.escape(signal['signal_id'])}</td>"
-                        f"<td>{html.escape(signal['title'])}</td>"
-                        f"<td class='num'>{self.count(cases)}</td><td>{html.escape(words)}</td>"
+            rows.append(f"<tr><td>{html_text(signal['signal_id'])}</td>"
+                        f"<td>{html_text(signal['title'])}</td>"
+                        f"<td class='num'>{html_text(self.count(cases))}</td>"
+                        f"<td>{html_text(words)}</td>"
                         f"{change}</tr>")
         change_header = "" if previous is None else "<th>Since the last run</th>"
         return (f"{_TABLE_STYLE}<p><i>Signals for a second look, drawn from inspection "
@@ -424,8 +430,9 @@ class AuditReport:
     def due_by_week_html(self) -> str:
         """Items coming due in the four weeks after the as-at date, by week (aggregates)."""
         weeks = self.document.get("due_by_week", [])
-        cells = "".join(f"<tr><td>{html.escape(str(w['week']))}</td>"
-                        f"<td class='num'>{self.count(int(w['items']))}</td></tr>" for w in weeks)
+        cells = "".join(f"<tr><td>{html_text(w['week'])}</td>"
+                        f"<td class='num'>{html_text(self.count(int(w['items'])))}</td></tr>"
+                        for w in weeks)
         return (f"{_TABLE_STYLE}<table class='mappa'><tr><th>Due</th><th>Items</th></tr>"
                 f"{cells}</table>")
 
@@ -442,11 +449,11 @@ class AuditReport:
             old = before.get(rule_id)
             arrow = change_words(row["rate"], None if old is None else old["rate"])
             rows.append(
-                f"<tr><td>{rule_id}</td><td>{html.escape(row['title'])}</td>"
+                f"<tr><td>{html_text(rule_id)}</td><td>{html_text(row['title'])}</td>"
                 f"<td class='num'>{_percent(None if old is None else old['rate'])}</td>"
                 f"<td class='num'>{_percent(row['rate'])}</td><td>{arrow}</td>"
-                f"<td class='num'>{'—' if old is None else old['non_compliant']}</td>"
-                f"<td class='num'>{row['non_compliant']}</td></tr>")
+                f"<td class='num'>{html_text(None if old is None else old['non_compliant'])}"
+                f"</td><td class='num'>{html_text(row['non_compliant'])}</td></tr>")
         return (
             f"{_TABLE_STYLE}<p>Compared with the run for {_long_date(period['start'])} to "
             f"{_long_date(period['end'])}.</p><table class='mappa'><tr><th>Rule</th>"
@@ -470,18 +477,18 @@ class AuditReport:
         """Rate per quarter against the target line (suppressed rates left out for a board)."""
         entry = self.rule(rule_id)
         frame = self.shown(self.breakdown(rule_id, "quarter"))
-        quarters = frame["value"].to_list()
+        quarters = [chart_text(q) for q in frame["value"].to_list()]
         rates = [None if r is None else r * 100 for r in frame["rate"].to_list()]
         hover = [
             f"{q}: {'rate not shown (too few)' if r is None else f'{r:.1f} %'}<br>"
-            f"met {c}, not met {n}"
+            f"met {chart_text(c)}, not met {chart_text(n)}"
             for q, r, c, n in zip(quarters, rates, frame["compliant"], frame["non_compliant"],
                                   strict=True)
         ]
         trace = {"type": "scatter", "x": quarters, "y": rates, "mode": "lines+markers",
                  "name": "rate", "hovertext": hover, "hoverinfo": "text",
                  "line": {"color": "#1f4e79", "width": 3}, "connectgaps": False}
-        return _figure(trace, f"{rule_id} by quarter", entry["target"] * 100,
+        return _figure(trace, f"{chart_text(rule_id)} by quarter", entry["target"] * 100,
                        target_label=True)
 
     def breakdown_figure(self, rule_id: str, dimension: str) -> go.Figure:
@@ -489,10 +496,10 @@ class AuditReport:
         entry = self.rule(rule_id)
         frame = self.shown(self.breakdown(rule_id, dimension))
         rates = [None if r is None else r * 100 for r in frame["rate"].to_list()]
-        labels = [str(v) for v in frame["value"].to_list()]
+        labels = [chart_text(v) for v in frame["value"].to_list()]
         hover = [
             f"{label}: {'rate not shown (too few)' if r is None else f'{r:.1f} %'}<br>"
-            f"met {c}, not met {n}"
+            f"met {chart_text(c)}, not met {chart_text(n)}"
             for label, r, c, n in zip(labels, rates, frame["compliant"],
                                       frame["non_compliant"], strict=True)
         ]
@@ -501,8 +508,8 @@ class AuditReport:
                                       for r in frame["rag"]]},
                  "text": ["" if r is None else f"{r:.0f} %" for r in rates],
                  "textposition": "outside"}
-        return _figure(trace, f"{rule_id} by {DIMENSION_TITLES.get(dimension, dimension)}",
-                       entry["target"] * 100)
+        title = f"{chart_text(rule_id)} by {DIMENSION_TITLES.get(dimension, dimension)}"
+        return _figure(trace, title, entry["target"] * 100)
 
 
 _TABLE_STYLE = """<style>
@@ -557,22 +564,52 @@ def _quarantine_summary(quarantine: pl.DataFrame | None) -> pl.DataFrame:
     )
 
 
+def html_text(value: object) -> str:
+    """A value as HTML text, quotes included (``None`` as a dash).
+
+    Every value that comes from data or from a run folder (an area, a rule id, a count read
+    from ``results.json``) goes into HTML through here, in text and in attributes alike.
+
+    Examples
+    --------
+    >>> html_text("Westbrook<img src=x onerror=alert(1)>")
+    'Westbrook&lt;img src=x onerror=alert(1)&gt;'
+    >>> html_text("' onmouseover='x"), html_text(None), html_text(12)
+    ('&#x27; onmouseover=&#x27;x', '—', '12')
+    """
+    return "—" if value is None else html.escape(str(value), quote=True)
+
+
+def chart_text(value: object) -> str:
+    """A value as text in a plotly chart (an axis label, hover text, a title).
+
+    plotly.js reads a few HTML tags in text (``<b>``, ``<br>``, ``<a href>`` with a live
+    link) and entities; escaped, an area named ``A <b>B</b>`` is shown as it is written.
+
+    Examples
+    --------
+    >>> chart_text("<a href='https://example.org'>Eastvale</a> & co")
+    "&lt;a href='https://example.org'&gt;Eastvale&lt;/a&gt; &amp; co"
+    """
+    return html.escape(str(value), quote=False)
+
+
 def glossary_html() -> str:
     """The words a board member may not know, as a definition list."""
-    items = "".join(f"<dt><b>{html.escape(term)}</b></dt><dd>{html.escape(text)}</dd>"
+    items = "".join(f"<dt><b>{html_text(term)}</b></dt><dd>{html_text(text)}</dd>"
                     for term, text in GLOSSARY.items())
     return f"<dl style='font-family:system-ui,sans-serif'>{items}</dl>"
 
 
 def frame_html(frame: pl.DataFrame, css_class: str = "mappa") -> str:
     """Any frame as an escaped HTML table (empty cells for nulls)."""
-    header = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    header = "".join(f"<th>{html_text(c)}</th>" for c in frame.columns)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row)
+        "<tr>" + "".join(f"<td>{'' if v is None else html_text(v)}</td>" for v in row)
         + "</tr>"
         for row in frame.iter_rows()
     )
-    return f"<table class='{css_class}'><tr>{header}</tr>{rows}</table>"
+    return f"<table class='{html_text(css_class)}'><tr>{header}</tr>{rows}</table>"
 
 
 def _percent(rate: float | None) -> str:

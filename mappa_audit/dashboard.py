@@ -31,6 +31,7 @@ from mappa_audit._report import (
     change_words,
     frame_html,
     glossary_html,
+    html_text,
 )
 from mappa_audit._runs import previous_run, read_index
 from mappa_audit._serve import KERNEL_SECRET_ENV, KERNEL_SECRET_HEADER
@@ -233,15 +234,17 @@ def _tiles_html(report: AuditReport, rule_ids: list[str], previous: AuditReport 
         rate = "—" if row["rate"] is None else f"{row['rate'] * 100:.1f} %"
         population = row["population"]
         words = RAG_WORDS[rag] if row["status"] == "assessed" else "not assessed"
+        # the rule id and the counts come from a run folder's results.json, which is a file
+        # like any other: escaped, in the attributes too
         tiles.append(
-            f"<div class='mappa-tile' data-rule='{rule_id}' data-rag='{rag}' "
-            f"style='border-top:8px solid {RAG_COLOURS[rag]}'>"
-            f"<div class='mappa-tile-id'>{rule_id}</div>"
-            f"<div class='mappa-tile-title'>{html.escape(row['title'])}</div>"
+            f"<div class='mappa-tile' data-rule='{html_text(rule_id)}' "
+            f"data-rag='{html_text(rag)}' style='border-top:8px solid {RAG_COLOURS[rag]}'>"
+            f"<div class='mappa-tile-id'>{html_text(rule_id)}</div>"
+            f"<div class='mappa-tile-title'>{html_text(row['title'])}</div>"
             f"<div class='mappa-tile-rate' style='color:{RAG_COLOURS[rag]}'>{rate}</div>"
             f"<div class='mappa-tile-rag'>{words}</div>"
             f"<div class='mappa-tile-meta'>target {row['target'] * 100:.0f} % · "
-            f"<span class='mappa-tile-population'>{population}</span> items</div>"
+            f"<span class='mappa-tile-population'>{html_text(population)}</span> items</div>"
             f"<div class='mappa-tile-change'>{_change(row, before.get(rule_id))}</div></div>"
         )
     return _TILE_STYLE + "<div class='mappa-tiles'>" + "".join(tiles) + "</div>"
@@ -472,7 +475,7 @@ def _list_html(frame: pl.DataFrame | None, css: str, run: str, empty: str) -> st
 
 
 def _download_links(selection: pl.DataFrame, run: str, stem: str = "mappa-exceptions") -> str:
-    stem = f"{stem}-{run}"
+    stem = html_text(f"{stem}-{run}")  # the run folder's name, from the runs index
     csv = base64.b64encode(csv_bytes(selection)).decode()
     xlsx = base64.b64encode(xlsx_bytes({"exceptions": selection})).decode()
     style = ("display:inline-block;margin:8px 8px 0 0;padding:6px 12px;background:#1f4e79;"

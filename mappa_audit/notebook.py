@@ -2,16 +2,18 @@
 
 Figures are shown as a bundle: plotly's own MIME type for JupyterLab and Voila, and plain
 HTML (without plotly.js, which the report template inlines once) for the HTML export.
+
+Everything is shown as HTML built with every value escaped, never as Markdown: Markdown lets
+raw HTML through, and a sentence names areas from the data.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any
 
 import plotly.graph_objects as go
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 
 from mappa_audit._disclosure_review import disclosure_summary, shown_summary
 from mappa_audit._engine import AuditResult
@@ -21,6 +23,7 @@ from mappa_audit._report import (
     AuditReport,
     frame_html,
     glossary_html,
+    html_text,
     previous_report,
 )
 from mappa_audit.rules import Theme
@@ -53,9 +56,14 @@ def show_figure(figure: go.Figure, *, with_html: bool = True) -> None:
     display(bundle, raw=True)
 
 
+def _note(text: str) -> None:
+    """A line of plain text in italics (text, not Markdown: nothing in it is markup)."""
+    display(HTML(f"<p><i>{html_text(text)}</i></p>"))
+
+
 def show_banner(report: AuditReport) -> None:
     """Period, policy and data-quality note, and whom the report is for."""
-    lines = "".join(f"<div>{html.escape(line)}</div>" for line in report.banner_text())
+    lines = "".join(f"<div>{html_text(line)}</div>" for line in report.banner_text())
     audience = ("Board view: aggregates only; counts from 1 to "
                 f"{report.suppress_below - 1} are shown as &lt;{report.suppress_below}."
                 if report.is_board else
@@ -75,11 +83,12 @@ def show_theme(report: AuditReport, theme: str) -> None:
     """One theme: a sentence per rule, then its trend by quarter and its rate by area and LAU."""
     rule_ids = report.rules_of(theme)
     if len(rule_ids) == 0:
-        display(Markdown(f"_No {THEME_TITLES[Theme(theme)].lower()} rules in this run._"))
+        _note(f"No {THEME_TITLES[Theme(theme)].lower()} rules in this run.")
         return
     display(HTML(report.headline_html(rule_ids)))
     for rule_id in rule_ids:
-        display(Markdown(f"**{rule_id}.** {report.sentence(rule_id)}"))
+        display(HTML(f"<p><b>{html_text(rule_id)}.</b> {html_text(report.sentence(rule_id))}"
+                     "</p>"))
         if report.rule(rule_id)["population"] == 0:
             continue
         show_figure(report.quarter_figure(rule_id))
@@ -95,7 +104,7 @@ def show_data_quality(report: AuditReport) -> None:
 def show_exceptions(report: AuditReport, theme: str | None = None) -> None:
     """Auditor view: the exceptions (case id, date, reason); the board view says where they are."""
     if report.is_board:
-        display(Markdown("_Case-level exceptions are shown in the auditor view only._"))
+        _note("Case-level exceptions are shown in the auditor view only.")
         return
     rule_ids = report.rules_of(theme) if theme else None
     frame = report.exceptions_frame(rule_ids)
@@ -104,7 +113,7 @@ def show_exceptions(report: AuditReport, theme: str | None = None) -> None:
     more = frame.height - shown.height
     note = (f"{frame.height} exceptions" + (f"; the first {shown.height} are shown, all are in "
                                             "exceptions.parquet" if more else ""))
-    display(Markdown(f"_{note}._"))
+    _note(f"{note}.")
     display(HTML(frame_html(shown)))
 
 
@@ -117,7 +126,7 @@ def show_disclosure_summary(result: AuditResult, report: AuditReport, by: str) -
     """Disclosure decisions of the period counted by ``by`` (area, level, recipient_type…)."""
     summary = disclosure_summary(result, by)
     if summary.height == 0:
-        display(Markdown("_No disclosure decisions in the period._"))
+        _note("No disclosure decisions in the period.")
         return
     shown = shown_summary(summary, report.suppress_below if report.is_board else None)
     display(HTML(frame_html(shown.rename({"value": by.replace("_", " ").capitalize()}))))
@@ -130,7 +139,7 @@ def show_watch_list(report: AuditReport, run_folder: str | None = None) -> None:
     display(HTML(report.signals_html(previous)))
     if report.is_board or report.watch is None:
         return
-    display(Markdown(f"_{report.watch.height} cases picked out:_"))
+    _note(f"{report.watch.height} cases picked out:")
     display(HTML(frame_html(report.watch.head(MAX_EXCEPTION_ROWS))))
 
 
@@ -139,8 +148,8 @@ def show_coming_due(report: AuditReport) -> None:
     display(HTML(report.due_by_week_html()))
     if report.is_board or report.worklist is None:
         return
-    display(Markdown(f"_{report.worklist.height} items; the full list is in worklist.parquet "
-                     "and from `mappa-audit due`._"))
+    _note(f"{report.worklist.height} items; the full list is in worklist.parquet and from "
+          "mappa-audit due.")
     display(HTML(frame_html(report.worklist.head(MAX_EXCEPTION_ROWS))))
 
 
@@ -153,5 +162,5 @@ def show_change(report: AuditReport, run_folder: str | None) -> None:
 def show_annual_tables(tables: dict[str, Any], titles: dict[str, str]) -> None:
     """The annual-report tables, each under its title."""
     for name, frame in tables.items():
-        display(Markdown(f"### {titles[name]}"))
+        display(HTML(f"<h3>{html_text(titles[name])}</h3>"))
         display(HTML(frame_html(frame)))

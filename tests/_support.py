@@ -48,3 +48,19 @@ def write_dataset(folder: Path, tables: dict[str, list[dict[str, str]]]) -> Path
     for name, rows in tables.items():
         pl.DataFrame(rows).write_csv(folder / f"{name}.csv")
     return folder
+
+
+def sample_with(folder: Path, replace: dict[str, dict[str, str]]) -> Path:
+    """A copy of ``data_samples/`` in ``folder`` with some values replaced, column by column
+    in every table that has the column (so a renamed ``case_id`` stays joined up)."""
+    import polars as pl
+
+    folder.mkdir(parents=True)
+    for source in sorted(SAMPLE.glob("*.csv")):
+        table = pl.read_csv(source, infer_schema=False)
+        table = table.with_columns(
+            pl.col(column).replace(mapping) for column, mapping in replace.items()
+            if column in table.columns
+        )
+        table.write_csv(folder / source.name)
+    return folder
