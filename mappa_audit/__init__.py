@@ -14,6 +14,8 @@ The public API, for notebooks, dashboards and your own scripts::
 
 __version__ = "0.1.0"
 
+import logging
+
 from mappa_audit._calendar import WorkingDayCalendar
 from mappa_audit._engine import BREAKDOWNS, AuditResult, audit
 from mappa_audit._errors import (
@@ -32,6 +34,10 @@ from mappa_audit._privacy import Audience
 from mappa_audit._report import AuditReport
 from mappa_audit._results import results_document, validation_document
 from mappa_audit.rules import Outcome, Rag
+
+# A library logs and lets the application choose where to (the command line prints warnings
+# on stderr); in a notebook or a dashboard's kernel, stderr would be the reader's page.
+logging.getLogger("mappa_audit").addHandler(logging.NullHandler())
 
 __all__ = [
     "BREAKDOWNS",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 import signal
 import sys
 import tempfile
@@ -308,9 +309,12 @@ def _period(
 
 
 def _check_writable(out: Path) -> None:
-    """Fail before any work when run folders cannot be made under ``out``."""
+    """Fail before any work when run folders cannot be made under ``out`` (made ``0750`` when
+    it is new)."""
+    from mappa_audit._files import make_folder
+
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        make_folder(out)
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as error:
@@ -512,6 +516,7 @@ def annual(
 ) -> None:
     """Run notebooks/annual_report.ipynb: the annual-report tables as Excel and HTML."""
     from mappa_audit._annual import financial_year
+    from mappa_audit._files import restrict
     from mappa_audit._privacy import Audience
     from mappa_audit._runs import execute_notebook, render_html
 
@@ -525,6 +530,8 @@ def annual(
                   "publication": not exact, "output_folder": str(out.resolve())}
     failure = execute_notebook("annual_report", parameters, out)
     render_html(out / "annual_report.ipynb", Audience.BOARD)
+    restrict(out / name for name in ("annual_report.ipynb", "annual_report.html",
+                                     "annual_report.xlsx"))
     if failure is not None:
         _stderr.print(f"mappa-audit: the annual report failed: {failure}", markup=False,
                       soft_wrap=True)
@@ -551,13 +558,14 @@ def paper(
 ) -> None:
     """Render the board view of a run as a self-contained paper for the SMB (no code, no
     case ids, small numbers hidden, works offline)."""
+    from mappa_audit._files import write_text_atomically
     from mappa_audit._paper import print_pdf, render_paper
 
     target = out or run_folder / f"board_paper.{output.value}"
     try:
         document = render_paper(run_folder)
         if output is PaperFormat.HTML:
-            target.write_text(document, encoding="utf-8")
+            write_text_atomically(target, document)
         else:
             print_pdf(document, target)
     except MappaAuditError as error:
@@ -652,12 +660,22 @@ def sample_data(
     _stderr.print(f"wrote {total} rows in {len(rows)} tables to {out}", markup=False)
 
 
+class _WarningLine(logging.Handler):
+    """The library's logged warnings, one line each on stderr (through rich, so that they
+    print above a progress bar instead of through it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _stderr.print(f"mappa-audit: warning: {record.getMessage()}", markup=False,
+                      soft_wrap=True)
+
+
 def main() -> None:
     """Entry point of the ``mappa-audit`` script.
 
     Click's own usage errors (an unknown option, a missing ``--end``, ``--format xml``) are
     turned into the same one line with a hint as every other error, not click's box.
     """
+    logging.getLogger("mappa_audit").addHandler(_WarningLine(logging.WARNING))
     # typer bundles its own click; its exceptions live here (typer re-exports only some)
     from typer._click.exceptions import NoArgsIsHelpError
     from typer._click.exceptions import UsageError as ClickUsageError

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from mappa_audit._errors import UsageError
+from mappa_audit._files import write_bytes_atomically
 from mappa_audit._report import (
     RAG_COLOURS,
     THEME_TITLES,
@@ -129,16 +130,21 @@ def find_chromium() -> str:
 
 
 def print_pdf(html_text: str, out: Path) -> None:
-    """Print an HTML document to PDF with headless Chromium (offline, no header or footer)."""
+    """Print an HTML document to PDF with headless Chromium (offline, no header or footer).
+
+    Chromium prints into a private temporary folder; the PDF is then moved into place with
+    mode ``0640``, like every file that holds board figures.
+    """
     chromium = find_chromium()
     with tempfile.TemporaryDirectory(prefix="mappa-paper-") as work:
         page = Path(work) / "paper.html"
+        printed = Path(work) / "paper.pdf"
         page.write_text(html_text, encoding="utf-8")
         command = [
             chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             f"--user-data-dir={Path(work) / 'profile'}", "--no-pdf-header-footer",
-            f"--print-to-pdf={out.resolve()}", page.as_uri(),
+            f"--print-to-pdf={printed}", page.as_uri(),
         ]
         try:
             completed = subprocess.run(command, capture_output=True, text=True, timeout=180,
@@ -146,7 +152,8 @@ def print_pdf(html_text: str, out: Path) -> None:
         except subprocess.TimeoutExpired:
             msg = "Chromium did not finish printing the PDF within 3 minutes"
             raise UsageError(msg, "try again, or use --format html") from None
-    if completed.returncode != 0 or not out.exists() or out.stat().st_size == 0:
-        last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-        msg = f"Chromium could not print the PDF: {last}"
-        raise UsageError(msg, "use --format html and print it from a browser")
+        if completed.returncode != 0 or not printed.exists() or printed.stat().st_size == 0:
+            last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+            msg = f"Chromium could not print the PDF: {last}"
+            raise UsageError(msg, "use --format html and print it from a browser")
+        write_bytes_atomically(out, printed.read_bytes())

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from mappa_audit._engine import AuditResult
-from mappa_audit._files import write_atomically, write_text_atomically
+from mappa_audit._files import make_folder, write_atomically, write_text_atomically
 from mappa_audit._privacy import Audience, parse_audience, shown_count, suppress
 from mappa_audit._results import dumps, results_document
 from mappa_audit._signals import watch_list
@@ -145,8 +145,7 @@ class AuditReport:
         ``exceptions.parquet`` is written for the auditor audience only; a board run's
         ``quarantine.parquet`` keeps every entry but not the raw values (docs/decisions.md).
         """
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(Path(folder))
         frames = {
             "rule_results.parquet": self.rule_results,
             "quarantine_summary.parquet": self.quarantine_summary,

@@ -3,7 +3,7 @@
 A run folder (results-format.md) is never overwritten and always says how the run ended:
 ``manifest.json`` is written first with ``outcome: running`` and rewritten at the end, so a run
 that crashed, failed or was killed still leaves its parameters, its inputs' hashes and the
-partly executed notebook.
+partly executed notebook. Run folders are ``0750`` and their files ``0640`` whatever the umask.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import datetime as dt
 import getpass
 import hashlib
 import json
+import logging
 import platform
 import re
 import signal
@@ -27,7 +28,13 @@ from typing import Any
 
 from mappa_audit import __version__
 from mappa_audit._errors import MappaAuditError, UsageError
-from mappa_audit._files import write_text_atomically
+from mappa_audit._files import (
+    make_folder,
+    new_folder,
+    private_umask,
+    restrict,
+    write_text_atomically,
+)
 from mappa_audit._privacy import Audience
 
 NOTEBOOKS = ("audit_report", "disclosure_review")
@@ -37,6 +44,7 @@ MANIFEST_NAME = "manifest.json"
 KERNEL_NAME = "python3"
 """The kernel of the Python that runs mappa-audit (ipykernel's own, always present)."""
 _VERSIONED = ("polars", "holidays", "papermill", "nbconvert", "plotly", "voila", "ipykernel")
+logger = logging.getLogger(__name__)
 
 
 class Period:
@@ -110,11 +118,11 @@ def run_folder_name(started: dt.datetime, area: str | None, start: dt.date, end:
 
 def _new_folder(out: Path, name: str) -> Path:
     """A new folder, never an existing one: a clash in the same second gets ``-2``, ``-3``…"""
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     for attempt in range(1, 1000):
         folder = out / (name if attempt == 1 else f"{name}-{attempt}")
         try:
-            folder.mkdir()
+            new_folder(folder)
         except FileExistsError:
             continue
         return folder
@@ -250,9 +258,9 @@ def run_audits(
     An interruption (Ctrl-C, SIGTERM) marks the current run ``interrupted`` and stops: the
     areas after it are not started.
     """
-    request.out.mkdir(parents=True, exist_ok=True)
+    make_folder(request.out)
     outcomes: list[RunOutcome] = []
-    with _sigterm_interrupts():
+    with _sigterm_interrupts(), private_umask():
         for area in areas:
             outcome = _run_one(request, area, progress)
             outcomes.append(outcome)
@@ -289,6 +297,9 @@ def _run_one(
         outcome.succeeded, outcome.interrupted = False, True
         outcome.reason = (f"interrupted by {signal_name} during {outcome.notebooks[-1]}; "
                           "what had run is kept")
+    # papermill and nbconvert made their files under the private umask; a last pass also
+    # narrows what a kernel made some other way (and gives the group its read bit back)
+    restrict(folder.iterdir())
     manifest |= {
         "finished_at": _now().isoformat(),
         "outcome": ("interrupted" if outcome.interrupted
@@ -364,7 +375,7 @@ def execute_notebook(name: str, parameters: dict[str, Any], folder: Path) -> str
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    with _quiet_papermill():
+    with _quiet_papermill(), private_umask():
         try:
             papermill.execute_notebook(
                 str(notebook_path(name)), str(folder / f"{name}.ipynb"),
@@ -377,6 +388,8 @@ def execute_notebook(name: str, parameters: dict[str, Any], folder: Path) -> str
             return _one_line(f"{error.ename}: {error.evalue}")
         except Exception as error:
             return _one_line(f"{type(error).__name__}: {error}")
+        finally:
+            restrict([folder / f"{name}.ipynb"])
     return None
 
 
@@ -421,7 +434,7 @@ def render_html(notebook: Path, audience: Audience) -> None:
     body, _ = exporter.from_notebook_node(
         node, resources={"plotly_js": plotly.offline.get_plotlyjs(), "marking": marking},
     )
-    notebook.with_suffix(".html").write_text(body, encoding="utf-8")
+    write_text_atomically(notebook.with_suffix(".html"), body)
 
 
 def _drop_error_outputs(node: Any) -> None:
@@ -439,6 +452,8 @@ def _drop_error_outputs(node: Any) -> None:
 # ---- the runs index ------------------------------------------------------------------------
 
 def _add_to_index(out: Path, folder: Path, manifest: dict[str, Any]) -> None:
+    # entries read_index refuses (a folder outside ``out``) are not written back: mappa-audit
+    # never wrote them, and the warning about them has been logged
     index = read_index(out)
     index = [entry for entry in index if entry["folder"] != folder.name]
     parameters = manifest["parameters"]
@@ -459,8 +474,33 @@ def _add_to_index(out: Path, folder: Path, manifest: dict[str, Any]) -> None:
 
 
 def read_index(out: str | Path) -> list[dict[str, Any]]:
-    """Every run recorded under ``out``, oldest first (an empty list when there is none)."""
-    path = Path(out) / INDEX_NAME
+    """Every run recorded under ``out``, oldest first (an empty list when there is none).
+
+    An entry whose ``folder`` is not a folder directly under ``out`` (``../../etc``, an
+    absolute path, a symbolic link that leads elsewhere) is left out with a logged warning,
+    so that a dashboard or a comparison never reads outside the runs folder and the other
+    runs still show (docs/decisions.md).
+    """
+    return [entry for entry in _read_index_entries(Path(out)) if _inside(Path(out), entry)]
+
+
+def _inside(out: Path, entry: Any) -> bool:
+    """Whether an index entry names a folder directly under ``out``."""
+    folder = entry.get("folder") if isinstance(entry, dict) else None
+    if isinstance(folder, str) and Path(folder).name == folder:  # one name, no slash
+        root = out.resolve()
+        try:
+            if (root / folder).resolve().parent == root:
+                return True
+        except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte
+            pass
+    logger.warning("the runs index %s names a run folder outside %s (%r); that entry is "
+                   "left out", out / INDEX_NAME, out, folder if folder is not None else entry)
+    return False
+
+
+def _read_index_entries(out: Path) -> list[Any]:
+    path = out / INDEX_NAME
     if not path.exists():
         return []
     try:
@@ -469,7 +509,10 @@ def read_index(out: str | Path) -> list[dict[str, Any]]:
         msg = f"the runs index {path} is not valid JSON ({error.msg}, line {error.lineno})"
         hint = f"move it aside; `mappa-audit run` writes a new one in {out}"
         raise UsageError(msg, hint) from None
-    runs: list[dict[str, Any]] = document.get("runs", [])
+    runs = document.get("runs", []) if isinstance(document, dict) else None
+    if not isinstance(runs, list):
+        msg = f"the runs index {path} holds no list of runs"
+        raise UsageError(msg, f"move it aside; `mappa-audit run` writes a new one in {out}")
     return runs
 
 
