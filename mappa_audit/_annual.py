@@ -18,7 +18,7 @@ import polars as pl
 from mappa_audit._errors import UsageError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._policy import Policy, load_policy
-from mappa_audit._privacy import shown_count
+from mappa_audit._privacy import check_board_suppression, shown_count
 from mappa_audit.rules._context import build_context
 
 TABLE_TITLES = {
@@ -77,8 +77,17 @@ def annual_tables(
     }
 
 
-def published(tables: dict[str, pl.DataFrame], suppress_below: int) -> dict[str, pl.DataFrame]:
-    """The tables as text with counts from 1 to ``suppress_below - 1`` shown as ``<5``."""
+def published(
+    tables: dict[str, pl.DataFrame], suppress_below: int, *, policy_name: str = "given",
+    allow_small_suppression: bool = False,
+) -> dict[str, pl.DataFrame]:
+    """The tables as text with counts from 1 to ``suppress_below - 1`` shown as ``<5``.
+
+    Published tables are a board-audience output: a ``suppress_below`` under 5 raises
+    :class:`~mappa_audit.SmallSuppressionError` unless ``allow_small_suppression``.
+    """
+    check_board_suppression(suppress_below, policy_name,
+                            allow_small_suppression=allow_small_suppression)
     return {
         name: frame.with_columns(
             pl.col(c).map_elements(lambda n: shown_count(n, suppress_below),

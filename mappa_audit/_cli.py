@@ -6,6 +6,7 @@ stdout carries only the requested output (JSON, or a table for people).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import logging
@@ -21,7 +22,13 @@ from rich.console import Console
 from rich.table import Table
 
 from mappa_audit._engine import audit
-from mappa_audit._errors import MappaAuditError, StrictModeError, UsageError
+from mappa_audit._errors import (
+    MappaAuditError,
+    PolicyError,
+    SmallSuppressionError,
+    StrictModeError,
+    UsageError,
+)
 from mappa_audit._loader import Dataset, describe_entry, load_dataset
 from mappa_audit._results import dumps, notes_with_rules, results_document, validation_document
 
@@ -68,11 +75,36 @@ PolicyOption = Annotated[
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="Fail (exit 2) if any row or cell was quarantined.")
 ]
+AllowSmallSuppressionOption = Annotated[
+    bool, typer.Option(
+        "--allow-small-suppression",
+        help="Let a board output use a policy whose suppress_below is under 5 (a warning is "
+        "printed, and a run's manifest records it)."),
+]
 
 
 def _fail(error: MappaAuditError) -> typer.Exit:
     _stderr.print(f"mappa-audit: {error.one_line()}", markup=False, soft_wrap=True)
     return typer.Exit(ExitCode.BAD_INPUT)
+
+
+def _small_suppression(error: SmallSuppressionError, instead: str) -> typer.Exit:
+    """The library's refusal in the command line's words (its flags, not its arguments)."""
+    reworded = PolicyError(
+        f"policy {error.policy_name!r} sets suppress_below = {error.suppress_below}, below "
+        f"{error.minimum}, the smallest a board output may use",
+        f"{instead}, or add --allow-small-suppression to publish it anyway",
+    )
+    return _fail(reworded)
+
+
+def _warn_small_suppression(policy_name: str, suppress_below: int, recorded: str) -> None:
+    from mappa_audit._privacy import MIN_BOARD_SUPPRESSION
+
+    _stderr.print(
+        f"mappa-audit: warning: policy {policy_name!r} sets suppress_below = {suppress_below}, "
+        f"below {MIN_BOARD_SUPPRESSION}; --allow-small-suppression shows the board counts from "
+        f"{suppress_below} up{recorded}.", markup=False, soft_wrap=True)
 
 
 def _date(value: str, what: str) -> dt.date:
@@ -247,6 +279,7 @@ def run_command(
                           "the case-level exceptions.")
     ] = "board",
     out: Annotated[Path, typer.Option(help="Folder that holds the run folders.")] = Path("runs"),
+    allow_small_suppression: AllowSmallSuppressionOption = False,
 ) -> None:
     """Run the audit notebooks with papermill into a new, dated run folder per area.
 
@@ -255,7 +288,7 @@ def run_command(
     failed (the others still ran), 2 for bad arguments.
     """
     from mappa_audit._privacy import parse_audience
-    from mappa_audit._runs import RunRequest
+    from mappa_audit._runs import RunRequest, check_policy_bounds
 
     try:
         who = parse_audience(audience)
@@ -263,11 +296,18 @@ def run_command(
         if area is not None and each_area:
             msg = "give --area or --each-area, not both"
             raise UsageError(msg, "--each-area makes one run per area")
-        _check_writable(out)
         request = RunRequest(dataset=dataset, start=start_date, end=end_date, policy=policy,
-                             audience=who, out=out, period_name=period)
+                             audience=who, out=out, period_name=period,
+                             allow_small_suppression=allow_small_suppression)
+        overridden = check_policy_bounds(request)
+        _check_writable(out)
+    except SmallSuppressionError as error:
+        raise _small_suppression(error, "use --audience auditor for a working view") from None
     except MappaAuditError as error:
         raise _fail(error) from None
+    if overridden is not None:
+        _warn_small_suppression(overridden.name, overridden.suppress_below,
+                                " (recorded in each run's manifest.json)")
     areas = _areas_to_run(dataset, area, each_area)
     outcomes = _run_with_progress(request, areas)
     for outcome in outcomes:
@@ -513,21 +553,35 @@ def annual(
     ] = False,
     out: Annotated[Path, typer.Option(help="Folder to write the report into.")] = Path(
         "annual"),
+    allow_small_suppression: AllowSmallSuppressionOption = False,
 ) -> None:
     """Run notebooks/annual_report.ipynb: the annual-report tables as Excel and HTML."""
     from mappa_audit._annual import financial_year
     from mappa_audit._files import restrict
-    from mappa_audit._privacy import Audience
+    from mappa_audit._policy import load_policy
+    from mappa_audit._privacy import Audience, check_board_suppression
     from mappa_audit._runs import execute_notebook, render_html
 
     try:
         financial_year(year)
+        policy_used = None
+        with contextlib.suppress(MappaAuditError):  # the notebook fails on it and says why
+            policy_used = load_policy(policy)
+        overridden = policy_used is not None and not exact and check_board_suppression(
+            policy_used.suppress_below, policy_used.name,
+            allow_small_suppression=allow_small_suppression)
         _check_writable(out)
+    except SmallSuppressionError as error:
+        raise _small_suppression(error, "use --exact for a working copy (not for "
+                                 "publication)") from None
     except MappaAuditError as error:
         raise _fail(error) from None
+    if overridden and policy_used is not None:
+        _warn_small_suppression(policy_used.name, policy_used.suppress_below, "")
     parameters = {"dataset": str(dataset.resolve()), "financial_year": year, "area": area,
                   "policy": str(policy.resolve()) if policy else None,
-                  "publication": not exact, "output_folder": str(out.resolve())}
+                  "publication": not exact, "output_folder": str(out.resolve()),
+                  "allow_small_suppression": allow_small_suppression}
     failure = execute_notebook("annual_report", parameters, out)
     render_html(out / "annual_report.ipynb", Audience.BOARD)
     restrict(out / name for name in ("annual_report.ipynb", "annual_report.html",
@@ -555,6 +609,7 @@ def paper(
         Path | None, typer.Option(help="File to write (default: board_paper.<format> in the "
                                   "run folder).")
     ] = None,
+    allow_small_suppression: AllowSmallSuppressionOption = False,
 ) -> None:
     """Render the board view of a run as a self-contained paper for the SMB (no code, no
     case ids, small numbers hidden, works offline)."""
@@ -563,16 +618,27 @@ def paper(
 
     target = out or run_folder / f"board_paper.{output.value}"
     try:
-        document = render_paper(run_folder)
+        document = render_paper(run_folder, allow_small_suppression=allow_small_suppression)
         if output is PaperFormat.HTML:
             write_text_atomically(target, document)
         else:
             print_pdf(document, target)
+    except SmallSuppressionError as error:
+        raise _small_suppression(error, "make the paper of a run whose policy hides counts "
+                                 "under 5") from None
     except MappaAuditError as error:
         raise _fail(error) from None
     except OSError as error:
         raise _fail(UsageError(f"cannot write {target}: {error.strerror or error}",
                                "give --out a file in a folder you can write to")) from None
+    if allow_small_suppression:
+        from mappa_audit._privacy import MIN_BOARD_SUPPRESSION
+        from mappa_audit._report import AuditReport
+
+        report = AuditReport.from_run(run_folder, "board")
+        if report.suppress_below < MIN_BOARD_SUPPRESSION:
+            _warn_small_suppression(str(report.document["policy"].get("name")),
+                                    report.suppress_below, "")
     sys.stdout.write(f"{target}\n")
 
 

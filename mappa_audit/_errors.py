@@ -13,6 +13,7 @@ Exception tree::
     │   ├── UnreadableFileError a file cannot be parsed (empty, corrupt, wrong type, ambiguous)
     │   └── StrictModeError     --strict, and the loader quarantined something
     ├── PolicyError             the policy file is unreadable or holds an impossible value
+    │   └── SmallSuppressionError  a board output asked of a policy that hides too little
     └── UsageError              an argument is impossible (end before start, unknown area …)
 """
 
@@ -63,6 +64,32 @@ class StrictModeError(DatasetError):
 
 class PolicyError(MappaAuditError):
     """The policy file cannot be used."""
+
+
+class SmallSuppressionError(PolicyError):
+    """A board-audience output was asked of a policy whose ``suppress_below`` is below the
+    minimum, without the override.
+
+    Parameters
+    ----------
+    policy_name
+        The policy's name.
+    suppress_below
+        The policy's value.
+    minimum
+        The smallest value a board output may use.
+    """
+
+    def __init__(self, policy_name: str, suppress_below: int, minimum: int) -> None:
+        self.policy_name = policy_name
+        self.suppress_below = suppress_below
+        self.minimum = minimum
+        super().__init__(
+            f"policy {policy_name!r} sets suppress_below = {suppress_below}, below "
+            f"{minimum}, the smallest a board-audience output may use",
+            "use audience='auditor' for a working view, or pass "
+            "allow_small_suppression=True to publish it anyway (the run's manifest records it)",
+        )
 
 
 class UsageError(MappaAuditError):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mappa_audit._errors import UsageError
 from mappa_audit._files import write_bytes_atomically
+from mappa_audit._privacy import check_board_suppression
 from mappa_audit._report import (
     RAG_COLOURS,
     THEME_TITLES,
@@ -43,13 +44,20 @@ table.mappa tr { break-inside: avoid; }
 """
 
 
-def render_paper(run_folder: str | Path) -> str:
-    """The board paper of a recorded run, as one HTML document (aggregates only)."""
+def render_paper(run_folder: str | Path, *, allow_small_suppression: bool = False) -> str:
+    """The board paper of a recorded run, as one HTML document (aggregates only).
+
+    Raises :class:`~mappa_audit.SmallSuppressionError` when the run's policy has a
+    ``suppress_below`` under 5, unless ``allow_small_suppression``.
+    """
     folder = Path(run_folder)
     if not (folder / "results.json").exists():
         msg = f"{folder} is not a finished run folder (no results.json)"
         raise UsageError(msg, "give a folder that `mappa-audit run` reported as succeeded")
     report = AuditReport.from_run(folder, "board")
+    check_board_suppression(report.suppress_below,
+                            str(report.document["policy"].get("name", "of the run")),
+                            allow_small_suppression=allow_small_suppression)
     previous = previous_report(folder, report)
     banner = "".join(f"<div>{html.escape(line)}</div>" for line in report.banner_text())
     sections = []

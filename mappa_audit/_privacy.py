@@ -12,9 +12,11 @@ import enum
 
 import polars as pl
 
-from mappa_audit._errors import UsageError
+from mappa_audit._errors import SmallSuppressionError, UsageError
 
 COUNT_COLUMNS = ("compliant", "non_compliant", "pending", "not_assessable", "population")
+MIN_BOARD_SUPPRESSION = 5
+"""The smallest ``suppress_below`` a board-audience output may use without the override."""
 
 
 class Audience(enum.StrEnum):
@@ -34,6 +36,35 @@ def parse_audience(value: str | Audience) -> Audience:
         msg = f"audience {value!r} is not one of: board, auditor"
         hint = "use --audience board for the SMB, auditor for co-ordinators"
         raise UsageError(msg, hint) from None
+
+
+def check_board_suppression(suppress_below: int, policy_name: str, *,
+                            allow_small_suppression: bool = False) -> bool:
+    """Refuse a board-audience output whose policy hides too little.
+
+    Returns ``True`` when ``suppress_below`` is below :data:`MIN_BOARD_SUPPRESSION` and the
+    override let it through (the caller records that and says so), ``False`` when no override
+    was needed; raises :class:`SmallSuppressionError` otherwise.
+
+    Examples
+    --------
+    >>> check_board_suppression(5, "MAPPA default")
+    False
+    >>> check_board_suppression(3, "local", allow_small_suppression=True)
+    True
+    >>> check_board_suppression(3, "local")
+    Traceback (most recent call last):
+    ...
+    mappa_audit._errors.SmallSuppressionError: policy 'local' sets suppress_below = 3, below 5, \
+the smallest a board-audience output may use
+    Hint: use audience='auditor' for a working view, or pass allow_small_suppression=True to \
+publish it anyway (the run's manifest records it)
+    """
+    if suppress_below >= MIN_BOARD_SUPPRESSION:
+        return False
+    if allow_small_suppression:
+        return True
+    raise SmallSuppressionError(policy_name, suppress_below, MIN_BOARD_SUPPRESSION)
 
 
 def shown_count(count: int | None, suppress_below: int) -> str:

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mappa_audit import __version__
 from mappa_audit._errors import MappaAuditError, UsageError
@@ -35,7 +35,10 @@ from mappa_audit._files import (
     restrict,
     write_text_atomically,
 )
-from mappa_audit._privacy import Audience
+from mappa_audit._privacy import Audience, check_board_suppression
+
+if TYPE_CHECKING:
+    from mappa_audit._policy import Policy
 
 NOTEBOOKS = ("audit_report", "disclosure_review")
 """Notebooks of a run, in the order they run; files ``notebooks/<name>.ipynb``."""
@@ -190,6 +193,30 @@ class RunRequest:
     audience: Audience
     out: Path
     period_name: str | None = None
+    allow_small_suppression: bool = False
+    """Let a board run use a policy whose ``suppress_below`` is below 5 (recorded in the
+    manifest)."""
+
+
+def check_policy_bounds(request: RunRequest) -> Policy | None:
+    """Refuse a board run whose policy hides too little (:func:`check_board_suppression`).
+
+    Returns the policy when the override let its small ``suppress_below`` through (for the
+    caller to say so), else ``None``. A policy that cannot be loaded is not judged here: the
+    run fails on it, and its manifest says why.
+    """
+    if request.audience is not Audience.BOARD:
+        return None
+    from mappa_audit._policy import load_policy
+
+    try:
+        policy = load_policy(request.policy)
+    except MappaAuditError:
+        return None
+    overridden = check_board_suppression(
+        policy.suppress_below, policy.name,
+        allow_small_suppression=request.allow_small_suppression)
+    return policy if overridden else None
 
 
 class RunInterrupted(BaseException):
@@ -256,8 +283,11 @@ def run_audits(
     """Run the notebooks once per area; one area failing does not stop the others.
 
     An interruption (Ctrl-C, SIGTERM) marks the current run ``interrupted`` and stops: the
-    areas after it are not started.
+    areas after it are not started. A board run of a policy whose ``suppress_below`` is below
+    5 raises :class:`~mappa_audit.SmallSuppressionError` before anything is written, unless
+    ``request.allow_small_suppression``.
     """
+    check_policy_bounds(request)
     make_folder(request.out)
     outcomes: list[RunOutcome] = []
     with _sigterm_interrupts(), private_umask():
@@ -323,7 +353,7 @@ def _manifest(
     try:
         loaded = load_policy(request.policy)
         policy = {"name": loaded.name, "file": loaded.source, "sha256": loaded.sha256,
-                  "confirmed": loaded.all_confirmed}
+                  "confirmed": loaded.all_confirmed, "suppress_below": loaded.suppress_below}
     except MappaAuditError as error:  # PolicyError: the notebook fails on it too, and says why
         policy = {"file": str(request.policy), "error": error.one_line()}
     return {
@@ -337,6 +367,7 @@ def _manifest(
             "area": area,
             "policy": str(request.policy.resolve()) if request.policy else None,
             "audience": request.audience.value,
+            "allow_small_suppression": request.allow_small_suppression,
         },
         "period": {"start": request.start.isoformat(), "end": request.end.isoformat(),
                    "as_at": request.end.isoformat()},

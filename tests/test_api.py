@@ -8,7 +8,8 @@ from mappa_audit import dashboard, notebook
 PUBLIC = {
     "BREAKDOWNS", "Audience", "AuditReport", "AuditResult", "Dataset", "DatasetError",
     "MappaAuditError", "MissingColumnError", "MissingTableError", "Outcome", "Policy",
-    "PolicyError", "Rag", "RuleStandard", "StrictModeError", "TableReport",
+    "PolicyError", "Rag", "RuleStandard", "SmallSuppressionError", "StrictModeError",
+    "TableReport",
     "UnreadableFileError", "UsageError", "WorkingDayCalendar", "__version__", "audit",
     "load_dataset", "load_policy", "results_document", "validation_document",
 }
