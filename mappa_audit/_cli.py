@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mappa_audit._engine import audit
@@ -164,9 +165,11 @@ def _print_results(document: dict[str, Any]) -> None:
     console = Console(highlight=False)
     period = document["period"]
     where = document["area"] or "all areas"
+    # every value from the data, the policy or a file name is escaped: rich reads [ ] as
+    # markup, and an area such as "[/x]" crashed the table, "[link=…]" made a live link
     console.print(
-        f"[bold]MAPPA audit[/] {period['start']} to {period['end']} · {where} · "
-        f"policy {document['policy']['name']}"
+        f"[bold]MAPPA audit[/] {period['start']} to {period['end']} · {escape(where)} · "
+        f"policy {escape(document['policy']['name'])}"
         + ("" if document["policy"]["confirmed"] else " (standards not yet confirmed)")
     )
     wide = console.width >= 150  # titles only fit on a wide terminal; ids are in docs/rules.md
@@ -183,10 +186,10 @@ def _print_results(document: dict[str, Any]) -> None:
         rag = rule["rag"] if rule["status"] == "assessed" else rule.get("reason", "n/a")
         first = [rule["rule_id"], rule["title"]] if wide else [rule["rule_id"]]
         table.add_row(
-            *first, rule["standard"] or "—",
+            *map(escape, first), escape(rule["standard"] or "—"),
             f"{rule['target'] * 100:.0f} %", str(rule["compliant"]),
             str(rule["non_compliant"]), str(rule["pending"]), str(rule["not_assessable"]),
-            rate, f"[{_RAG_STYLE.get(rule['rag'], '')}]{rag}[/]",
+            rate, f"[{_RAG_STYLE.get(rule['rag'], '')}]{escape(rag)}[/]",
         )
     console.print(table)
     quality = Table(title="Data quality (rows)", header_style="bold")
@@ -194,7 +197,8 @@ def _print_results(document: dict[str, Any]) -> None:
     quality.add_column("Finding")
     quality.add_column("Rows", justify="right")
     for finding in document["data_quality"]:
-        quality.add_row(finding["rule_id"], finding["title"], str(finding["rows"]))
+        quality.add_row(escape(finding["rule_id"]), escape(finding["title"]),
+                        str(finding["rows"]))
     console.print(quality)
 
 
@@ -223,7 +227,7 @@ def validate(
 
 def _print_validation(dataset: Dataset) -> None:
     console = Console(highlight=False)
-    console.print(f"[bold]Dataset[/] {dataset.source}")
+    console.print(f"[bold]Dataset[/] {escape(str(dataset.source))}")
     table = Table(header_style="bold")
     for name in ("Table", "File", "Read", "Kept", "Quarantined", "Duplicates dropped",
                  "Invalid optional cells", "Extra columns"):
@@ -234,9 +238,10 @@ def _print_validation(dataset: Dataset) -> None:
             table.add_row(report.name, "[dim]absent (optional)[/]", "", "", "", "", "", "")
             continue
         table.add_row(
-            report.name, report.file or "", str(report.rows_read), str(report.rows_kept),
-            str(report.rows_quarantined), str(report.exact_duplicates_dropped),
-            str(report.invalid_optional_cells), ", ".join(report.extra_columns),
+            report.name, escape(report.file or ""), str(report.rows_read),
+            str(report.rows_kept), str(report.rows_quarantined),
+            str(report.exact_duplicates_dropped), str(report.invalid_optional_cells),
+            escape(", ".join(report.extra_columns)),
         )
     console.print(table)
     quarantine = dataset.quarantine
@@ -245,7 +250,7 @@ def _print_validation(dataset: Dataset) -> None:
     else:
         console.print(f"[bold yellow]{quarantine.height} quarantine entries[/], by reason:")
         for (reason,), group in quarantine.group_by("reason", maintain_order=True):
-            console.print(f"  [bold]{reason}[/]: {group.height}")
+            console.print(f"  [bold]{escape(str(reason))}[/]: {group.height}")
             for entry in group.head(3).iter_rows(named=True):
                 console.print(
                     f"    {describe_entry(entry, dataset)}", markup=False, soft_wrap=True
@@ -253,7 +258,7 @@ def _print_validation(dataset: Dataset) -> None:
             if group.height > 3:
                 console.print(f"    … and {group.height - 3} more")
     for note in notes_with_rules(dataset):
-        console.print(f"[dim]note:[/] {note}", markup=True)
+        console.print(f"[dim]note:[/] {escape(note)}", markup=True)
 
 
 @app.command("run")
@@ -312,15 +317,15 @@ def run_command(
     outcomes = _run_with_progress(request, areas)
     for outcome in outcomes:
         sys.stdout.write(f"{outcome.folder}\n")
-        where = outcome.area or "all areas"
+        where = escape(outcome.area or "all areas")
+        reason = escape(outcome.reason or "")
         if outcome.interrupted:
-            _stderr.print(f"[bold red]interrupted[/] {where}: {outcome.reason}", soft_wrap=True)
+            _stderr.print(f"[bold red]interrupted[/] {where}: {reason}", soft_wrap=True)
         elif outcome.succeeded:
-            report = outcome.folder / "audit_report.html"
+            report = escape(str(outcome.folder / "audit_report.html"))
             _stderr.print(f"[green]succeeded[/] {where}: open {report}", soft_wrap=True)
         else:
-            _stderr.print(f"[bold red]failed[/] {where}: {outcome.reason}", soft_wrap=True,
-                          markup=True)
+            _stderr.print(f"[bold red]failed[/] {where}: {reason}", soft_wrap=True)
     if any(outcome.interrupted for outcome in outcomes):
         raise typer.Exit(ExitCode.INTERRUPTED)
     if not all(outcome.succeeded for outcome in outcomes):
@@ -478,8 +483,9 @@ def _print_worklist(worklist: Any, day: dt.date, weeks: int) -> None:
         unit = "wd" if row["day_unit"] == "working days" else "d"
         style = "red" if row["status"] == "overdue" else ""
         table.add_row(row["status"], str(row["due_date"]), f"{row['days_left']} {unit}",
-                      row["what"], row["case_id"], row["item_id"], row["area"] or "",
-                      row["lead_agency"] or "", style=style)
+                      *(escape(row[name] or "") for name in ("what", "case_id", "item_id",
+                                                             "area", "lead_agency")),
+                      style=style)
     console.print(table)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -330,3 +331,36 @@ def test_crafted_document_reaches_the_builders(crafted: tuple[AuditReport, Audit
     board, _ = crafted
     assert board.document["rules"][0]["rule_id"] == RULE_ID
     assert json.dumps(board.document).count("alert(202)") > 5
+
+
+# ---- the command line's tables for people --------------------------------------------------
+
+RICH = "[/bold]West[link=https://example.org]brook[/link]"
+"""rich reads [ ] as markup: "[/bold]" with nothing open raised MarkupError (a traceback
+instead of the table), "[link=…]" would make a live link in the terminal."""
+
+
+@pytest.fixture(scope="module")
+def rich_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sample_with(tmp_path_factory.mktemp("rich") / "data",
+                       {"area": {"Westbrook": RICH}, "lau": {"Eastvale North": f"[red]{RICH}"}})
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        # the results table's heading names the area
+        ["check", "--start", "2025-04-01", "--end", "2026-03-31", "--area", RICH],
+        # the worklist table lists each item's area
+        ["due", "--as-at", "2026-03-02", "--area", RICH],
+    ],
+)
+def test_command_line_tables_show_data_as_text(rich_data: Path, arguments: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mappa_audit", arguments[0], str(rich_data), *arguments[1:]],
+        capture_output=True, text=True, check=False, timeout=300,
+        env={**os.environ, "COLUMNS": "400"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert RICH in result.stdout
+    assert "\x1b]8;" not in result.stdout  # no terminal hyperlink
