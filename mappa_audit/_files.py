@@ -9,6 +9,7 @@ umask, and nothing is ever written with wider modes first (docs/decisions.md).
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,14 +37,20 @@ def make_folder(path: Path) -> Path:
         if not path.is_dir():
             raise
         return path  # made by someone else in the meantime: theirs
-    os.chmod(path, FOLDER_MODE)
+    _chmod_folder(path)
     return path
 
 
 def new_folder(path: Path) -> None:
     """Make ``path`` with mode ``0750``; raises :class:`FileExistsError` when it exists."""
     path.mkdir(mode=FOLDER_MODE)
-    os.chmod(path, FOLDER_MODE)
+    _chmod_folder(path)
+
+
+def _chmod_folder(path: Path) -> None:
+    """``0750``, keeping the set-group-id bit a folder inherits from a parent that has it (a
+    runs folder shared by a group: what is made in it keeps the group)."""
+    os.chmod(path, FOLDER_MODE | (path.stat().st_mode & stat.S_ISGID))
 
 
 def restrict(paths: Iterable[Path]) -> None:
@@ -52,7 +59,10 @@ def restrict(paths: Iterable[Path]) -> None:
     for path in paths:
         if path.is_symlink() or not path.exists():
             continue
-        os.chmod(path, FOLDER_MODE if path.is_dir() else FILE_MODE)
+        if path.is_dir():
+            _chmod_folder(path)
+        else:
+            os.chmod(path, FILE_MODE)
 
 
 @contextmanager

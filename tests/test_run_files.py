@@ -36,9 +36,10 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Real runs under three umasks, side by side (each is mostly a kernel starting)."""
     base = tmp_path_factory.mktemp("modes")
     # the board run adds itself to an index that names a folder outside the runs folder
+    # ... and it is a folder shared by a group (set-group-id): run folders keep that bit
     runs = base / "u000" / "runs"
     runs.mkdir(parents=True)
-    runs.chmod(0o750)
+    runs.chmod(0o2750)
     write_index(runs, [entry("../../etc", "2025-03-31")])
     started = {
         # the usual umask: today an auditor run's exceptions.parquet is world-readable
@@ -65,13 +66,20 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("run", ["auditor run, umask 022", "board run, umask 000"])
-def test_run_folders_are_0750_and_their_files_0640(made: dict[str, Any], run: str) -> None:
+@pytest.mark.parametrize(
+    ("run", "folders"),
+    [
+        ("auditor run, umask 022", 0o750),  # the runs folder is made by the run
+        ("board run, umask 000", 0o2750),  # a group's runs folder: the set-group-id bit stays
+    ],
+)
+def test_run_folders_are_0750_and_their_files_0640(made: dict[str, Any], run: str,
+                                                   folders: int) -> None:
     folder = made[run]
     runs = folder.parent
-    assert mode(runs) == 0o750  # made by the run
+    assert oct(mode(runs)) == oct(folders)
     assert mode(runs / "index.json") == 0o640
-    assert mode(folder) == 0o750
+    assert oct(mode(folder)) == oct(folders)
     files = sorted(folder.iterdir())
     assert {p.name for p in files} >= {"manifest.json", "results.json", "audit_report.ipynb",
                                        "audit_report.html", "quarantine.parquet"}
