@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import html
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,11 @@ import plotly.graph_objects as go
 import polars as pl
 
 from mappa_audit._engine import AuditResult
-from mappa_audit._files import make_folder, write_atomically, write_text_atomically
+from mappa_audit._files import make_folder, write_atomically
 from mappa_audit._privacy import Audience, parse_audience, shown_count, suppress
-from mappa_audit._results import dumps, results_document
+from mappa_audit._results import results_document
 from mappa_audit._signals import watch_list
+from mappa_audit._store import read_results, write_results
 from mappa_audit._worklist import due_items
 from mappa_audit.rules import RULES, Theme
 
@@ -120,7 +120,7 @@ class AuditReport:
         """The report of a recorded run. A board report reads aggregates only."""
         folder = Path(folder)
         who = parse_audience(audience)
-        document = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        document = read_results(folder)
         rule_results = pl.read_parquet(folder / "rule_results.parquet")
         summary_path = folder / "quarantine_summary.parquet"
         summary = (pl.read_parquet(summary_path) if summary_path.exists()
@@ -166,7 +166,7 @@ class AuditReport:
         for name, frame in frames.items():
             write_atomically(folder / name, frame.write_parquet)
         # results.json last: its presence means every other file is complete
-        write_text_atomically(folder / "results.json", dumps(self.document))
+        write_results(folder, self.document)
 
     def _withheld_quarantine(self) -> pl.DataFrame:
         summary = self.quarantine_summary
@@ -630,7 +630,8 @@ def change_words(now: float | None, before: float | None) -> str:
 
 def previous_report(run_folder: str | Path, report: AuditReport) -> AuditReport | None:
     """The report of the run before this one (same area and period length), if any."""
-    from mappa_audit._runs import previous_run, read_index
+    from mappa_audit._runs import previous_run
+    from mappa_audit._store import read_index
 
     folder = Path(run_folder)
     period = report.document["period"]

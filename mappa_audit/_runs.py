@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
-import json
 import logging
 import platform
 import re
@@ -36,14 +35,20 @@ from mappa_audit._files import (
     write_text_atomically,
 )
 from mappa_audit._privacy import Audience, check_board_suppression
+from mappa_audit._store import (
+    MANIFEST_NAME,
+    Manifest,
+    add_to_index,
+    checked,
+    index_entry,
+    write_manifest,
+)
 
 if TYPE_CHECKING:
     from mappa_audit._policy import Policy
 
 NOTEBOOKS = ("audit_report", "disclosure_review")
 """Notebooks of a run, in the order they run; files ``notebooks/<name>.ipynb``."""
-INDEX_NAME = "index.json"
-MANIFEST_NAME = "manifest.json"
 KERNEL_NAME = "python3"
 """The kernel of the Python that runs mappa-audit (ipykernel's own, always present)."""
 _VERSIONED = ("polars", "holidays", "papermill", "nbconvert", "plotly", "voila", "ipykernel")
@@ -177,11 +182,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def _write_json(path: Path, document: dict[str, Any] | list[Any]) -> None:
-    """Write JSON atomically: readers never see half a file, a crash leaves the old one."""
-    write_text_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-
-
 @dataclass(frozen=True)
 class RunRequest:
     """What to run: the same for every area of one ``mappa-audit run``."""
@@ -308,7 +308,7 @@ def _run_one(
     started = _now()
     folder = _new_folder(request.out, run_folder_name(started, area, request.start, request.end))
     manifest = _manifest(request, area, folder, started)
-    _write_json(folder / MANIFEST_NAME, manifest)
+    write_manifest(folder, manifest)
     outcome = RunOutcome(folder=folder, area=area, succeeded=True)
     try:
         with _interruptible():
@@ -339,8 +339,8 @@ def _run_one(
         "files": sorted(p.name for p in folder.iterdir()
                         if p.name != MANIFEST_NAME and not p.name.startswith(".")),
     }
-    _write_json(folder / MANIFEST_NAME, manifest)
-    _add_to_index(request.out, folder, manifest)
+    write_manifest(folder, manifest)
+    add_to_index(request.out, index_entry(folder, checked(manifest, Manifest, MANIFEST_NAME)))
     return outcome
 
 
@@ -478,73 +478,6 @@ def _drop_error_outputs(node: Any) -> None:
                     "output_type": "stream", "name": "stdout",
                     "text": "This section could not be produced; see the run's manifest.\n",
                 }
-
-
-# ---- the runs index ------------------------------------------------------------------------
-
-def _add_to_index(out: Path, folder: Path, manifest: dict[str, Any]) -> None:
-    # entries read_index refuses (a folder outside ``out``) are not written back: mappa-audit
-    # never wrote them, and the warning about them has been logged
-    index = read_index(out)
-    index = [entry for entry in index if entry["folder"] != folder.name]
-    parameters = manifest["parameters"]
-    index.append({
-        "folder": folder.name,
-        "area": parameters["area"],
-        "start": parameters["start"],
-        "end": parameters["end"],
-        "period": parameters["period"],
-        "audience": parameters["audience"],
-        "policy": manifest["policy"].get("name"),
-        "outcome": manifest["outcome"],
-        "started_at": manifest["started_at"],
-        "finished_at": manifest["finished_at"],
-    })
-    index.sort(key=lambda entry: (entry["started_at"], entry["folder"]))
-    _write_json(out / INDEX_NAME, {"format_version": 1, "runs": index})
-
-
-def read_index(out: str | Path) -> list[dict[str, Any]]:
-    """Every run recorded under ``out``, oldest first (an empty list when there is none).
-
-    An entry whose ``folder`` is not a folder directly under ``out`` (``../../etc``, an
-    absolute path, a symbolic link that leads elsewhere) is left out with a logged warning,
-    so that a dashboard or a comparison never reads outside the runs folder and the other
-    runs still show (docs/decisions.md).
-    """
-    return [entry for entry in _read_index_entries(Path(out)) if _inside(Path(out), entry)]
-
-
-def _inside(out: Path, entry: Any) -> bool:
-    """Whether an index entry names a folder directly under ``out``."""
-    folder = entry.get("folder") if isinstance(entry, dict) else None
-    if isinstance(folder, str) and Path(folder).name == folder:  # one name, no slash
-        root = out.resolve()
-        try:
-            if (root / folder).resolve().parent == root:
-                return True
-        except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte
-            pass
-    logger.warning("the runs index %s names a run folder outside %s (%r); that entry is "
-                   "left out", out / INDEX_NAME, out, folder if folder is not None else entry)
-    return False
-
-
-def _read_index_entries(out: Path) -> list[Any]:
-    path = out / INDEX_NAME
-    if not path.exists():
-        return []
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        msg = f"the runs index {path} is not valid JSON ({error.msg}, line {error.lineno})"
-        hint = f"move it aside; `mappa-audit run` writes a new one in {out}"
-        raise UsageError(msg, hint) from None
-    runs = document.get("runs", []) if isinstance(document, dict) else None
-    if not isinstance(runs, list):
-        msg = f"the runs index {path} holds no list of runs"
-        raise UsageError(msg, f"move it aside; `mappa-audit run` writes a new one in {out}")
-    return runs
 
 
 def previous_run(

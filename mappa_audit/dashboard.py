@@ -33,8 +33,9 @@ from mappa_audit._report import (
     glossary_html,
     html_text,
 )
-from mappa_audit._runs import previous_run, read_index
+from mappa_audit._runs import previous_run
 from mappa_audit._serve import KERNEL_SECRET_ENV, KERNEL_SECRET_HEADER
+from mappa_audit._store import read_index
 
 __all__ = ["auditor_exceptions", "board_overview", "runs_folder"]
 

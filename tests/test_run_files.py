@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mappa_audit._report import AuditReport, previous_report
-from mappa_audit._runs import read_index
+from mappa_audit._store import read_index
 
 from _support import FY_2025, SAMPLE
 

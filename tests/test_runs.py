@@ -16,7 +16,8 @@ import nbformat
 import polars as pl
 import pytest
 
-from mappa_audit._runs import RunInterrupted, _Interruptions, read_index
+from mappa_audit._runs import RunInterrupted, _Interruptions
+from mappa_audit._store import read_index
 
 from _support import FY_2025, SAMPLE, SampleRuns, folders_printed, mappa
 

@@ -1,0 +1,383 @@
+"""The run store: run folders' documents and the runs index, typed, checked, written whole.
+
+Every ``manifest.json``, ``results.json`` and ``runs/index.json`` is read and written here,
+through a typed model (msgspec ``Struct``; docs/decisions.md says why msgspec). A document is
+checked against its model when written and when read, so a half-edited or foreign file is a
+clear error, not a ``KeyError`` three modules later. The JSON Schema of each model ships in
+``mappa_audit/schemas/`` (docs/results-format.md), generated from the models:
+:func:`write_schemas` writes them again, and a test fails when they drift.
+
+Files are written atomically (a reader never sees half a file) with mode ``0640``; the runs
+index is updated under a file lock, so runs that finish at the same moment are all recorded.
+
+Fields are only ever added: a reader ignores fields it does not know, so an older
+mappa-audit reads a newer run folder. ``schema_version`` counts additions; ``format_version``
+(docs/results-format.md) changes only when a field's meaning does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import msgspec
+from filelock import FileLock
+
+from mappa_audit._errors import UsageError
+from mappa_audit._files import FILE_MODE, write_text_atomically
+
+logger = logging.getLogger("mappa_audit")
+
+FORMAT_VERSION = 1
+SCHEMA_VERSION = 1
+INDEX_NAME = "index.json"
+MANIFEST_NAME = "manifest.json"
+RESULTS_NAME = "results.json"
+SCHEMAS = Path(__file__).parent / "schemas"
+
+RunOutcomeWord = Literal["running", "succeeded", "failed", "interrupted"]
+
+
+class _Model(msgspec.Struct, kw_only=True):
+    """Unknown fields are ignored when read: a newer version may add some."""
+
+
+M = TypeVar("M", bound=_Model)
+
+
+# ---- manifest.json -------------------------------------------------------------------------
+
+class RunParameters(_Model, kw_only=True):
+    dataset: str
+    start: str
+    end: str
+    period: str | None
+    area: str | None
+    policy: str | None
+    audience: Literal["board", "auditor"]
+    allow_small_suppression: bool = False
+
+
+class Period(_Model, kw_only=True):
+    start: str
+    end: str
+    as_at: str
+
+
+class ManifestPolicy(_Model, kw_only=True, omit_defaults=True):
+    """The policy of a run; when it could not be read, its file and the error only."""
+
+    name: str | None = None
+    file: str | None = None
+    sha256: str | None = None
+    confirmed: bool | None = None
+    suppress_below: int | None = None
+    error: str | None = None
+
+
+class InputFile(_Model, kw_only=True):
+    name: str
+    bytes: int
+    sha256: str
+
+
+class Manifest(_Model, kw_only=True):
+    """``manifest.json``: written first (``outcome: running``) and again when the run ends."""
+
+    format_version: int = FORMAT_VERSION
+    schema_version: int = SCHEMA_VERSION
+    run: str
+    parameters: RunParameters
+    period: Period
+    policy: ManifestPolicy
+    inputs: list[InputFile]
+    tool_version: str
+    versions: dict[str, str]
+    git_commit: str | None
+    user: str
+    host: str
+    command: list[str] | None
+    started_at: str
+    finished_at: str | None
+    outcome: RunOutcomeWord
+    reason: str | None
+    notebooks: list[str] | msgspec.UnsetType = msgspec.UNSET
+    files: list[str] | msgspec.UnsetType = msgspec.UNSET
+
+
+# ---- results.json --------------------------------------------------------------------------
+
+class ResultsPolicy(_Model, kw_only=True):
+    name: str
+    sha256: str
+    confirmed: bool
+    suppress_below: int
+
+
+class TableCounts(_Model, kw_only=True):
+    rows: int
+    rows_kept: int
+    quarantined: int
+    sha256: str | None
+
+
+class DatasetSummary(_Model, kw_only=True):
+    source: str
+    tables: dict[str, TableCounts]
+
+
+class QuarantineCounts(_Model, kw_only=True):
+    entries: int
+    rows: int
+
+
+class RuleResult(_Model, kw_only=True):
+    rule_id: str
+    title: str
+    standard: str | None
+    target: float
+    amber_margin: float
+    confirmed: bool
+    compliant: int
+    non_compliant: int
+    pending: int
+    not_assessable: int
+    population: int
+    rate: float | None
+    rag: Literal["green", "amber", "red", "none"] | None
+    status: Literal["assessed", "not_assessable"]
+    reason: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class DataQualityCount(_Model, kw_only=True):
+    rule_id: str
+    title: str
+    rows: int
+
+
+class SignalCount(_Model, kw_only=True):
+    signal_id: str
+    title: str
+    cases: int
+
+
+class WeekCount(_Model, kw_only=True):
+    week: str
+    items: int
+
+
+class Results(_Model, kw_only=True):
+    """``results.json`` (and ``mappa-audit check --format json``)."""
+
+    format_version: int = FORMAT_VERSION
+    schema_version: int = SCHEMA_VERSION
+    tool_version: str
+    period: Period
+    area: str | None
+    policy: ResultsPolicy
+    dataset: DatasetSummary
+    quarantine: QuarantineCounts
+    rules: list[RuleResult]
+    data_quality: list[DataQualityCount]
+    signals: list[SignalCount]
+    due_by_week: list[WeekCount] | msgspec.UnsetType = msgspec.UNSET
+
+
+# ---- runs/index.json -----------------------------------------------------------------------
+
+class IndexEntry(_Model, kw_only=True):
+    folder: str
+    area: str | None
+    start: str
+    end: str
+    period: str | None
+    audience: Literal["board", "auditor"]
+    policy: str | None
+    outcome: RunOutcomeWord
+    started_at: str
+    finished_at: str | None
+
+
+class RunsIndex(_Model, kw_only=True):
+    format_version: int = FORMAT_VERSION
+    schema_version: int = SCHEMA_VERSION
+    runs: list[IndexEntry]
+
+
+DOCUMENTS: dict[str, type[_Model]] = {
+    "manifest": Manifest, "results": Results, "index": RunsIndex}
+"""Each document's model, by the name of its schema file (``<name>.schema.json``)."""
+
+
+# ---- reading and writing -------------------------------------------------------------------
+
+def dumps(document: msgspec.Struct | dict[str, Any]) -> str:
+    """JSON text as every run file is written: field order kept, UTF-8, two-space indent."""
+    plain = msgspec.to_builtins(document) if isinstance(document, msgspec.Struct) else document
+    return json.dumps(plain, indent=2, ensure_ascii=False) + "\n"
+
+
+def checked(document: dict[str, Any] | M, model: type[M], what: str) -> M:
+    """``document`` as ``model``; a clear error naming the field when it does not fit."""
+    if isinstance(document, model):
+        return document
+    try:
+        return msgspec.convert(document, model)
+    except msgspec.ValidationError as error:
+        msg = f"{what} does not hold what it should: {error}"
+        raise UsageError(msg, "it was written by another program or edited by hand; make "
+                              "the run again") from None
+
+
+def _read(path: Path, model: type[M]) -> M:
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=model)
+    except msgspec.ValidationError as error:
+        msg = f"{path} does not hold what it should: {error}"
+        raise UsageError(msg, "it was written by another program or edited by hand; make "
+                              "the run again") from None
+    except msgspec.DecodeError as error:
+        msg = f"{path} is not valid JSON ({error})"
+        raise UsageError(msg, "it was cut short or edited by hand; make the run again") from None
+
+
+def write_manifest(folder: Path, manifest: Manifest | dict[str, Any]) -> None:
+    write_text_atomically(folder / MANIFEST_NAME,
+                          dumps(checked(manifest, Manifest, str(folder / MANIFEST_NAME))))
+
+
+def read_manifest(folder: Path) -> Manifest:
+    return _read(folder / MANIFEST_NAME, Manifest)
+
+
+def results_json(document: Results | dict[str, Any]) -> str:
+    """The text of ``results.json`` for ``document``, checked against its model."""
+    return dumps(checked(_versioned(document), Results, RESULTS_NAME))
+
+
+def write_results(folder: Path, document: Results | dict[str, Any]) -> None:
+    """``results.json``, last of a run's result files: its presence means the rest is whole."""
+    write_text_atomically(folder / RESULTS_NAME, results_json(document))
+
+
+def read_results(folder: Path) -> dict[str, Any]:
+    """A run's ``results.json``, checked, as plain data (fields this version does not know
+    are dropped)."""
+    plain: dict[str, Any] = msgspec.to_builtins(_read(folder / RESULTS_NAME, Results))
+    return plain
+
+
+def _versioned(document: Results | dict[str, Any]) -> Results | dict[str, Any]:
+    if isinstance(document, dict) and "schema_version" not in document:
+        # the schema version goes beside the format version, as the model orders them
+        ordered = {"format_version": document.get("format_version", FORMAT_VERSION),
+                   "schema_version": SCHEMA_VERSION}
+        return ordered | document
+    return document
+
+
+# ---- the runs index ------------------------------------------------------------------------
+
+def index_entry(folder: Path, manifest: Manifest) -> IndexEntry:
+    """What the index records of a run."""
+    parameters = manifest.parameters
+    return IndexEntry(
+        folder=folder.name, area=parameters.area, start=parameters.start, end=parameters.end,
+        period=parameters.period, audience=parameters.audience, policy=manifest.policy.name,
+        outcome=manifest.outcome, started_at=manifest.started_at,
+        finished_at=manifest.finished_at,
+    )
+
+
+def add_to_index(out: Path, entry: IndexEntry) -> None:
+    """Record a run in ``out/index.json`` (replacing an entry of the same folder).
+
+    Under a lock: two runs finishing at the same moment each read the index the other wrote.
+    Entries :func:`read_index` leaves out (a folder outside ``out``) are not written back.
+    """
+    with FileLock(out / ".index.lock", mode=FILE_MODE):
+        runs = [e for e in _index_entries(out) if e.folder != entry.folder]
+        runs.append(entry)
+        runs.sort(key=lambda e: (e.started_at, e.folder))
+        write_text_atomically(out / INDEX_NAME, dumps(RunsIndex(runs=runs)))
+
+
+def read_index(out: str | Path) -> list[dict[str, Any]]:
+    """Every run recorded under ``out``, oldest first (an empty list when there is none).
+
+    An entry whose ``folder`` is not a folder directly under ``out`` (``../../etc``, an
+    absolute path, a symbolic link that leads elsewhere), or that does not hold what an
+    entry should, is left out with a logged warning, so that a dashboard or a comparison
+    never reads outside the runs folder and the other runs still show (docs/decisions.md).
+    """
+    return [msgspec.to_builtins(entry) for entry in _index_entries(Path(out))]
+
+
+def _index_entries(out: Path) -> list[IndexEntry]:
+    path = out / INDEX_NAME
+    if not path.exists():
+        return []
+    hint = f"move it aside; `mappa-audit run` writes a new one in {out}"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        msg = f"the runs index {path} is not valid JSON ({error.msg}, line {error.lineno})"
+        raise UsageError(msg, hint) from None
+    runs = document.get("runs", []) if isinstance(document, dict) else None
+    if not isinstance(runs, list):
+        msg = f"the runs index {path} holds no list of runs"
+        raise UsageError(msg, hint)
+    entries = []
+    for number, raw in enumerate(runs, start=1):
+        folder = raw.get("folder") if isinstance(raw, dict) else None
+        if not (isinstance(folder, str) and _inside(out, folder)):
+            logger.warning("the runs index %s names a run folder outside %s (%r); that entry "
+                           "is left out", path, out, folder if folder is not None else raw)
+            continue
+        try:
+            entries.append(msgspec.convert(raw, IndexEntry))
+        except msgspec.ValidationError as error:
+            # one damaged entry must not take every other run off the board's dashboard
+            logger.warning("the runs index %s: run %d (%s) does not hold what it should (%s); "
+                           "that entry is left out", path, number, folder, error)
+    return entries
+
+
+def _inside(out: Path, folder: str) -> bool:
+    """Whether ``folder`` names a folder directly under ``out``."""
+    if Path(folder).name != folder:  # more than one name, a slash, "..", ""
+        return False
+    root = out.resolve()
+    try:
+        return (root / folder).resolve().parent == root
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte
+        return False
+
+
+def now() -> str:
+    """The time a run file records: UTC, to the second, ISO 8601."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+# ---- the JSON Schemas ----------------------------------------------------------------------
+
+def schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of a document (``manifest``, ``results`` or ``index``)."""
+    generated: dict[str, Any] = msgspec.json.schema(DOCUMENTS[name])
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": f"mappa-audit {name}.json, schema version {SCHEMA_VERSION}"} | generated
+
+
+def write_schemas(folder: Path = SCHEMAS) -> list[Path]:
+    """Write every document's JSON Schema into ``folder``; the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in DOCUMENTS:
+        path = folder / f"{name}.schema.json"
+        path.write_text(json.dumps(schema(name), indent=2, sort_keys=True) + "\n",
+                        encoding="utf-8")
+        written.append(path)
+    return written
