@@ -11,10 +11,12 @@ eligible by then and has no end date on or before that day; "at any time in the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import polars as pl
 
+from mappa_audit._engine import resolve_area
 from mappa_audit._errors import UsageError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._policy import Policy, load_policy
@@ -35,18 +37,28 @@ CATEGORY_NAMES = {1: "Category 1: registered sexual offenders",
 
 
 def financial_year(label: str | int) -> tuple[dt.date, dt.date]:
-    """``"2025-26"`` or ``2026`` (the year it ends) to its first and last day.
+    """``"2025-26"`` (April 2025 to March 2026), or ``2026`` (the year it ends), to its first
+    and last day. The second year of ``"2025-26"`` must follow the first.
 
     Examples
     --------
     >>> financial_year("2025-26")
     (datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
+    >>> financial_year("2025-27")
+    Traceback (most recent call last):
+    ...
+    mappa_audit._errors.UsageError: financial year '2025-27' is not a year such as 2025-26
+    Hint: write the year as 2025-26 (April 2025 to March 2026)
     """
     text = str(label).strip()
-    try:
-        end_year = int(text) if "-" not in text else int(text.split("-")[0]) + 1
-    except ValueError:
-        end_year = 0
+    both = re.fullmatch(r"(\d{4})-(\d{2}|\d{4})", text)
+    end_year = 0
+    if both is not None:
+        first, second = int(both.group(1)), int(both.group(2))
+        if second in ((first + 1) % 100, first + 1):
+            end_year = first + 1
+    elif text.isdigit():
+        end_year = int(text)
     if not 1990 < end_year < 2100:
         msg = f"financial year {label!r} is not a year such as 2025-26"
         raise UsageError(msg, "write the year as 2025-26 (April 2025 to March 2026)")
@@ -64,6 +76,8 @@ def annual_tables(
         policy = load_policy(policy)
     start, end = financial_year(year)
     last_start, last_end = financial_year(end.year - 1)
+    if area is not None:
+        area = resolve_area(dataset, area)  # as the audit does: an unknown area is an error
     this = _figures(dataset, policy, start, end, area)
     last = _figures(dataset, policy, last_start, last_end, area)
     label_now = f"{start.year}-{str(end.year)[2:]}"

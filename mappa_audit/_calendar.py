@@ -88,3 +88,17 @@ class WorkingDayCalendar:
         )
         closed = pl.Series(self.closed_days, dtype=pl.Date)
         return days.filter((days.dt.weekday() <= 5) & ~days.is_in(closed.implode()))
+
+
+def day_month(day: dt.date | dt.datetime, *, year: bool = True) -> str:
+    """``1 Apr 2026`` (or ``1 Apr``): the day without a leading zero, on every platform
+    (``%-d`` is glibc's own and fails elsewhere).
+
+    Examples
+    --------
+    >>> day_month(dt.date(2026, 4, 1))
+    '1 Apr 2026'
+    >>> day_month(dt.date(2026, 4, 1), year=False)
+    '1 Apr'
+    """
+    return f"{day.day} {day:%b %Y}" if year else f"{day.day} {day:%b}"

@@ -18,6 +18,7 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
+from mappa_audit._calendar import day_month
 from mappa_audit._engine import AuditResult
 from mappa_audit._files import make_folder, write_atomically
 from mappa_audit._privacy import Audience, parse_audience, shown_count, suppress
@@ -656,7 +657,8 @@ def _due_by_week(worklist: pl.DataFrame, as_at: dt.date) -> list[dict[str, Any]]
         first = as_at + dt.timedelta(days=7 * week + 1)
         last = first + dt.timedelta(days=6)
         count = coming.filter(pl.col("due_date").is_between(first, last)).height
-        weeks.append({"week": f"{first:%-d %b} to {last:%-d %b}", "items": count})
+        weeks.append({"week": f"{day_month(first, year=False)} to "
+                              f"{day_month(last, year=False)}", "items": count})
     return weeks
 
 

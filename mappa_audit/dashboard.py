@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 import polars as pl
 from IPython.display import display
 
+from mappa_audit._calendar import day_month
 from mappa_audit._errors import MappaAuditError
 from mappa_audit._exports import csv_bytes, xlsx_bytes
 from mappa_audit._report import (
@@ -54,8 +55,8 @@ def runs_folder(runs: str | Path | None = None) -> Path:
 def _run_label(entry: dict[str, Any]) -> str:
     start, end = (dt.date.fromisoformat(entry[k]) for k in ("start", "end"))
     made = dt.datetime.fromisoformat(entry["started_at"])
-    return (f"{start:%-d %b %Y} to {end:%-d %b %Y} · {entry['area'] or ALL_AREAS} · "
-            f"run {made:%-d %b %Y %H:%M}")
+    return (f"{day_month(start)} to {day_month(end)} · {entry['area'] or ALL_AREAS} · "
+            f"run {day_month(made)} {made:%H:%M}")
 
 
 def _successful_runs(runs: Path, audience: str | None = None) -> list[dict[str, Any]]:
@@ -221,7 +222,7 @@ def _banner_html(report: AuditReport, previous: AuditReport | None) -> str:
 
 def _period_words(period: dict[str, str]) -> str:
     start, end = (dt.date.fromisoformat(period[k]) for k in ("start", "end"))
-    return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+    return f"{day_month(start)} to {day_month(end)}"
 
 
 def _tiles_html(report: AuditReport, rule_ids: list[str], previous: AuditReport | None) -> str:

@@ -8,7 +8,9 @@ import fastexcel
 import polars as pl
 import pytest
 
+from mappa_audit import load_dataset
 from mappa_audit._annual import TABLE_TITLES, annual_tables, financial_year, published
+from mappa_audit._errors import UsageError
 
 from _support import SAMPLE, mappa, write_dataset
 
@@ -112,3 +114,20 @@ def test_annual_notebook_runs_and_exports_one_sheet_per_table(tmp_path: Path) ->
     for title in TABLE_TITLES.values():
         assert title in html
     assert "SYN-" not in html
+
+
+def test_an_area_is_matched_as_the_audit_matches_it() -> None:
+    """An unknown area was silently a table of zeros; a wrong case is the same area."""
+    dataset = load_dataset(SAMPLE)
+    area = sorted(set(dataset["cases"]["area"].drop_nulls()))[0]
+    exact = annual_tables(dataset, "2025-26", area=area)
+    shouted = annual_tables(dataset, "2025-26", area=area.upper())
+    assert all(exact[name].equals(shouted[name]) for name in exact)
+    with pytest.raises(UsageError, match="is not in the dataset"):
+        annual_tables(dataset, "2025-26", area="Nowhere")
+
+
+@pytest.mark.parametrize("label", ["2025-27", "2025-25", "2025-2027", "25-26", "next year"])
+def test_a_financial_year_whose_years_do_not_follow_is_refused(label: str) -> None:
+    with pytest.raises(UsageError, match="is not a year such as 2025-26"):
+        financial_year(label)
