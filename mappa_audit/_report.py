@@ -95,15 +95,24 @@ class AuditReport:
     # ---- building ----------------------------------------------------------------------------
 
     @classmethod
-    def from_result(cls, result: AuditResult, audience: str | Audience) -> AuditReport:
-        """The report of an audit that has just run."""
+    def from_result(cls, result: AuditResult, audience: str | Audience, *,
+                    coming_due: bool = True) -> AuditReport:
+        """The report of an audit that has just run.
+
+        ``coming_due=False`` leaves out what falls due after the as-at date (the worklist
+        and ``due_by_week``), for a report that does not show it: it is a second audit run
+        forward, as long as the first.
+        """
         who = parse_audience(audience)
         quarantine = result.dataset.quarantine
         auditor = who is Audience.AUDITOR
-        worklist = due_items(result.dataset, result.as_at, area=result.area,
-                             policy=result.policy)
-        document = results_document(result)
-        document["due_by_week"] = _due_by_week(worklist, result.as_at)
+        watch = watch_list(result)
+        document = results_document(result, watch)
+        worklist = None
+        if coming_due:
+            worklist = due_items(result.dataset, result.as_at, area=result.area,
+                                 policy=result.policy)
+            document["due_by_week"] = _due_by_week(worklist, result.as_at)
         return cls(
             audience=who,
             document=document,
@@ -112,7 +121,7 @@ class AuditReport:
             exceptions=result.exceptions() if auditor else None,
             quarantine=quarantine if auditor else None,
             area_results=result.area_results,
-            watch=watch_list(result) if auditor else None,
+            watch=watch if auditor else None,
             worklist=worklist if auditor else None,
         )
 

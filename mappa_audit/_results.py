@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import polars as pl
+
 from mappa_audit import __version__
 from mappa_audit._contract import TABLES
 from mappa_audit._engine import AuditResult
@@ -15,8 +17,9 @@ from mappa_audit.rules import RULES
 FORMAT_VERSION = 1
 
 
-def results_document(result: AuditResult) -> dict[str, Any]:
-    """The results object of ``mappa-audit check --format json``."""
+def results_document(result: AuditResult, watch: pl.DataFrame | None = None) -> dict[str, Any]:
+    """The results object of ``mappa-audit check --format json``; ``watch``: the watch list
+    of ``result`` when the caller has it already (it is not cheap to find again)."""
     dataset = result.dataset
     tables = {
         name: {
@@ -74,7 +77,7 @@ def results_document(result: AuditResult) -> dict[str, Any]:
         },
         "rules": rules,
         "data_quality": result.data_quality().to_dicts(),
-        "signals": signal_counts(watch_list(result)),
+        "signals": signal_counts(watch_list(result) if watch is None else watch),
     }
 
 
