@@ -748,7 +748,8 @@ def main() -> None:
     turned into the same one line with a hint as every other error, not click's box.
     """
     logging.getLogger("mappa_audit").addHandler(_WarningLine(logging.WARNING))
-    # typer bundles its own click; its exceptions live here (typer re-exports only some)
+    # typer bundles its own click; its exceptions live here (typer re-exports only some, and
+    # typer._click is private: pyproject.toml pins typer to the version tested)
     from typer._click.exceptions import NoArgsIsHelpError
     from typer._click.exceptions import UsageError as ClickUsageError
 

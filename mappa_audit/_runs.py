@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from mappa_audit._files import (
     write_text_atomically,
 )
 from mappa_audit._privacy import Audience, check_board_suppression
+from mappa_audit._shipped import checkout, shipped_notebook
 from mappa_audit._store import (
     MANIFEST_NAME,
     Manifest,
@@ -101,14 +102,8 @@ class RunOutcome:
 
 
 def notebook_path(name: str) -> Path:
-    """Where a shipped notebook lives (``notebooks/`` of the checkout, or the package)."""
-    for base in (Path(__file__).parent.parent / "notebooks",
-                 Path(str(resources.files("mappa_audit"))) / "notebooks"):
-        candidate = base / f"{name}.ipynb"
-        if candidate.exists():
-            return candidate
-    msg = f"notebook {name}.ipynb is missing from this installation"
-    raise UsageError(msg, "reinstall mappa-audit from its checkout (bash scripts/setup.sh)")
+    """Where a shipped notebook lives (in the package, or ``notebooks/`` of the checkout)."""
+    return shipped_notebook("notebooks", name)
 
 
 def run_folder_name(started: dt.datetime, area: str | None, start: dt.date, end: dt.date) -> str:
@@ -158,9 +153,12 @@ def input_files(dataset: Path) -> list[dict[str, Any]]:
 
 
 def _git_commit() -> str | None:
+    root = checkout()
+    if root is None:  # a wheel: the venv may sit in some other repository, not ours
+        return None
     try:
         completed = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
             text=True, timeout=10, check=False,
         )
     except (OSError, subprocess.SubprocessError):

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from mappa_audit._errors import UsageError
 from mappa_audit._privacy import Audience
+from mappa_audit._shipped import shipped_notebook
 
 DASHBOARDS = {Audience.BOARD: "board_overview", Audience.AUDITOR: "auditor_exceptions"}
 TEMPLATES = Path(__file__).parent / "templates" / "jupyter"
@@ -64,12 +65,8 @@ PREHEATED_KERNELS = 1
 
 
 def dashboard_path(name: str) -> Path:
-    """A shipped dashboard notebook (``dashboards/`` of the checkout)."""
-    for base in (Path(__file__).parent.parent / "dashboards", Path(__file__).parent / "dashboards"):
-        if (base / f"{name}.ipynb").exists():
-            return base / f"{name}.ipynb"
-    msg = f"dashboard {name}.ipynb is missing from this installation"
-    raise UsageError(msg, "reinstall mappa-audit from its checkout (bash scripts/setup.sh)")
+    """A shipped dashboard notebook (in the package, or ``dashboards/`` of the checkout)."""
+    return shipped_notebook("dashboards", name)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
