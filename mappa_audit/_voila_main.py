@@ -289,6 +289,11 @@ class KernelSocket(VoilaKernelWebsocketHandler):  # type: ignore[misc]
         return super().write_message(message, binary)
 
 
+_MAX_PARTS = 1024
+"""More offsets than a kernel message has (channel, header, parent, metadata, content and
+its buffers): a larger count is not a message, and must not make a list that size."""
+
+
 def _parts(message: str | bytes | dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A kernel message's header and content, in either websocket protocol ({} if unreadable).
 
@@ -297,6 +302,8 @@ def _parts(message: str | bytes | dict[str, Any]) -> tuple[dict[str, Any], dict[
     >>> _parts('{"header": {"msg_type": "comm_open"}, "content": {"target_name": "x"}}')
     ({'msg_type': 'comm_open'}, {'target_name': 'x'})
     >>> _parts(b"not a message")
+    ({}, {})
+    >>> _parts((2**60).to_bytes(8, "little") + bytes(16))  # a page claiming 2**60 parts
     ({}, {})
     """
     try:
@@ -308,6 +315,8 @@ def _parts(message: str | bytes | dict[str, Any]) -> tuple[dict[str, Any], dict[
         # v1.kernel.websocket.jupyter.org: offsets, then channel, header, parent, metadata,
         # content, buffers
         count = int.from_bytes(message[:8], "little")
+        if not 0 < count <= _MAX_PARTS or 8 * (count + 1) > len(message):
+            return {}, {}  # not a message of that protocol: its offsets would lead nowhere
         offsets = [int.from_bytes(message[8 * (i + 1):8 * (i + 2)], "little")
                    for i in range(count)] + [len(message)]
         header = json.loads(message[offsets[1]:offsets[2]])
