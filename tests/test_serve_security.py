@@ -340,6 +340,9 @@ def test_a_page_may_open_only_the_widget_managers_comm_and_send_small_messages(
         kernel.send(comm_open("mappa.attacker"))
         wait_for(lambda: "target 'mappa.attacker'" in (server.workdir / "voila.log").read_text(),
                  30, "the comm_open was not refused")
+        # a binary message claiming 2**60 parts: read as-is it would fill the server's memory
+        kernel.send((2**60).to_bytes(8, "little") + bytes(16))
+        assert fetch(server.url + "voila/static/voila.js", cookie)[0] == 200
         # 5 MB in one message: the server closes the socket (1009, message too big)
         with pytest.raises((ConnectionClosed, ConnectionResetError)):
             send_and_drain(kernel, comm_open("jupyter.widget.control", 5 * 1024 * 1024))
