@@ -122,11 +122,15 @@ class AuditResult:
         return pl.concat(frames).sort("area", maintain_order=True)
 
     def headline(self) -> pl.DataFrame:
-        """One row per rule, in the spec's order, with its standard, counts, rate and RAG."""
+        """One row per rule, in the spec's order, with its standard, counts, rate and RAG.
+
+        Each title states the standard of the audit's policy: this is where every title that
+        results.json stores, and so every report, paper and dashboard shows, is filled.
+        """
         meta = pl.DataFrame(
             {
                 "rule_id": [s.spec.rule_id for s in self.statuses],
-                "title": [s.spec.title for s in self.statuses],
+                "title": [s.spec.title(self.policy) for s in self.statuses],
                 "theme": [s.spec.theme.value for s in self.statuses],
                 "standard": [self.policy.rule(s.spec.rule_id).text for s in self.statuses],
                 "target": [self.policy.rule(s.spec.rule_id).target for s in self.statuses],

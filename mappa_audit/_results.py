@@ -12,7 +12,7 @@ from mappa_audit._contract import TABLES
 from mappa_audit._engine import AuditResult
 from mappa_audit._loader import Dataset
 from mappa_audit._signals import signal_counts, watch_list
-from mappa_audit.rules import RULES
+from mappa_audit.rules import ordered_rules
 
 FORMAT_VERSION = 1
 
@@ -115,7 +115,7 @@ def notes_with_rules(dataset: Dataset) -> list[str]:
     notes: list[str] = []
     for note in dataset.notes:
         table, _, rest = note.partition(": ")
-        affected = [rule_id for rule_id, spec in RULES.items() if table in spec.needs]
+        affected = [spec.rule_id for spec in ordered_rules() if table in spec.needs]
         if rest == "table absent" and table in TABLES and affected:
             ids = ", ".join(affected[:-1]) + (" and " if len(affected) > 1 else "")
             notes.append(f"{note}; {ids}{affected[-1]} will not be assessable")

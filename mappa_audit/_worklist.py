@@ -20,21 +20,12 @@ from mappa_audit._engine import audit, parse_date
 from mappa_audit._errors import UsageError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._policy import Policy, load_policy
+from mappa_audit.rules import ordered_rules
 from mappa_audit.rules._context import as_at_view
 
-WHAT_IS_DUE = {
-    "TML-01": "first Level 3 meeting after referral",
-    "TML-02": "first Level 2 meeting after referral",
-    "TML-03": "minutes to distribute",
-    "TML-04": "ViSOR record to create",
-    "TML-05": "level to set before release",
-    "REV-01": "Level 2 review meeting",
-    "REV-02": "Level 3 review meeting",
-    "REV-03": "Level 1 review",
-    "ACT-02": "action to complete",
-    "DIS-04": "disclosure to carry out",
-}
-"""The rules with a deadline, and what a co-ordinator has to do for each."""
+WHAT_IS_DUE = {spec.rule_id: spec.worklist_label for spec in ordered_rules()
+               if spec.worklist_label is not None}
+"""The rules with a deadline, and what a co-ordinator has to do for each (their ``@rule``)."""
 OVERDUE_LOOKBACK_DAYS = 365
 """How far back overdue items are listed (older lapses belong to the audit, not the worklist)."""
 

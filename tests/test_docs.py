@@ -262,14 +262,15 @@ def test_quarantine_reasons_are_documented() -> None:
 
 def test_every_rule_has_its_section_in_order() -> None:
     text = _text("rules.md")
+    policy = ma.load_policy()
     expected = [
-        *[(rule_id, RULES[rule_id].title) for rule_id in RULE_ORDER],
+        # the docs give the figures of the shipped policy, so their titles are its titles
+        *[(rule_id, RULES[rule_id].title(policy)) for rule_id in RULE_ORDER],
         *DATA_QUALITY_RULES.items(),
         *SIGNALS.items(),
     ]
     headings = [title for level, title in _headings(text) if level == 3 and " · " in title]
     assert headings == [f"{rule_id} · {title}" for rule_id, title in expected]
-    policy = ma.load_policy()
     for rule_id in RULE_ORDER:
         section = _section(text, f"### {rule_id} ·")
         standard = policy.rule(rule_id)

@@ -5,7 +5,6 @@ from mappa_audit.rules._context import AuditContext, build_context
 from mappa_audit.rules._registry import (
     EXCEPTION_OUTCOMES,
     REPORTED_OUTCOMES,
-    RULE_ORDER,
     RULES,
     Outcome,
     Rag,
@@ -18,6 +17,9 @@ from mappa_audit.rules._registry import (
 from mappa_audit.rules.data_quality import DATA_QUALITY_RULES, FINDING_SCHEMA, data_quality_findings
 
 del actions, attendance, disclosure, reviews, timeliness  # imported to register their rules
+
+RULE_ORDER = tuple(spec.rule_id for spec in ordered_rules())
+"""Every rule id, in the order of docs/rules.md (which each rule's theme and id decide)."""
 
 __all__ = [
     "DATA_QUALITY_RULES",

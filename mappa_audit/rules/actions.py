@@ -39,7 +39,8 @@ def action_owner_items(ctx: AuditContext) -> pl.LazyFrame:
     )
 
 
-@rule("ACT-02", "Actions completed by their due date", Theme.ACTIONS, needs=("actions",))
+@rule("ACT-02", "Actions completed by their due date", Theme.ACTIONS, needs=("actions",),
+      worklist="action to complete")
 def action_completion_items(ctx: AuditContext) -> pl.LazyFrame:
     actions = _actions_of_held_meetings(ctx).filter(ctx.in_period(pl.col("due_date")))
     completed = pl.col("completed_date")

@@ -86,7 +86,7 @@ def disclosure_plan_items(ctx: AuditContext) -> pl.LazyFrame:
 
 
 @rule("DIS-04", "Disclosure carried out by the planned date", Theme.DISCLOSURE,
-      needs=("disclosures",))
+      needs=("disclosures",), worklist="disclosure to carry out")
 def disclosure_done_items(ctx: AuditContext) -> pl.LazyFrame:
     decisions = _decisions_to_disclose(ctx).filter(ctx.in_period(pl.col("planned_date")))
     disclosed = pl.col("disclosed_date")

@@ -96,18 +96,20 @@ def _with_exit_from_levels_2_3(ctx: AuditContext, anchors: pl.LazyFrame) -> pl.L
     return anchors.join(exits, on="meeting_id", how="left")
 
 
-@rule("REV-01", "Level 2 cases reviewed at least every 16 weeks", Theme.REVIEWS)
+@rule("REV-01", "Level 2 cases reviewed at least every {standard}", Theme.REVIEWS,
+      worklist="Level 2 review meeting")
 def level2_review_items(ctx: AuditContext) -> pl.LazyFrame:
     return _meeting_reviews(ctx, "REV-01", level=2)
 
 
-@rule("REV-02", "Level 3 cases reviewed at least every 8 weeks", Theme.REVIEWS)
+@rule("REV-02", "Level 3 cases reviewed at least every {standard}", Theme.REVIEWS,
+      worklist="Level 3 review meeting")
 def level3_review_items(ctx: AuditContext) -> pl.LazyFrame:
     return _meeting_reviews(ctx, "REV-02", level=3)
 
 
-@rule("REV-03", "Level 1 cases reviewed at least every 12 months", Theme.REVIEWS,
-      needs=("level1_reviews",))
+@rule("REV-03", "Level 1 cases reviewed at least every {standard}", Theme.REVIEWS,
+      needs=("level1_reviews",), worklist="Level 1 review")
 def level1_review_items(ctx: AuditContext) -> pl.LazyFrame:
     """Anchors: the start of each Level 1 period, then each review inside it."""
     months = ctx.policy.rule("REV-03").require_value()

@@ -44,19 +44,20 @@ def _first_meeting_after_referral(ctx: AuditContext, rule_id: str, level: int) -
     )
 
 
-@rule("TML-01", "First meeting within 5 working days of a Level 3 referral",
-      Theme.TIMELINESS, needs=("referrals",))
+@rule("TML-01", "First meeting within {standard} of a Level 3 referral", Theme.TIMELINESS,
+      needs=("referrals",), worklist="first Level 3 meeting after referral")
 def level3_first_meeting_items(ctx: AuditContext) -> pl.LazyFrame:
     return _first_meeting_after_referral(ctx, "TML-01", level=3)
 
 
-@rule("TML-02", "First meeting within 20 working days of a Level 2 referral",
-      Theme.TIMELINESS, needs=("referrals",))
+@rule("TML-02", "First meeting within {standard} of a Level 2 referral", Theme.TIMELINESS,
+      needs=("referrals",), worklist="first Level 2 meeting after referral")
 def level2_first_meeting_items(ctx: AuditContext) -> pl.LazyFrame:
     return _first_meeting_after_referral(ctx, "TML-02", level=2)
 
 
-@rule("TML-03", "Minutes distributed within 10 working days of the meeting", Theme.TIMELINESS)
+@rule("TML-03", "Minutes distributed within {standard} of the meeting", Theme.TIMELINESS,
+      worklist="minutes to distribute")
 def minutes_items(ctx: AuditContext) -> pl.LazyFrame:
     working_days = ctx.policy.rule("TML-03").require_value()
     meetings = ctx.held_meetings.filter(ctx.in_period(pl.col("meeting_date"))).with_columns(
@@ -83,7 +84,8 @@ def minutes_items(ctx: AuditContext) -> pl.LazyFrame:
     )
 
 
-@rule("TML-04", "ViSOR record created within 3 calendar days", Theme.TIMELINESS)
+@rule("TML-04", "ViSOR record created within {standard}", Theme.TIMELINESS,
+      worklist="ViSOR record to create")
 def visor_items(ctx: AuditContext) -> pl.LazyFrame:
     days = ctx.policy.rule("TML-04").require_value()
     cases = ctx.table("cases").filter(
@@ -108,7 +110,8 @@ def visor_items(ctx: AuditContext) -> pl.LazyFrame:
     )
 
 
-@rule("TML-05", "Level set at least 6 months before release", Theme.TIMELINESS)
+@rule("TML-05", "Level set at least {standard} before release", Theme.TIMELINESS,
+      worklist="level to set before release")
 def level_before_release_items(ctx: AuditContext) -> pl.LazyFrame:
     months = ctx.policy.rule("TML-05").require_value()
     release = pl.col("custody_release_date")
