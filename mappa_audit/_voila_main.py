@@ -58,6 +58,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.logout import LogoutHandler
 from tornado import web
 from tornado.ioloop import IOLoop, PeriodicCallback
+from tornado.websocket import WebSocketClosedError
 from traitlets import Int
 from voila.app import Voila  # type: ignore[import-untyped]
 from voila.request_info_handler import RequestInfoSocketHandler  # type: ignore[import-untyped]
@@ -207,7 +208,8 @@ class DashboardPage(TornadoVoilaHandler):  # type: ignore[misc]
         """
         query = urlencode([(name, value) for name, values in self.request.query_arguments.items()
                            if name != "token" for value in values])
-        target = self.request.path + (f"?{query}" if query else "")
+        # one leading slash: "//elsewhere/?token=…" must not move the viewer to another site
+        target = "/" + self.request.path.lstrip("/") + (f"?{query}" if query else "")
         refresh = f"<meta http-equiv='refresh' content='0;url={html.escape(target)}'>"
         self.clear_header("Access-Control-Allow-Origin")
         self.finish(_page("MAPPA dashboard", "Opening the dashboard…", refresh))
@@ -254,7 +256,8 @@ def _send_viewer_has_come(cls: type[RequestInfoSocketHandler], message: dict[str
     kernel_id = message["kernel_id"]
     waiter = cls._waiters.get(kernel_id)
     if waiter is not None:
-        with contextlib.suppress(web.HTTPError, OSError):
+        # a kernel whose socket has just closed must not break its viewer's page
+        with contextlib.suppress(WebSocketClosedError, OSError):
             waiter.write_message(_VIEWER_HAS_COME)
     else:
         cls._cache[kernel_id] = _VIEWER_HAS_COME

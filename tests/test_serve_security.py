@@ -224,6 +224,14 @@ def test_every_response_carries_the_security_headers(server: VoilaServer) -> Non
         assert "tornado" not in body.lower(), path
 
 
+def test_the_token_page_moves_on_within_this_site(server: VoilaServer) -> None:
+    """``//elsewhere.example/?token=…`` must not send the viewer to another site."""
+    status, _, body = fetch(f"{server.url}/elsewhere.example/?token={server.token}")
+    assert status == 200
+    assert "url=/elsewhere.example/'" in body
+    assert "url=//" not in body
+
+
 def test_the_dashboard_page_allows_only_its_own_scripts(server: VoilaServer) -> None:
     status, headers, body = fetch(server.url, signed_in(server))
     assert status == 200
