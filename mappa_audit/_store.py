@@ -17,7 +17,6 @@ mappa-audit reads a newer run folder. ``schema_version`` counts additions; ``for
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -255,7 +254,8 @@ def read_manifest(folder: Path) -> Manifest:
 
 def results_json(document: Results | dict[str, Any]) -> str:
     """The text of ``results.json`` for ``document``, checked against its model."""
-    return dumps(checked(_versioned(document), Results, RESULTS_NAME))
+    # a document without ``schema_version`` gets the model's, after ``format_version``
+    return dumps(checked(document, Results, RESULTS_NAME))
 
 
 def write_results(folder: Path, document: Results | dict[str, Any]) -> None:
@@ -268,15 +268,6 @@ def read_results(folder: Path) -> dict[str, Any]:
     are dropped)."""
     plain: dict[str, Any] = msgspec.to_builtins(_read(folder / RESULTS_NAME, Results))
     return plain
-
-
-def _versioned(document: Results | dict[str, Any]) -> Results | dict[str, Any]:
-    if isinstance(document, dict) and "schema_version" not in document:
-        # the schema version goes beside the format version, as the model orders them
-        ordered = {"format_version": document.get("format_version", FORMAT_VERSION),
-                   "schema_version": SCHEMA_VERSION}
-        return ordered | document
-    return document
 
 
 # ---- the runs index ------------------------------------------------------------------------
@@ -355,11 +346,6 @@ def _inside(out: Path, folder: str) -> bool:
         return (root / folder).resolve().parent == root
     except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte
         return False
-
-
-def now() -> str:
-    """The time a run file records: UTC, to the second, ISO 8601."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 # ---- the JSON Schemas ----------------------------------------------------------------------

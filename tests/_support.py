@@ -11,6 +11,13 @@ ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "data_samples"
 FY_2025 = ["--start", "2025-04-01", "--end", "2026-03-31"]
 FY_2024 = ["--start", "2024-04-01", "--end", "2025-03-31"]
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's Chromium, installed by scripts/install-chromium.sh (browser downloads are impossible
+here, so Playwright drives it through ``executable_path``)."""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+"""Without the background-networking flags Chromium keeps calling hosts this network refuses."""
 ARTIFACTS = ROOT / "test-artifacts"
 """Screenshots and timings the browser tests leave for people to look at (git-ignored)."""
 

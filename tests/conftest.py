@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
-from _support import FY_2024, FY_2025, SAMPLE, SampleRuns, folders_printed, mappa
+from _support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FY_2024,
+    FY_2025,
+    SAMPLE,
+    SampleRuns,
+    folders_printed,
+    mappa,
+)
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +33,13 @@ def sample_runs(tmp_path_factory: pytest.TempPathFactory) -> SampleRuns:
         assert result.returncode == 0, result.stderr
         made[key] = folders_printed(result)
     return SampleRuns(folder, made["board"][0], made["earlier"][0], made["auditor"])
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium, one per test module."""
+    assert Path(CHROMIUM).exists(), "Chromium is missing: run bash scripts/install-chromium.sh"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

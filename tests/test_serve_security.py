@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -46,10 +46,6 @@ from dashboard_load import kernel_pids, wait_until_heated  # benchmarks/ is not 
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 WAIT_MS = 90_000
 
 
@@ -137,13 +133,6 @@ def server(sample_runs: SampleRuns) -> Iterator[VoilaServer]:
     yield started
     started.stop()
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 # ---- 1. the token and the query socket ---------------------------------------------------
@@ -297,7 +286,6 @@ def test_viewers_beyond_the_cap_are_told_to_come_back(sample_runs: SampleRuns) -
 
 
 def test_the_kernel_of_a_closed_page_is_shut_down(server: VoilaServer, browser: Browser) -> None:
-    before = set(kernel_ids(server).values())
     context = browser.new_context()
     page = context.new_page()
     page.goto(server.login_url, wait_until="commit", timeout=WAIT_MS)
@@ -308,7 +296,6 @@ def test_the_kernel_of_a_closed_page_is_shut_down(server: VoilaServer, browser: 
     context.close()
     wait_for(lambda: viewer not in set(kernel_ids(server).values()), 60,
              "the closed page's kernel was not shut down")
-    assert before - {viewer} <= set(kernel_ids(server).values()) | before
 
 
 def test_a_page_request_dropped_half_way_leaves_no_kernel(sample_runs: SampleRuns) -> None:
