@@ -313,8 +313,7 @@ def run_command(
     if overridden is not None:
         _warn_small_suppression(overridden.name, overridden.suppress_below,
                                 " (recorded in each run's manifest.json)")
-    areas = _areas_to_run(dataset, area, each_area)
-    outcomes = _run_with_progress(request, areas)
+    outcomes = _run_with_progress(request, None if each_area else [area])
     for outcome in outcomes:
         sys.stdout.write(f"{outcome.folder}\n")
         where = escape(outcome.area or "all areas")
@@ -367,38 +366,21 @@ def _check_writable(out: Path) -> None:
         raise UsageError(msg, "give --out a folder you can write to") from None
 
 
-def _areas_to_run(dataset: Path, area: str | None, each_area: bool) -> list[str | None]:
-    """The areas to run; when the dataset cannot be read, one run that fails and says why."""
-    if not each_area:
-        return [area]
-    from mappa_audit._engine import known_areas
-
-    try:
-        return list(known_areas(load_dataset(dataset)))
-    except MappaAuditError:
-        return [None]
-
-
-def _run_with_progress(request: Any, areas: list[str | None]) -> list[Any]:
+def _run_with_progress(request: Any, areas: list[str | None] | None) -> list[Any]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from mappa_audit._runs import NOTEBOOKS, run_audits
+    from mappa_audit._runs import run_audits
 
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/"
         "{task.total}"), TimeElapsedColumn(), console=_stderr, transient=False,
     ) as bar:
-        task = bar.add_task("starting", total=len(areas) * len(NOTEBOOKS))
-        seen = 0
+        task = bar.add_task("starting", total=None)
 
-        def advance(step: str) -> None:
-            nonlocal seen
-            bar.update(task, description=step, completed=seen)
-            seen += 1
+        def advance(step: str, done: int, total: int) -> None:
+            bar.update(task, description=escape(step), completed=done, total=total)
 
-        outcomes = run_audits(request, areas, progress=advance)
-        bar.update(task, description="done", completed=seen)
-    return outcomes
+        return run_audits(request, areas, progress=advance)
 
 
 class WorklistFormat(enum.StrEnum):

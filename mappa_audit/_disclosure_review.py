@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from mappa_audit._engine import NOT_RECORDED, AuditResult
-from mappa_audit._privacy import shown_count
+from mappa_audit._privacy import hide_small
 from mappa_audit.rules._context import as_at_view
 
 DISCLOSURE_DIMENSIONS = ("area", "level", "recipient_type", "quarter")
@@ -24,6 +24,8 @@ SUMMARY_COLUMNS = {
     "carried_out": "Carried out",
     "offender_informed": "Offender informed or reason",
 }
+DISCLOSURE_COUNTS = tuple(SUMMARY_COLUMNS)
+"""The count columns of a disclosure summary."""
 
 
 def disclosure_decisions(result: AuditResult) -> pl.DataFrame:
@@ -63,7 +65,10 @@ def disclosure_decisions(result: AuditResult) -> pl.DataFrame:
 
 def disclosure_summary(result: AuditResult, by: str) -> pl.DataFrame:
     """Counts of decisions per value of ``by`` (one of :data:`DISCLOSURE_DIMENSIONS`)."""
-    decisions = disclosure_decisions(result)
+    return _summary(disclosure_decisions(result), by)
+
+
+def _summary(decisions: pl.DataFrame, by: str) -> pl.DataFrame:
     return (
         decisions.group_by(by)
         .agg(
@@ -77,17 +82,31 @@ def disclosure_summary(result: AuditResult, by: str) -> pl.DataFrame:
         )
         .sort(by)
         .rename({by: "value"})
-        .with_columns(pl.col(c).cast(pl.Int64) for c in SUMMARY_COLUMNS)
+        .with_columns(pl.col("value").cast(pl.String),
+                      *(pl.col(c).cast(pl.Int64) for c in SUMMARY_COLUMNS))
     )
 
 
-def shown_summary(summary: pl.DataFrame, suppress_below: int | None) -> pl.DataFrame:
-    """The summary as text for display; with ``suppress_below``, small counts hidden."""
-    def text(value: int) -> str:
-        return str(value) if suppress_below is None else shown_count(value, suppress_below)
+def disclosure_summaries(result: AuditResult) -> pl.DataFrame:
+    """:func:`disclosure_summary` by each of :data:`DISCLOSURE_DIMENSIONS`, one frame:
+    ``dimension``, ``value`` and the counts (``disclosure_summary.parquet``)."""
+    decisions = disclosure_decisions(result)
+    return pl.concat([
+        _summary(decisions, by).select(pl.lit(by).alias("dimension"), pl.all())
+        for by in DISCLOSURE_DIMENSIONS
+    ])
 
+
+def shown_summary(summary: pl.DataFrame, suppress_below: int | None) -> pl.DataFrame:
+    """The summary of one dimension as text for display; with ``suppress_below`` (a board),
+    small counts hidden (those already hidden, null, shown as ``<5``)."""
+    if suppress_below is not None:
+        summary = hide_small(summary, suppress_below, counts=DISCLOSURE_COUNTS)
+        below = f"<{suppress_below}"
+    else:
+        below = "—"
     return summary.select(
         pl.col("value").cast(pl.String),
-        *(pl.col(c).map_elements(text, return_dtype=pl.String).alias(label)
+        *(pl.col(c).cast(pl.String).fill_null(below).alias(label)
           for c, label in SUMMARY_COLUMNS.items()),
     )

@@ -7,7 +7,7 @@ items table every rule yields; no rule knows how it is summarised.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -96,10 +96,32 @@ class AuditResult:
     statuses: tuple[RuleStatus, ...]
     items: pl.DataFrame
     findings: pl.DataFrame
+    """Data-quality findings (DQ-01..06), with the ``area`` of the row's case (null when the
+    row names no known case: such rows show in every area's audit)."""
 
     @property
     def as_at(self) -> dt.date:
         return self.end
+
+    def for_area(self, area: str | None) -> AuditResult:
+        """This audit narrowed to one area: what ``audit(..., area=area)`` gives, without
+        running the rules again (the rules never look across areas; an area's audit is the
+        all-areas audit's items of that area). ``None``: unchanged.
+        """
+        if area is None:
+            return self
+        name = resolve_area(self.dataset, area)
+        if self.area is not None:
+            if name == self.area:
+                return self
+            msg = f"this audit is of {self.area} only; it holds nothing of {name}"
+            raise UsageError(msg, "audit all areas (area=None) to narrow it to each area")
+        return replace(
+            self,
+            area=name,
+            items=self.items.filter(pl.col("area") == name),
+            findings=self.findings.filter(pl.col("area").is_null() | (pl.col("area") == name)),
+        )
 
     @cached_property
     def rule_results(self) -> pl.DataFrame:
@@ -224,14 +246,14 @@ def audit(
     findings = _with_area(ctx, data_quality_findings(ctx, dataset.quarantine))
     if area_name is not None:
         # rows that belong to no known case cannot be placed; every area's report shows them
-        findings = findings.filter(pl.col("_area").is_null() | (pl.col("_area") == area_name))
+        findings = findings.filter(pl.col("area").is_null() | (pl.col("area") == area_name))
     # The rules and the data-quality findings are one plan, so that they share scans; the
     # breakdown keys of all items are then looked up at once, over the collected items
     # (cheaper than as part of the rules' plan, which polars would not cache as well).
     *rule_items, finding_frame = pl.collect_all(
         [
             *(_in_item_order(rule_id, frame) for rule_id, frame in frames.items()),
-            findings.drop("_area").sort("rule_id", "table", "line", maintain_order=True),
+            findings.sort("rule_id", "table", "line", maintain_order=True),
         ]
     )
     items = _with_breakdown_keys(ctx, rule_items)
@@ -245,7 +267,7 @@ def audit(
         area=area_name,
         statuses=tuple(statuses),
         items=items,
-        findings=finding_frame.cast(FINDING_SCHEMA),
+        findings=finding_frame.cast(FINDING_SCHEMA | {"area": pl.String()}),
     )
 
 
@@ -311,7 +333,7 @@ _RULE_COLUMNS = ("item_id", "case_id", "item_date", "outcome", "reason", "due_da
 
 def _with_area(ctx: AuditContext, findings: pl.LazyFrame) -> pl.LazyFrame:
     return findings.join(
-        ctx.case_attributes.select("case_id", pl.col("area").alias("_area")),
+        ctx.case_attributes.select("case_id", "area"),
         on="case_id",
         how="left",
     )

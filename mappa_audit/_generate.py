@@ -26,6 +26,13 @@ from mappa_audit._errors import UsageError
 AREA_NAMES = (
     "Eastvale", "Northmoor", "Westbrook", "Southmere", "Highfield", "Lowmarsh",
     "Ashby Fen", "Redcliffe", "Greywater", "Oakhurst", "Stonebridge", "Fairholm",
+    # 30 more, so that a generated dataset can have as many areas as England and Wales (42)
+    "Thornwick", "Marrowdale", "Kestrel Downs", "Willowmere", "Bramblefold", "Hollinsway",
+    "Copperleigh", "Ravensholm", "Mistlecombe", "Larkspur Vale", "Fernhollow", "Gullcrest",
+    "Duskwater", "Elderwick", "Foxhanger", "Glenmarrow", "Hazelbrook", "Ironmere",
+    "Juniper Cross", "Kingfisher Bay", "Lanternfield", "Moorcastle", "Nettlebury",
+    "Owlscombe", "Pebblemoor", "Quillbridge", "Rushwick", "Saltmarsh Vale", "Tinderholt",
+    "Wrenfold",
 )
 """Fictional MAPPA areas (no real police force or probation region has these names)."""
 

@@ -8,7 +8,9 @@ about audiences.
 
 from __future__ import annotations
 
+import copy
 import enum
+from typing import Any
 
 import polars as pl
 
@@ -72,21 +74,112 @@ def shown_count(count: int | None, suppress_below: int) -> str:
 
     Examples
     --------
-    >>> [shown_count(n, 5) for n in (0, 1, 4, 5, 120)]
-    ['0', '<5', '<5', '5', '120']
+    >>> [shown_count(n, 5) for n in (0, 1, 4, 5, 120, None)]
+    ['0', '<5', '<5', '5', '120', '<5']
     """
-    if count is None:
-        return "—"
+    if count is None:  # hidden already, in a board's files
+        return f"<{suppress_below}"
     if 0 < count < suppress_below:
         return f"<{suppress_below}"
     return str(count)
 
 
-def suppress(rule_results: pl.DataFrame, suppress_below: int) -> pl.DataFrame:
-    """``rule_results`` as a board may see them: counts as text, small ones hidden.
+def is_hidden(count: int | None, suppress_below: int) -> bool:
+    """Whether a board may not see ``count`` exactly: from 1 to ``suppress_below - 1``, or
+    already hidden (``None`` in a board's files and views).
 
-    Counts from 1 to ``suppress_below - 1`` become ``"<5"``; the rate and the RAG of a
-    population below ``suppress_below`` become empty (a RAG colour would give the rate away).
+    Examples
+    --------
+    >>> [is_hidden(n, 5) for n in (0, 1, 4, 5, None)]
+    [False, True, True, False, True]
+    """
+    return count is None or 0 < count < suppress_below
+
+
+def hide_small(frame: pl.DataFrame, suppress_below: int,
+               counts: tuple[str, ...] = COUNT_COLUMNS) -> pl.DataFrame:
+    """``frame`` as a board's files and views hold it: each count from 1 to
+    ``suppress_below - 1`` becomes null, and where there is a ``population`` under
+    ``suppress_below`` (or hidden), the ``rate`` becomes null and the ``rag`` ``none`` (a RAG
+    colour would give the rate away).
+
+    This is the one place where numbers are hidden from a board; everything a board reads is
+    built from its result. Hiding twice changes nothing.
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"rule_id": ["REV-01"], "compliant": [3], "non_compliant": [0],
+    ...     "pending": [0], "not_assessable": [12], "population": [3], "rate": [1.0],
+    ...     "rag": ["green"]})
+    >>> hide_small(frame, 5).row(0)
+    ('REV-01', None, 0, 0, 12, None, None, 'none')
+    >>> hide_small(hide_small(frame, 5), 5).equals(hide_small(frame, 5))
+    True
+    """
+    hidden = [
+        pl.when(pl.col(name).is_between(1, suppress_below - 1)).then(None)
+        .otherwise(pl.col(name)).alias(name)
+        for name in counts if name in frame.columns
+    ]
+    if "population" in frame.columns:
+        small = pl.col("population").is_null() | (pl.col("population") < suppress_below)
+        if "rate" in frame.columns:
+            hidden.append(pl.when(small).then(None).otherwise(pl.col("rate")).alias("rate"))
+        if "rag" in frame.columns:
+            hidden.append(pl.when(small).then(pl.lit("none")).otherwise(pl.col("rag"))
+                          .alias("rag"))
+    return frame.with_columns(hidden)
+
+
+def hide_small_in_results(document: dict[str, Any], suppress_below: int) -> dict[str, Any]:
+    """A results document (``results.json``) as a board's files and views hold it: every
+    count from 1 to ``suppress_below - 1`` null (rules, data quality, watch list, coming due,
+    quarantine and table sizes), and the rate and RAG of each rule whose population is under
+    ``suppress_below`` left out, as :func:`hide_small` does. ``document`` is not changed.
+    """
+    def hide(value: int | None) -> int | None:
+        return None if is_hidden(value, suppress_below) else value
+
+    hidden = copy.deepcopy(document)
+    for entry in hidden["rules"]:
+        for name in COUNT_COLUMNS:
+            entry[name] = hide(entry[name])
+        if is_hidden(entry["population"], suppress_below) or entry["population"] == 0:
+            entry["rate"], entry["rag"] = None, "none"
+    for path, name in RESULTS_COUNTS:
+        for entry in _entries(hidden, path):
+            entry[name] = hide(entry[name])
+    return hidden
+
+
+RESULTS_COUNTS = (
+    (("data_quality", "*"), "rows"),
+    (("signals", "*"), "cases"),
+    (("due_by_week", "*"), "items"),
+    (("quarantine",), "entries"),
+    (("quarantine",), "rows"),
+    (("dataset", "tables", "*"), "rows"),
+    (("dataset", "tables", "*"), "rows_kept"),
+    (("dataset", "tables", "*"), "quarantined"),
+)
+"""Every count of a results document besides the rules': where it is, and its field."""
+
+
+def _entries(document: dict[str, Any], path: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The objects at ``path`` of ``document`` (``*``: each item of a list or object)."""
+    found: list[Any] = [document]
+    for step in path:
+        if step == "*":
+            found = [item for each in found
+                     for item in (each.values() if isinstance(each, dict) else each)]
+        else:
+            found = [each[step] for each in found if step in each]
+    return found
+
+
+def suppress(rule_results: pl.DataFrame, suppress_below: int) -> pl.DataFrame:
+    """``rule_results`` as a board reads them: :func:`hide_small`, then counts as text, a
+    hidden one as ``"<5"``.
 
     Examples
     --------
@@ -96,18 +189,8 @@ def suppress(rule_results: pl.DataFrame, suppress_below: int) -> pl.DataFrame:
     >>> suppress(frame, 5).row(0)
     ('REV-01', '<5', '0', '0', '12', '<5', None, 'none')
     """
-    small = pl.col("population") < suppress_below
-    counts = [
-        pl.when(pl.col(name).is_between(1, suppress_below - 1))
-        .then(pl.lit(f"<{suppress_below}"))
-        .otherwise(pl.col(name).cast(pl.String))
-        .alias(name)
-        for name in COUNT_COLUMNS
-        if name in rule_results.columns
-    ]
-    hidden = []
-    if "rate" in rule_results.columns:
-        hidden.append(pl.when(small).then(None).otherwise(pl.col("rate")).alias("rate"))
-    if "rag" in rule_results.columns:
-        hidden.append(pl.when(small).then(pl.lit("none")).otherwise(pl.col("rag")).alias("rag"))
-    return rule_results.with_columns(*hidden, *counts)
+    hidden = hide_small(rule_results, suppress_below)
+    return hidden.with_columns(
+        pl.col(name).cast(pl.String).fill_null(f"<{suppress_below}")
+        for name in COUNT_COLUMNS if name in hidden.columns
+    )

@@ -19,12 +19,23 @@ import plotly.graph_objects as go
 import polars as pl
 
 from mappa_audit._calendar import day_month
+from mappa_audit._disclosure_review import DISCLOSURE_COUNTS, disclosure_summaries
 from mappa_audit._engine import AuditResult
-from mappa_audit._files import make_folder, write_atomically
-from mappa_audit._privacy import Audience, parse_audience, shown_count, suppress
+from mappa_audit._errors import UsageError
+from mappa_audit._files import make_folder
+from mappa_audit._privacy import (
+    COUNT_COLUMNS,
+    Audience,
+    hide_small,
+    hide_small_in_results,
+    is_hidden,
+    parse_audience,
+    shown_count,
+    suppress,
+)
 from mappa_audit._results import results_document
 from mappa_audit._signals import watch_list
-from mappa_audit._store import read_results, write_results
+from mappa_audit._store import read_results, read_run_data, write_run_data
 from mappa_audit._worklist import due_items
 from mappa_audit.rules import RULES, Theme
 
@@ -57,6 +68,9 @@ GLOSSARY = {
     "RAG": "Green: at or above the target; amber: within the amber margin below it; red: "
     "further below; grey: too few items to give a rate.",
 }
+_HEADLINE_TYPES = dict.fromkeys(COUNT_COLUMNS, pl.Int64) | {
+    "rate": pl.Float64, "standard": pl.String, "rag": pl.String}
+"""Types of the headline's columns, whatever is hidden (a column of nulls has none)."""
 MAX_EXCEPTION_ROWS = 200
 """Exception rows shown in a notebook; the full list is in ``exceptions.parquet``."""
 
@@ -87,6 +101,9 @@ class AuditReport:
     """Auditor only: every quarantine entry with its raw value."""
     area_results: pl.DataFrame | None = None
     """Counts per area, rule and breakdown (``area_results.parquet``), for area views."""
+    disclosure: pl.DataFrame | None = None
+    """Disclosure decisions counted per ``dimension`` and ``value``
+    (``disclosure_summary.parquet``); ``None`` for a run made before it was kept."""
     watch: pl.DataFrame | None = None
     """Auditor only: the cases each watch-list signal picks out (``watch_list.parquet``)."""
     worklist: pl.DataFrame | None = None
@@ -96,87 +113,116 @@ class AuditReport:
 
     @classmethod
     def from_result(cls, result: AuditResult, audience: str | Audience, *,
-                    coming_due: bool = True) -> AuditReport:
-        """The report of an audit that has just run.
+                    coming_due: bool = True, watch: pl.DataFrame | None = None,
+                    worklist: pl.DataFrame | None = None) -> AuditReport:
+        """The report of an audit that has just run, for ``audience``: a board's has its
+        small numbers hidden as it is built (:func:`~mappa_audit._privacy.hide_small`), so
+        nothing built from it, and no file saved from it, holds them.
 
+        ``watch`` and ``worklist``: the watch list and the worklist of the same audit when
+        the caller has them already (of all areas: they are narrowed to ``result.area``).
         ``coming_due=False`` leaves out what falls due after the as-at date (the worklist
-        and ``due_by_week``), for a report that does not show it: it is a second audit run
-        forward, as long as the first.
+        and ``due_by_week``), for a report that does not show it: finding it is a second
+        audit run forward, as long as the first.
         """
         who = parse_audience(audience)
         quarantine = result.dataset.quarantine
-        auditor = who is Audience.AUDITOR
-        watch = watch_list(result)
+        watch = _in_area(watch_list(result) if watch is None else watch, result.area)
         document = results_document(result, watch)
-        worklist = None
+        document["audience"] = who.value
         if coming_due:
-            worklist = due_items(result.dataset, result.as_at, area=result.area,
-                                 policy=result.policy)
+            if worklist is None:
+                worklist = due_items(result.dataset, result.as_at, area=result.area,
+                                     policy=result.policy)
+            worklist = _in_area(worklist, result.area)
             document["due_by_week"] = _due_by_week(worklist, result.as_at)
-        return cls(
-            audience=who,
+        else:
+            worklist = None
+        report = cls(
+            audience=Audience.AUDITOR,
             document=document,
             rule_results=result.rule_results,
             quarantine_summary=_quarantine_summary(quarantine),
-            exceptions=result.exceptions() if auditor else None,
-            quarantine=quarantine if auditor else None,
+            disclosure=disclosure_summaries(result),
+            exceptions=result.exceptions(),
+            quarantine=quarantine,
             area_results=result.area_results,
-            watch=watch if auditor else None,
-            worklist=worklist if auditor else None,
+            watch=watch,
+            worklist=worklist,
         )
+        return report if who is Audience.AUDITOR else report.for_board()
 
     @classmethod
     def from_run(cls, folder: str | Path, audience: str | Audience = Audience.BOARD) -> AuditReport:
-        """The report of a recorded run. A board report reads aggregates only."""
+        """The report of a recorded run, for ``audience``. A board's reads aggregates only,
+        and hides small numbers as it reads them (an auditor's run folder holds them)."""
         folder = Path(folder)
         who = parse_audience(audience)
         document = read_results(folder)
-        rule_results = pl.read_parquet(folder / "rule_results.parquet")
-        summary_path = folder / "quarantine_summary.parquet"
-        summary = (pl.read_parquet(summary_path) if summary_path.exists()
-                   else _quarantine_summary(None))
-        exceptions = quarantine = None
-        if who is Audience.AUDITOR:
-            if (folder / "exceptions.parquet").exists():
-                exceptions = pl.read_parquet(folder / "exceptions.parquet")
-            quarantine = pl.read_parquet(folder / "quarantine.parquet")
-        areas_path = folder / "area_results.parquet"
-        area_results = pl.read_parquet(areas_path) if areas_path.exists() else None
-        watch = worklist = None
-        if who is Audience.AUDITOR:
-            watch = _read_if_there(folder / "watch_list.parquet")
-            worklist = _read_if_there(folder / "worklist.parquet")
-        return cls(who, document, rule_results, summary, exceptions, quarantine, area_results,
-                   watch, worklist)
+        rule_results = read_run_data(folder, "rule_results")
+        if rule_results is None:
+            msg = f"{folder} holds results.json but no rule_results.parquet"
+            raise UsageError(msg, "the run folder is incomplete; make the run again")
+        summary = read_run_data(folder, "quarantine_summary")
+        report = cls(
+            audience=who, document=document, rule_results=rule_results,
+            quarantine_summary=_quarantine_summary(None) if summary is None else summary,
+            area_results=read_run_data(folder, "area_results"),
+            disclosure=read_run_data(folder, "disclosure_summary"),
+        )
+        if who is Audience.BOARD:
+            return report.for_board()
+        return replace(
+            report,
+            exceptions=read_run_data(folder, "exceptions"),
+            quarantine=read_run_data(folder, "quarantine"),
+            watch=read_run_data(folder, "watch_list"),
+            worklist=read_run_data(folder, "worklist"),
+        )
+
+    def for_board(self) -> AuditReport:
+        """This report as a board may read it: aggregates only, each count from 1 to
+        ``suppress_below - 1`` hidden (null), and no rate or RAG from fewer items than
+        that. Everything a board reads or is sent is built from this."""
+        below = int(self.document["policy"].get("suppress_below", 5))
+        document = hide_small_in_results(self.document, below)
+        document["audience"] = Audience.BOARD.value
+        summary = hide_small(self.quarantine_summary, below, counts=("entries",))
+        return AuditReport(
+            audience=Audience.BOARD,
+            document=document,
+            rule_results=hide_small(self.rule_results, below),
+            quarantine_summary=summary,
+            area_results=(None if self.area_results is None
+                          else hide_small(self.area_results, below)),
+            disclosure=(None if self.disclosure is None
+                        else hide_small(self.disclosure, below, counts=DISCLOSURE_COUNTS)),
+        )
 
     def save(self, folder: str | Path) -> None:
-        """Write the run-folder files of results-format.md for this audience.
+        """Write the run-folder data files of docs/results-format.md for this audience.
 
-        ``exceptions.parquet`` is written for the auditor audience only; a board run's
-        ``quarantine.parquet`` keeps every entry but not the raw values (docs/decisions.md).
+        A board report's files hold what it holds: aggregates with small numbers hidden, and
+        a ``quarantine.parquet`` of counts by table and reason without raw values (decision
+        22). An auditor's add the case-level files.
         """
         folder = make_folder(Path(folder))
         frames = {
-            "rule_results.parquet": self.rule_results,
-            "quarantine_summary.parquet": self.quarantine_summary,
-            "quarantine.parquet": (self.quarantine if self.quarantine is not None
-                                   else self._withheld_quarantine()),
-        }
-        if self.area_results is not None:
-            frames["area_results.parquet"] = self.area_results
-        if self.watch is not None:
-            frames["watch_list.parquet"] = self.watch
-        if self.worklist is not None:
-            frames["worklist.parquet"] = self.worklist
-        if self.exceptions is not None:
-            frames["exceptions.parquet"] = self.exceptions.select(
+            "rule_results": self.rule_results,
+            "quarantine_summary": self.quarantine_summary,
+            "quarantine": (self.quarantine if self.quarantine is not None
+                           else self._withheld_quarantine()),
+            "area_results": self.area_results,
+            "disclosure_summary": self.disclosure,
+            "watch_list": self.watch,
+            "worklist": self.worklist,
+            "exceptions": (None if self.exceptions is None else self.exceptions.select(
                 "rule_id", "case_id", "item_id", "item_date", "outcome", "reason",
                 "area", "lau", "category", "level", "quarter",
-            )
-        for name, frame in frames.items():
-            write_atomically(folder / name, frame.write_parquet)
-        # results.json last: its presence means every other file is complete
-        write_results(folder, self.document)
+            )),
+        }
+        write_run_data(folder, self.document,
+                       {name: frame for name, frame in frames.items() if frame is not None})
 
     def _withheld_quarantine(self) -> pl.DataFrame:
         summary = self.quarantine_summary
@@ -241,13 +287,13 @@ class AuditReport:
 
     def count(self, value: int | None) -> str:
         """A count as this audience may see it."""
-        if value is None:
-            return "—"
-        return shown_count(value, self.suppress_below) if self.is_board else str(value)
+        if self.is_board:
+            return shown_count(value, self.suppress_below)
+        return "—" if value is None else str(value)
 
     def headline(self) -> pl.DataFrame:
         """One row per rule: title, theme, standard, target, counts, rate and RAG."""
-        rules = pl.DataFrame(self.document["rules"]).select(
+        rules = pl.DataFrame(self.document["rules"], schema_overrides=_HEADLINE_TYPES).select(
             "rule_id", "title", "standard", "target", "status",
             "compliant", "non_compliant", "pending", "not_assessable", "population",
             "rate", "rag",
@@ -272,6 +318,13 @@ class AuditReport:
             .drop("dimension")
             .sort("value")
         )
+
+    def disclosure_by(self, dimension: str) -> pl.DataFrame:
+        """Disclosure decisions counted per value of one dimension (``value`` and counts)."""
+        if self.disclosure is None:
+            msg = "this run folder keeps no disclosure summary (it was made by an older version)"
+            raise UsageError(msg, "make the run again to see the disclosure review")
+        return self.disclosure.filter(pl.col("dimension") == dimension).drop("dimension")
 
     def rule(self, rule_id: str) -> dict[str, Any]:
         for entry in self.document["rules"]:
@@ -299,11 +352,11 @@ class AuditReport:
         entries = document.get("quarantine", {}).get("entries", 0)
         confirmed = ("standards confirmed by the board" if policy.get("confirmed")
                      else "some standards not yet confirmed by the board")
-        if entries:
-            quality = (f"{quarantined} input rows were quarantined and left out "
-                       f"({entries} quarantine entries in all).")
-        else:
+        if entries == 0:
             quality = "No input rows were quarantined."
+        else:
+            quality = (f"{self._amount(quarantined)} input rows were quarantined and left out "
+                       f"({self._amount(entries)} quarantine entries in all).")
         return [
             f"MAPPA audit of {where}, {_long_date(period['start'])} to "
             f"{_long_date(period['end'])} (as at {_long_date(period['as_at'])}).",
@@ -324,7 +377,7 @@ class AuditReport:
         population = entry["population"]
         if population == 0:
             return f"{title}: nothing fell due in the period."
-        if self.is_board and population < self.suppress_below:
+        if self.is_board and is_hidden(population, self.suppress_below):
             return (f"{title}: fewer than {self.suppress_below} items fell due, too few to "
                     "give a rate.")
         rate = f"{entry['rate'] * 100:.1f} %"
@@ -339,8 +392,8 @@ class AuditReport:
             text += f", {self._amount(in_area)} of them in {area}"
         return text + "."
 
-    def _amount(self, count: int) -> str:
-        if self.is_board and 0 < count < self.suppress_below:
+    def _amount(self, count: int | None) -> str:
+        if self.is_board and is_hidden(count, self.suppress_below):
             return f"fewer than {self.suppress_below}"
         return str(count)
 
@@ -404,11 +457,11 @@ class AuditReport:
     def signals_html(self, previous: AuditReport | None = None) -> str:
         """The watch-list counts with a sentence each, and the change since ``previous``;
         signals, not compliance rates."""
-        before = ({s["signal_id"]: int(s["cases"]) for s in previous.document.get("signals", [])}
+        before = ({s["signal_id"]: s["cases"] for s in previous.document.get("signals", [])}
                   if previous is not None else {})
         rows = []
         for signal in self.document.get("signals", []):
-            cases = int(signal["cases"])
+            cases = signal["cases"]
             words = ("no cases" if cases == 0 else
                      f"{self._amount(cases)} case{'s' if cases != 1 else ''} to look at again")
             then = before.get(signal["signal_id"])
@@ -424,10 +477,11 @@ class AuditReport:
                 "<tr><th>Signal</th><th>What it picks out</th><th>Cases</th><th>In words</th>"
                 f"{change_header}</tr>{''.join(rows)}</table>")
 
-    def _signal_change(self, now: int, then: int | None) -> str:
-        """More cases picked out is worse: a red up arrow; hidden when either is small."""
-        small = self.suppress_below if self.is_board else 1
-        if then is None or (0 < now < small) or (0 < then < small):
+    def _signal_change(self, now: int | None, then: int | None) -> str:
+        """More cases picked out is worse: a red up arrow; hidden when either is small (or
+        hidden, or there is no figure before)."""
+        if now is None or then is None or (self.is_board and (
+                is_hidden(now, self.suppress_below) or is_hidden(then, self.suppress_below))):
             return "<span style='color:#555'>not shown</span>"
         if now == then:
             return "<span style='color:#555'>▶ no change</span>"
@@ -440,7 +494,7 @@ class AuditReport:
         """Items coming due in the four weeks after the as-at date, by week (aggregates)."""
         weeks = self.document.get("due_by_week", [])
         cells = "".join(f"<tr><td>{html_text(w['week'])}</td>"
-                        f"<td class='num'>{html_text(self.count(int(w['items'])))}</td></tr>"
+                        f"<td class='num'>{html_text(self.count(w['items']))}</td></tr>"
                         for w in weeks)
         return (f"{_TABLE_STYLE}<table class='mappa'><tr><th>Due</th><th>Items</th></tr>"
                 f"{cells}</table>")
@@ -654,8 +708,9 @@ def previous_report(run_folder: str | Path, report: AuditReport) -> AuditReport 
     return AuditReport.from_run(folder.parent / before["folder"], Audience.BOARD)
 
 
-def _read_if_there(path: Path) -> pl.DataFrame | None:
-    return pl.read_parquet(path) if path.exists() else None
+def _in_area(frame: pl.DataFrame, area: str | None) -> pl.DataFrame:
+    """A case-level frame with an ``area`` column narrowed to ``area`` (``None``: all)."""
+    return frame if area is None else frame.filter(pl.col("area") == area)
 
 
 def _due_by_week(worklist: pl.DataFrame, as_at: dt.date) -> list[dict[str, Any]]:

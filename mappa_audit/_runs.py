@@ -46,7 +46,11 @@ from mappa_audit._store import (
 )
 
 if TYPE_CHECKING:
+    import polars as pl
+
+    from mappa_audit._engine import AuditResult
     from mappa_audit._policy import Policy
+    from mappa_audit._report import AuditReport
 
 NOTEBOOKS = ("audit_report", "disclosure_review")
 """Notebooks of a run, in the order they run; files ``notebooks/<name>.ipynb``."""
@@ -273,14 +277,62 @@ def _interruptible() -> Iterator[None]:
         _INTERRUPTIONS.may_raise = False
 
 
+@dataclass(frozen=True)
+class Audited:
+    """The dataset of one ``mappa-audit run`` audited once, for every area at once.
+
+    Each area's run is cut from it (:meth:`AuditResult.for_area`): the rules never look
+    across areas, so an area's figures are the all-areas items of that area, and loading and
+    auditing once serves every area.
+    """
+
+    result: AuditResult
+    watch: pl.DataFrame
+    worklist: pl.DataFrame
+
+    @classmethod
+    def of(cls, request: RunRequest) -> Audited:
+        """Load, audit, and find the watch list and the worklist, once."""
+        from mappa_audit._engine import audit
+        from mappa_audit._loader import load_dataset
+        from mappa_audit._policy import load_policy
+        from mappa_audit._signals import watch_list
+        from mappa_audit._worklist import due_items
+
+        dataset = load_dataset(request.dataset)
+        policy = load_policy(request.policy)
+        result = audit(dataset, request.start, request.end, policy=policy)
+        return cls(result, watch_list(result),
+                   due_items(dataset, request.end, policy=policy))
+
+    def areas(self) -> list[str]:
+        from mappa_audit._engine import known_areas
+
+        return known_areas(self.result.dataset)
+
+    def report(self, area: str | None, audience: Audience) -> AuditReport:
+        """One area's report (``None``: all areas) for ``audience``."""
+        from mappa_audit._report import AuditReport
+
+        return AuditReport.from_result(self.result.for_area(area), audience,
+                                       watch=self.watch, worklist=self.worklist)
+
+
+Progress = Callable[[str, int, int], None]
+"""Called with what is being done, how many steps are done, and how many there are."""
+
+
 def run_audits(
     request: RunRequest,
-    areas: list[str | None],
-    progress: Callable[[str], None] | None = None,
+    areas: list[str | None] | None = None,
+    progress: Progress | None = None,
 ) -> list[RunOutcome]:
-    """Run the notebooks once per area; one area failing does not stop the others.
+    """Audit the dataset once, then make one run folder per area: its results saved, then
+    the notebooks run over them. ``areas=None``: each area of the dataset.
 
-    An interruption (Ctrl-C, SIGTERM) marks the current run ``interrupted`` and stops: the
+    One area failing does not stop the others. When the dataset or the policy cannot be
+    read, one run per area asked for (one for "each area") fails and says why. An
+    interruption (Ctrl-C, SIGTERM) marks the current run ``interrupted`` and stops: the
     areas after it are not started. A board run of a policy whose ``suppress_below`` is below
     5 raises :class:`~mappa_audit.SmallSuppressionError` before anything is written, unless
     ``request.allow_small_suppression``.
@@ -288,20 +340,38 @@ def run_audits(
     check_policy_bounds(request)
     make_folder(request.out)
     outcomes: list[RunOutcome] = []
-    with _sigterm_interrupts(), private_umask():
-        for area in areas:
-            outcome = _run_one(request, area, progress)
+    report_step = progress or (lambda step, done, total: None)
+    with _sigterm_interrupts(), private_umask(), _SharedKernel() as kernel:
+        report_step("loading and auditing the dataset", 0, 1)
+        audited: Audited | None = None
+        failure = None
+        try:
+            audited = Audited.of(request)
+        except MappaAuditError as error:
+            failure = error.one_line()
+        if areas is None:
+            areas = list(audited.areas()) if audited is not None else [None]
+        total = 1 + len(areas) * len(NOTEBOOKS)
+        for number, area in enumerate(areas):
+            def step(name: str, index: int, area: str | None = area,
+                     number: int = number) -> None:
+                report_step(f"{area or 'all areas'}: {name}",
+                            1 + number * len(NOTEBOOKS) + index, total)
+
+            outcome = _run_one(request, area, audited, failure, kernel, step)
             outcomes.append(outcome)
             if outcome.interrupted:
                 break
             if _INTERRUPTIONS.pending is not None:  # arrived while this run was being filed
                 outcome.interrupted = True
                 break
+        report_step("done", total, total)
     return outcomes
 
 
 def _run_one(
-    request: RunRequest, area: str | None, progress: Callable[[str], None] | None
+    request: RunRequest, area: str | None, audited: Audited | None, failure: str | None,
+    kernel: _SharedKernel, step: Callable[[str, int], None],
 ) -> RunOutcome:
     started = _now()
     folder = _new_folder(request.out, run_folder_name(started, area, request.start, request.end))
@@ -310,11 +380,15 @@ def _run_one(
     outcome = RunOutcome(folder=folder, area=area, succeeded=True)
     try:
         with _interruptible():
-            for name in NOTEBOOKS:
-                if progress is not None:
-                    progress(f"{area or 'all areas'}: {name}")
+            if audited is None:
+                outcome.succeeded, outcome.reason = False, failure
+            else:
+                outcome.reason = _save_results(audited, area, request.audience, folder)
+                outcome.succeeded = outcome.reason is None
+            for index, name in enumerate(NOTEBOOKS if outcome.succeeded else ()):
+                step(name, index)
                 outcome.notebooks.append(f"{name}.ipynb")
-                error = _execute(request, area, folder, name)
+                error = _execute(request, area, folder, name, kernel)
                 render_html(folder / f"{name}.ipynb", request.audience)
                 if error is not None and outcome.succeeded:
                     outcome.succeeded, outcome.reason = False, f"{name}: {error}"
@@ -322,9 +396,10 @@ def _run_one(
                 _INTERRUPTIONS.raise_if_pending()
     except (KeyboardInterrupt, RunInterrupted) as stop:
         signal_name = str(stop) if isinstance(stop, RunInterrupted) else "Ctrl-C"
+        during = outcome.notebooks[-1] if outcome.notebooks else "the audit"
         outcome.succeeded, outcome.interrupted = False, True
-        outcome.reason = (f"interrupted by {signal_name} during {outcome.notebooks[-1]}; "
-                          "what had run is kept")
+        outcome.reason = f"interrupted by {signal_name} during {during}; what had run is kept"
+        kernel.discard()  # it may be half-way through a cell
     # papermill and nbconvert made their files under the private umask; a last pass also
     # narrows what a kernel made some other way (and gives the group its read bit back)
     restrict(folder.iterdir())
@@ -340,6 +415,18 @@ def _run_one(
     write_manifest(folder, manifest)
     add_to_index(request.out, index_entry(folder, checked(manifest, Manifest, MANIFEST_NAME)))
     return outcome
+
+
+def _save_results(audited: Audited, area: str | None, audience: Audience,
+                  folder: Path) -> str | None:
+    """Save one area's results in its run folder; ``None`` when saved, else why not."""
+    try:
+        audited.report(area, audience).save(folder)
+    except MappaAuditError as error:
+        return error.one_line()
+    except OSError as error:
+        return f"the results could not be written: {error}"
+    return None
 
 
 def _manifest(
@@ -384,8 +471,11 @@ def _manifest(
     }
 
 
-def _execute(request: RunRequest, area: str | None, folder: Path, name: str) -> str | None:
-    """Run one notebook of an audit run; ``None`` when it succeeded, else why it failed."""
+def _execute(request: RunRequest, area: str | None, folder: Path, name: str,
+             kernel: _SharedKernel) -> str | None:
+    """Run one notebook of an audit run over its saved results; ``None`` when it succeeded,
+    else why it failed. The notebook reads the run folder only: it cannot change what was
+    saved, and its other parameters are there for whoever opens it later."""
     parameters = {
         "dataset": str(request.dataset.resolve()),
         "start": request.start.isoformat(),
@@ -393,25 +483,71 @@ def _execute(request: RunRequest, area: str | None, folder: Path, name: str) -> 
         "area": area,
         "policy": str(request.policy.resolve()) if request.policy else None,
         "audience": request.audience.value,
-        "run_folder": str(folder.resolve()) if name == NOTEBOOKS[0] else None,
+        "run_folder": str(folder.resolve()),
     }
-    return execute_notebook(name, parameters, folder)
+    return execute_notebook(name, parameters, folder, kernel=kernel)
 
 
-def execute_notebook(name: str, parameters: dict[str, Any], folder: Path) -> str | None:
+class _SharedKernel:
+    """One kernel for every notebook of a ``mappa-audit run``, started when first needed.
+
+    Starting a kernel and importing polars, plotly and mappa_audit in it costs seconds; a
+    run of 42 areas runs 84 notebooks. Each notebook sets every name it uses (papermill
+    injects its parameters), so what an earlier one left in the kernel does not change it.
+    A kernel that died, or was interrupted half-way, is replaced by a fresh one.
+    """
+
+    def __init__(self) -> None:
+        self._manager: Any = None
+
+    def __enter__(self) -> _SharedKernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+    def manager(self, folder: Path) -> Any:
+        from jupyter_client.manager import KernelManager
+
+        if self._manager is not None and not self._manager.is_alive():
+            self.discard()
+        if self._manager is None:
+            self._manager = KernelManager(kernel_name=KERNEL_NAME)
+            # the kernel's start-up warnings (TCP transport) are noise on a cron log
+            self._manager.start_kernel(extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                                       cwd=str(folder))
+        return self._manager
+
+    def discard(self) -> None:
+        if self._manager is None:
+            return
+        manager, self._manager = self._manager, None
+        try:
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
+        except Exception:  # already gone: nothing left to stop
+            logger.debug("the run's kernel could not be shut down", exc_info=True)
+        manager.cleanup_resources()
+
+
+def execute_notebook(name: str, parameters: dict[str, Any], folder: Path, *,
+                     kernel: _SharedKernel | None = None) -> str | None:
     """Run a shipped notebook with papermill into ``folder``; ``None`` when it succeeded,
-    else why it failed (one line). The partly executed notebook is kept either way."""
+    else why it failed (one line). The partly executed notebook is kept either way.
+
+    ``kernel``: a kernel to run it in (kept running afterwards); else one of its own."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     with _quiet_papermill(), private_umask():
         try:
+            reuse = {} if kernel is None else {"km": kernel.manager(folder)}
             papermill.execute_notebook(
                 str(notebook_path(name)), str(folder / f"{name}.ipynb"),
                 parameters=parameters, kernel_name=KERNEL_NAME, progress_bar=False,
                 cwd=str(folder), request_save_on_cell_execute=False, autosave_cell_every=10,
                 # the kernel's start-up warnings (TCP transport) are noise on a cron log
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                extra_arguments=["--IPKernelApp.log_level=ERROR"], **reuse,
             )
         except PapermillExecutionError as error:
             return _one_line(f"{error.ename}: {error.evalue}")

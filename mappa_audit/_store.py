@@ -23,21 +23,27 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import msgspec
+import polars as pl
 from filelock import FileLock
 
 from mappa_audit._errors import UsageError
-from mappa_audit._files import FILE_MODE, write_text_atomically
+from mappa_audit._files import FILE_MODE, write_atomically, write_text_atomically
 
 logger = logging.getLogger("mappa_audit")
 
 FORMAT_VERSION = 1
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: the first typed documents; 2: ``results.json`` says its ``audience``, and a board's
+counts from 1 to ``suppress_below - 1`` are null (docs/results-format.md)."""
 INDEX_NAME = "index.json"
 MANIFEST_NAME = "manifest.json"
 RESULTS_NAME = "results.json"
 SCHEMAS = Path(__file__).parent / "schemas"
 
 RunOutcomeWord = Literal["running", "succeeded", "failed", "interrupted"]
+AudienceWord = Literal["board", "auditor"]
+Count = int | None
+"""A count; null only in a board's files, where it stands for 1 to ``suppress_below - 1``."""
 
 
 class _Model(msgspec.Struct, kw_only=True):
@@ -56,7 +62,7 @@ class RunParameters(_Model, kw_only=True):
     period: str | None
     area: str | None
     policy: str | None
-    audience: Literal["board", "auditor"]
+    audience: AudienceWord
     allow_small_suppression: bool = False
 
 
@@ -117,9 +123,9 @@ class ResultsPolicy(_Model, kw_only=True):
 
 
 class TableCounts(_Model, kw_only=True):
-    rows: int
-    rows_kept: int
-    quarantined: int
+    rows: Count
+    rows_kept: Count
+    quarantined: Count
     sha256: str | None
 
 
@@ -129,8 +135,8 @@ class DatasetSummary(_Model, kw_only=True):
 
 
 class QuarantineCounts(_Model, kw_only=True):
-    entries: int
-    rows: int
+    entries: Count
+    rows: Count
 
 
 class RuleResult(_Model, kw_only=True):
@@ -140,11 +146,11 @@ class RuleResult(_Model, kw_only=True):
     target: float
     amber_margin: float
     confirmed: bool
-    compliant: int
-    non_compliant: int
-    pending: int
-    not_assessable: int
-    population: int
+    compliant: Count
+    non_compliant: Count
+    pending: Count
+    not_assessable: Count
+    population: Count
     rate: float | None
     rag: Literal["green", "amber", "red", "none"] | None
     status: Literal["assessed", "not_assessable"]
@@ -154,18 +160,18 @@ class RuleResult(_Model, kw_only=True):
 class DataQualityCount(_Model, kw_only=True):
     rule_id: str
     title: str
-    rows: int
+    rows: Count
 
 
 class SignalCount(_Model, kw_only=True):
     signal_id: str
     title: str
-    cases: int
+    cases: Count
 
 
 class WeekCount(_Model, kw_only=True):
     week: str
-    items: int
+    items: Count
 
 
 class Results(_Model, kw_only=True):
@@ -176,6 +182,8 @@ class Results(_Model, kw_only=True):
     tool_version: str
     period: Period
     area: str | None
+    audience: AudienceWord | msgspec.UnsetType = msgspec.UNSET
+    """Whom the document is for; a ``board`` document's small counts are null."""
     policy: ResultsPolicy
     dataset: DatasetSummary
     quarantine: QuarantineCounts
@@ -193,7 +201,7 @@ class IndexEntry(_Model, kw_only=True):
     start: str
     end: str
     period: str | None
-    audience: Literal["board", "auditor"]
+    audience: AudienceWord
     policy: str | None
     outcome: RunOutcomeWord
     started_at: str
@@ -268,6 +276,43 @@ def read_results(folder: Path) -> dict[str, Any]:
     are dropped)."""
     plain: dict[str, Any] = msgspec.to_builtins(_read(folder / RESULTS_NAME, Results))
     return plain
+
+
+# ---- the data files ------------------------------------------------------------------------
+
+DATA_FILES = {
+    "rule_results": "counts per rule, for the headline and every breakdown",
+    "area_results": "the same, for each area on its own",
+    "disclosure_summary": "disclosure decisions per area, level, recipient type and quarter",
+    "quarantine_summary": "quarantine entries per table and reason",
+    "quarantine": "the quarantine table (a board's: counts only)",
+    "exceptions": "auditor only: every exception, with its case id",
+    "watch_list": "auditor only: the cases each watch-list signal picks out",
+    "worklist": "auditor only: what falls due in the four weeks after the as-at date",
+}
+"""The parquet files of a run folder (``<name>.parquet``), by name."""
+
+
+def write_run_data(folder: Path, document: Results | dict[str, Any],
+                   frames: dict[str, pl.DataFrame]) -> None:
+    """A run's results: each data file of ``frames``, then ``results.json``, whose presence
+    means every other file is whole."""
+    for name, frame in frames.items():
+        if name not in DATA_FILES:
+            msg = f"{name!r} is not a data file of a run folder"
+            raise ValueError(msg)
+        write_atomically(folder / f"{name}.parquet", frame.write_parquet)
+    write_results(folder, document)
+
+
+def read_run_data(folder: Path, name: str) -> pl.DataFrame | None:
+    """One data file of a run folder; ``None`` when the run has none (an older run, or a
+    board folder for an auditor-only file)."""
+    if name not in DATA_FILES:
+        msg = f"{name!r} is not a data file of a run folder"
+        raise ValueError(msg)
+    path = folder / f"{name}.parquet"
+    return pl.read_parquet(path) if path.exists() else None
 
 
 # ---- the runs index ------------------------------------------------------------------------

@@ -15,8 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 from IPython.display import HTML, display
 
-from mappa_audit._disclosure_review import disclosure_summary, shown_summary
-from mappa_audit._engine import AuditResult
+from mappa_audit._disclosure_review import shown_summary
 from mappa_audit._report import (
     MAX_EXCEPTION_ROWS,
     THEME_TITLES,
@@ -122,9 +121,9 @@ def show_glossary() -> None:
     display(HTML(glossary_html()))
 
 
-def show_disclosure_summary(result: AuditResult, report: AuditReport, by: str) -> None:
+def show_disclosure_summary(report: AuditReport, by: str) -> None:
     """Disclosure decisions of the period counted by ``by`` (area, level, recipient_type…)."""
-    summary = disclosure_summary(result, by)
+    summary = report.disclosure_by(by)
     if summary.height == 0:
         _note("No disclosure decisions in the period.")
         return

@@ -16,6 +16,7 @@ import nbformat
 import polars as pl
 import pytest
 
+from mappa_audit._privacy import hide_small_in_results
 from mappa_audit._runs import RunInterrupted, _Interruptions
 from mappa_audit._store import read_index
 
@@ -23,7 +24,8 @@ from _support import FY_2025, SAMPLE, SampleRuns, folders_printed, mappa
 
 FY = FY_2025
 RUN_FILES = {"manifest.json", "results.json", "rule_results.parquet", "quarantine.parquet",
-             "quarantine_summary.parquet", "area_results.parquet", "audit_report.ipynb",
+             "quarantine_summary.parquet", "area_results.parquet",
+             "disclosure_summary.parquet", "audit_report.ipynb",
              "audit_report.html", "disclosure_review.ipynb", "disclosure_review.html"}
 
 pytestmark = pytest.mark.slow
@@ -74,7 +76,9 @@ def test_board_run_leaves_a_complete_folder(board_run: Path) -> None:
 
 def test_results_match_check_for_the_same_arguments(board_run: Path) -> None:
     results = json.loads((board_run / "results.json").read_text())
-    assert counts(results) == counts(check())
+    # the board's copy is check's with counts from 1 to 4 hidden (null), and no rate or RAG
+    # from fewer than 5 items
+    assert counts(results) == counts(hide_small_in_results(check(), 5))
     headline = pl.read_parquet(board_run / "rule_results.parquet").filter(
         pl.col("dimension") == "all")
     assert headline["rule_id"].to_list() == [r[0] for r in counts(results)]
@@ -110,9 +114,11 @@ def test_board_report_suppresses_small_numbers(board_run: Path) -> None:
     html = (board_run / "audit_report.html").read_text(encoding="utf-8")
     results = json.loads((board_run / "results.json").read_text())
     assert "aggregates only" in html
-    small = [d for d in results["data_quality"] if 0 < d["rows"] < 5]
+    small = [d for d in check()["data_quality"] if 0 < d["rows"] < 5]
     assert small, "the sample should have a small data-quality count to hide"
+    stored = {d["rule_id"]: d["rows"] for d in results["data_quality"]}
     for finding in small:  # its own row shows <5, never the count (the banner always says <5)
+        assert stored[finding["rule_id"]] is None, "the board's results.json hides it too"
         row = re.search(rf"<tr><td>{finding['rule_id']}</td>.*?</tr>", html)
         assert row is not None, finding["rule_id"]
         assert '<td class="num">&lt;5</td>' in row.group(0), row.group(0)
@@ -143,7 +149,7 @@ def test_runs_index_lists_every_run(runs: Path, board_run: Path,
     assert entry["area"] is None
 
 
-def test_bad_dataset_fails_keeps_notebook_and_manifest(tmp_path: Path) -> None:
+def test_bad_dataset_fails_before_any_notebook_and_says_why(tmp_path: Path) -> None:
     first = mappa("run", tmp_path / "no-such-data", *FY, "--out", tmp_path / "runs")
     second = mappa("run", tmp_path / "no-such-data", *FY, "--out", tmp_path / "runs")
     assert first.returncode == 3
@@ -154,12 +160,10 @@ def test_bad_dataset_fails_keeps_notebook_and_manifest(tmp_path: Path) -> None:
     manifest = json.loads((folders[0] / "manifest.json").read_text())
     assert manifest["outcome"] == "failed"
     assert "does not exist" in manifest["reason"]
-    notebook = nbformat.read(folders[0] / "audit_report.ipynb", as_version=4)
-    errors = [o for c in notebook.cells for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
-    assert errors
-    html = (folders[0] / "audit_report.html").read_text(encoding="utf-8")
-    assert "Traceback" not in html
+    # nothing was audited, so there is nothing for a notebook to show (decision 38)
+    assert manifest["notebooks"] == []
+    assert manifest["files"] == []
+    assert [p.name for p in folders[0].iterdir()] == ["manifest.json"]
     assert [e["outcome"] for e in read_index(tmp_path / "runs")] == ["failed", "failed"]
 
 

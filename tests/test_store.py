@@ -48,7 +48,8 @@ def test_run_files_meet_their_schemas(sample_runs: SampleRuns) -> None:
         for path in paths:
             validator.validate(json.loads(path.read_text()))
     assert read_manifest(sample_runs.board).outcome == "succeeded"
-    assert read_results(sample_runs.board)["schema_version"] == 1
+    assert read_results(sample_runs.board)["schema_version"] == 2
+    assert read_results(sample_runs.board)["audience"] == "board"
 
 
 def _entry(folder: str, started_at: str = "2026-04-02T06:00:00+00:00") -> IndexEntry:
@@ -93,7 +94,7 @@ def test_two_runs_started_together_both_appear_in_the_index(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(("change", "words"), [
     # a count that is text, as a hand edit in a text editor might leave it
-    (lambda d: d["rules"][0].update(population="66"), "Expected `int`, got `str`"),
+    (lambda d: d["rules"][0].update(population="66"), "Expected `int | null`, got `str`"),
     # a rule entry without its id
     (lambda d: d["rules"][0].pop("rule_id"), "missing required field `rule_id`"),
     # an outcome word the format does not have

@@ -1,0 +1,114 @@
+"""A board run folder may be circulated like a board paper: no file in it holds a count
+from 1 to 4 (issue 15: suppress once, on the way in). Every file is scanned, parquet
+included, for the whole run and for each area's; the same scan finds such counts in an
+auditor's folder, so it is sharp enough to fail."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from tests._support import SAMPLE, SampleRuns, folders_printed, mappa
+
+pytestmark = pytest.mark.slow
+
+SUPPRESS_BELOW = 5
+COUNT_FIELDS = {"compliant", "non_compliant", "pending", "not_assessable", "population",
+                "rows", "rows_kept", "quarantined", "entries", "cases", "items"}
+"""Every count field of results.json (docs/results-format.md)."""
+SMALL = set(range(1, SUPPRESS_BELOW))
+
+
+def _small_json_counts(value: Any, path: str = "") -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in COUNT_FIELDS and isinstance(item, int) and item in SMALL:
+                yield f"{path}.{key} = {item}"
+            yield from _small_json_counts(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _small_json_counts(item, f"{path}[{index}]")
+
+
+def _small_parquet_counts(path: Path) -> Iterator[str]:
+    frame = pl.read_parquet(path)
+    for name, dtype in frame.schema.items():
+        if dtype.is_integer():  # every whole-number column of a board file is a count
+            small = frame.filter(pl.col(name).is_in(sorted(SMALL)))
+            if small.height:
+                yield f"{path.name}: {name} = {small[name][0]} ({small.height} rows)"
+
+
+_NUMBER_CELL = re.compile(r"<td class='num'>(\d+)</td>")
+_HOVER = re.compile(r"met (\d+), not met (\d+)")
+
+
+def _small_shown_counts(path: Path) -> Iterator[str]:
+    """Counts in the report's table cells and in the charts' hover text."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".ipynb":  # the outputs as stored: HTML and plotly JSON in strings
+        text = json.dumps(json.loads(text)).replace("\\\"", "'").replace("\\\\", "\\")
+    for found in _NUMBER_CELL.findall(text):
+        if int(found) in SMALL:
+            yield f"{path.name}: table cell {found}"
+    for pair in _HOVER.findall(text):
+        yield from (f"{path.name}: chart hover {n}" for n in pair if int(n) in SMALL)
+
+
+def small_counts(folder: Path) -> list[str]:
+    """Every count from 1 to 4 in any file of ``folder``; fails on a file it cannot read."""
+    found: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if path.name == "manifest.json":
+            continue  # what was run, on what: sizes of input files, no counts of anything
+        if path.suffix == ".json":
+            found += _small_json_counts(json.loads(path.read_text()), path.name)
+        elif path.suffix == ".parquet":
+            found += _small_parquet_counts(path)
+        elif path.suffix in {".html", ".ipynb"}:
+            found += _small_shown_counts(path)
+        else:
+            pytest.fail(f"{path.name}: a file this test does not know how to scan")
+    return found
+
+
+@pytest.fixture(scope="module")
+def board_area_runs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    out = tmp_path_factory.mktemp("board-areas")
+    result = mappa("run", str(SAMPLE), "--start", "2025-04-01", "--end", "2026-03-31",
+                   "--each-area", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return folders_printed(result)
+
+
+def test_no_board_file_holds_a_small_count(sample_runs: SampleRuns,
+                                           board_area_runs: list[Path]) -> None:
+    for folder in [sample_runs.board, sample_runs.earlier_board, *board_area_runs]:
+        assert small_counts(folder) == [], folder.name
+
+
+def test_the_scan_finds_small_counts_in_an_auditor_folder(sample_runs: SampleRuns) -> None:
+    found = [hit for folder in sample_runs.auditor for hit in small_counts(folder)]
+    assert any(hit.startswith("results.json") for hit in found)
+    assert any(hit.startswith("rule_results.parquet") for hit in found)
+    assert any(": table cell" in hit for hit in found)
+
+
+def test_a_board_folder_says_what_it_hides(sample_runs: SampleRuns) -> None:
+    results = json.loads((sample_runs.board / "results.json").read_text())
+    assert results["audience"] == "board"
+    assert results["policy"]["suppress_below"] == SUPPRESS_BELOW
+    hidden = [entry for entry in results["signals"] + results["data_quality"]
+              if None in entry.values()]
+    assert hidden, "data_samples has small watch-list or data-quality counts to hide"
+    rules = pl.read_parquet(sample_runs.board / "rule_results.parquet")
+    small_population = rules.filter(pl.col("population").is_null())
+    assert small_population.height > 0
+    assert small_population["rate"].null_count() == small_population.height
+    assert set(small_population["rag"]) == {"none"}
