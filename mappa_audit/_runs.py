@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -341,7 +342,8 @@ def run_audits(
     make_folder(request.out)
     outcomes: list[RunOutcome] = []
     report_step = progress or (lambda step, done, total: None)
-    with _sigterm_interrupts(), private_umask(), _SharedKernel() as kernel:
+    with (_sigterm_interrupts(), private_umask(), _SharedKernel(request.out) as kernel,
+          ThreadPoolExecutor(max_workers=1, thread_name_prefix="mappa-run-filer") as finisher):
         report_step("loading and auditing the dataset", 0, 1)
         audited: Audited | None = None
         failure = None
@@ -352,27 +354,33 @@ def run_audits(
         if areas is None:
             areas = list(audited.areas()) if audited is not None else [None]
         total = 1 + len(areas) * len(NOTEBOOKS)
+        filing: list[Future[None]] = []
         for number, area in enumerate(areas):
             def step(name: str, index: int, area: str | None = area,
                      number: int = number) -> None:
                 report_step(f"{area or 'all areas'}: {name}",
                             1 + number * len(NOTEBOOKS) + index, total)
 
-            outcome = _run_one(request, area, audited, failure, kernel, step)
+            outcome, filed = _run_one(request, area, audited, failure, kernel, step, finisher)
             outcomes.append(outcome)
+            filing.append(filed)
             if outcome.interrupted:
                 break
             if _INTERRUPTIONS.pending is not None:  # arrived while this run was being filed
                 outcome.interrupted = True
                 break
+        for filed in filing:
+            filed.result()  # the HTML is written and the run recorded; or why not, raised
         report_step("done", total, total)
     return outcomes
 
 
 def _run_one(
     request: RunRequest, area: str | None, audited: Audited | None, failure: str | None,
-    kernel: _SharedKernel, step: Callable[[str, int], None],
-) -> RunOutcome:
+    kernel: _SharedKernel, step: Callable[[str, int], None], finisher: ThreadPoolExecutor,
+) -> tuple[RunOutcome, Future[None]]:
+    """Save one area's results and run its notebooks; the HTML and the manifest's last word
+    are left to ``finisher`` (a thread), which works while the next area's notebooks run."""
     started = _now()
     folder = _new_folder(request.out, run_folder_name(started, area, request.start, request.end))
     manifest = _manifest(request, area, folder, started)
@@ -389,7 +397,6 @@ def _run_one(
                 step(name, index)
                 outcome.notebooks.append(f"{name}.ipynb")
                 error = _execute(request, area, folder, name, kernel)
-                render_html(folder / f"{name}.ipynb", request.audience)
                 if error is not None and outcome.succeeded:
                     outcome.succeeded, outcome.reason = False, f"{name}: {error}"
                 # a SIGTERM whose exception was lost (see _Interruptions.handle) stops here
@@ -400,6 +407,14 @@ def _run_one(
         outcome.succeeded, outcome.interrupted = False, True
         outcome.reason = f"interrupted by {signal_name} during {during}; what had run is kept"
         kernel.discard()  # it may be half-way through a cell
+    return outcome, finisher.submit(_file_run, request, outcome, manifest)
+
+
+def _file_run(request: RunRequest, outcome: RunOutcome, manifest: dict[str, Any]) -> None:
+    """The HTML of each notebook that ran, then the manifest's last word and the index."""
+    folder = outcome.folder
+    for notebook in outcome.notebooks:
+        render_html(folder / notebook, request.audience)
     # papermill and nbconvert made their files under the private umask; a last pass also
     # narrows what a kernel made some other way (and gives the group its read bit back)
     restrict(folder.iterdir())
@@ -414,7 +429,6 @@ def _run_one(
     }
     write_manifest(folder, manifest)
     add_to_index(request.out, index_entry(folder, checked(manifest, Manifest, MANIFEST_NAME)))
-    return outcome
 
 
 def _save_results(audited: Audited, area: str | None, audience: Audience,
@@ -497,7 +511,9 @@ class _SharedKernel:
     A kernel that died, or was interrupted half-way, is replaced by a fresh one.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        """Where the kernel starts (the runs folder): the notebooks write nothing there."""
         self._manager: Any = None
 
     def __enter__(self) -> _SharedKernel:
@@ -506,7 +522,7 @@ class _SharedKernel:
     def __exit__(self, *exc: object) -> None:
         self.discard()
 
-    def manager(self, folder: Path) -> Any:
+    def manager(self) -> Any:
         from jupyter_client.manager import KernelManager
 
         if self._manager is not None and not self._manager.is_alive():
@@ -515,7 +531,7 @@ class _SharedKernel:
             self._manager = KernelManager(kernel_name=KERNEL_NAME)
             # the kernel's start-up warnings (TCP transport) are noise on a cron log
             self._manager.start_kernel(extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                                       cwd=str(folder))
+                                       cwd=str(self._folder.resolve()))
         return self._manager
 
     def discard(self) -> None:
@@ -541,13 +557,15 @@ def execute_notebook(name: str, parameters: dict[str, Any], folder: Path, *,
 
     with _quiet_papermill(), private_umask():
         try:
-            reuse = {} if kernel is None else {"km": kernel.manager(folder)}
+            # a shared kernel has its folder already; papermill would change this process's
+            # working folder for the kernel's sake, under the thread writing the HTML
+            where = ({"cwd": str(folder)} if kernel is None else {"km": kernel.manager()})
             papermill.execute_notebook(
                 str(notebook_path(name)), str(folder / f"{name}.ipynb"),
                 parameters=parameters, kernel_name=KERNEL_NAME, progress_bar=False,
-                cwd=str(folder), request_save_on_cell_execute=False, autosave_cell_every=10,
+                request_save_on_cell_execute=False, autosave_cell_every=10,
                 # the kernel's start-up warnings (TCP transport) are noise on a cron log
-                extra_arguments=["--IPKernelApp.log_level=ERROR"], **reuse,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"], **where,
             )
         except PapermillExecutionError as error:
             return _one_line(f"{error.ename}: {error.evalue}")

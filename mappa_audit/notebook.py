@@ -79,7 +79,8 @@ def show_headline(report: AuditReport) -> None:
 
 
 def show_theme(report: AuditReport, theme: str) -> None:
-    """One theme: a sentence per rule, then its trend by quarter and its rate by area and LAU."""
+    """One theme: a sentence per rule, then its trend by quarter and its rate by area (when
+    the report is of all areas) and by local unit."""
     rule_ids = report.rules_of(theme)
     if len(rule_ids) == 0:
         _note(f"No {THEME_TITLES[Theme(theme)].lower()} rules in this run.")
@@ -91,7 +92,8 @@ def show_theme(report: AuditReport, theme: str) -> None:
         if report.rule(rule_id)["population"] == 0:
             continue
         show_figure(report.quarter_figure(rule_id))
-        show_figure(report.breakdown_figure(rule_id, "area"))
+        if report.document.get("area") is None:  # one area's report: a chart of one bar
+            show_figure(report.breakdown_figure(rule_id, "area"))
         show_figure(report.breakdown_figure(rule_id, "lau"))
 
 
