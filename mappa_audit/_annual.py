@@ -20,7 +20,7 @@ from mappa_audit._engine import resolve_area
 from mappa_audit._errors import UsageError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._policy import Policy, load_policy
-from mappa_audit._privacy import check_board_suppression, shown_count
+from mappa_audit._privacy import check_board_suppression, shown_counts
 from mappa_audit.rules._context import build_context
 
 TABLE_TITLES = {
@@ -102,14 +102,8 @@ def published(
     """
     check_board_suppression(suppress_below, policy_name,
                             allow_small_suppression=allow_small_suppression)
-    return {
-        name: frame.with_columns(
-            pl.col(c).map_elements(lambda n: shown_count(n, suppress_below),
-                                   return_dtype=pl.String)
-            for c in frame.columns[1:]
-        )
-        for name, frame in tables.items()
-    }
+    return {name: shown_counts(frame, suppress_below, counts=tuple(frame.columns[1:]))
+            for name, frame in tables.items()}
 
 
 def _figures(

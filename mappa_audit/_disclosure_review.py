@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from mappa_audit._engine import NOT_RECORDED, AuditResult
-from mappa_audit._privacy import hide_small
+from mappa_audit._privacy import shown_counts
 from mappa_audit.rules._context import as_at_view
 
 DISCLOSURE_DIMENSIONS = ("area", "level", "recipient_type", "quarter")
@@ -100,13 +100,8 @@ def disclosure_summaries(result: AuditResult) -> pl.DataFrame:
 def shown_summary(summary: pl.DataFrame, suppress_below: int | None) -> pl.DataFrame:
     """The summary of one dimension as text for display; with ``suppress_below`` (a board),
     small counts hidden (those already hidden, null, shown as ``<5``)."""
-    if suppress_below is not None:
-        summary = hide_small(summary, suppress_below, counts=DISCLOSURE_COUNTS)
-        below = f"<{suppress_below}"
-    else:
-        below = "—"
-    return summary.select(
-        pl.col("value").cast(pl.String),
-        *(pl.col(c).cast(pl.String).fill_null(below).alias(label)
-          for c, label in SUMMARY_COLUMNS.items()),
-    )
+    shown = (summary.with_columns(pl.col(c).cast(pl.String) for c in DISCLOSURE_COUNTS)
+             if suppress_below is None
+             else shown_counts(summary, suppress_below, counts=DISCLOSURE_COUNTS))
+    return shown.select(pl.col("value").cast(pl.String),
+                        *(pl.col(c).alias(label) for c, label in SUMMARY_COLUMNS.items()))

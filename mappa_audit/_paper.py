@@ -24,6 +24,7 @@ from mappa_audit._report import (
     glossary_html,
     previous_report,
 )
+from mappa_audit._store import has_results
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 _STYLE = """
@@ -51,7 +52,7 @@ def render_paper(run_folder: str | Path, *, allow_small_suppression: bool = Fals
     ``suppress_below`` under 5, unless ``allow_small_suppression``.
     """
     folder = Path(run_folder)
-    if not (folder / "results.json").exists():
+    if not has_results(folder):
         msg = f"{folder} is not a finished run folder (no results.json)"
         raise UsageError(msg, "give a folder that `mappa-audit run` reported as succeeded")
     report = AuditReport.from_run(folder, "board")

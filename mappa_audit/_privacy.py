@@ -189,8 +189,15 @@ def suppress(rule_results: pl.DataFrame, suppress_below: int) -> pl.DataFrame:
     >>> suppress(frame, 5).row(0)
     ('REV-01', '<5', '0', '0', '12', '<5', None, 'none')
     """
-    hidden = hide_small(rule_results, suppress_below)
+    return shown_counts(rule_results, suppress_below)
+
+
+def shown_counts(frame: pl.DataFrame, suppress_below: int,
+                 counts: tuple[str, ...] = COUNT_COLUMNS) -> pl.DataFrame:
+    """``frame`` as a board reads it, counts as text: :func:`hide_small`, then each hidden
+    count (null) shown as ``"<5"`` (for the default ``suppress_below``)."""
+    hidden = hide_small(frame, suppress_below, counts)
     return hidden.with_columns(
         pl.col(name).cast(pl.String).fill_null(f"<{suppress_below}")
-        for name in COUNT_COLUMNS if name in hidden.columns
+        for name in counts if name in hidden.columns
     )

@@ -271,6 +271,11 @@ def write_results(folder: Path, document: Results | dict[str, Any]) -> None:
     write_text_atomically(folder / RESULTS_NAME, results_json(document))
 
 
+def has_results(folder: Path) -> bool:
+    """Whether ``folder`` is a run folder whose results were saved whole."""
+    return (folder / RESULTS_NAME).is_file()
+
+
 def read_results(folder: Path) -> dict[str, Any]:
     """A run's ``results.json``, checked, as plain data (fields this version does not know
     are dropped)."""
