@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from mappa_audit._engine import audit
 from mappa_audit._errors import (
@@ -54,7 +56,42 @@ class OutputFormat(enum.StrEnum):
     JSON = "json"
 
 
+class _OneLineErrors(TyperGroup):
+    """The command group, which turns click's own usage errors (an unknown option, a missing
+    ``--end``, ``--format xml``) into the same one line with a hint as every other error,
+    not click's box, and sends the library's logged warnings to stderr."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
+        library = logging.getLogger("mappa_audit")
+        if not any(isinstance(handler, _WarningLine) for handler in library.handlers):
+            library.addHandler(_WarningLine(logging.WARNING))
+        # typer bundles its own click; its exceptions live here (typer re-exports only some,
+        # and typer._click is private: pyproject.toml pins typer to the version tested)
+        from typer._click.exceptions import NoArgsIsHelpError
+        from typer._click.exceptions import UsageError as ClickUsageError
+
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                windows_expand_args=windows_expand_args, **extra)
+        except NoArgsIsHelpError as error:
+            sys.stderr.write((error.ctx.get_help() if error.ctx else "") + "\n")
+            raise SystemExit(ExitCode.BAD_INPUT) from None
+        except ClickUsageError as error:
+            command = error.ctx.command_path if error.ctx else "mappa-audit"
+            message = " ".join(error.format_message().split())
+            _stderr.print(f"mappa-audit: {message} Hint: run `{command} --help` to see the "
+                          "options", markup=False, soft_wrap=True)
+            raise SystemExit(ExitCode.BAD_INPUT) from None
+        except (KeyboardInterrupt, typer.Abort):
+            _stderr.print("mappa-audit: interrupted")
+            raise SystemExit(ExitCode.INTERRUPTED) from None
+        raise SystemExit(code if isinstance(code, int) else ExitCode.OK)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="mappa-audit",
     help="Audit MAPPA case management against the board's standards.",
     no_args_is_help=True,
@@ -724,30 +761,6 @@ class _WarningLine(logging.Handler):
 
 
 def main() -> None:
-    """Entry point of the ``mappa-audit`` script.
-
-    Click's own usage errors (an unknown option, a missing ``--end``, ``--format xml``) are
-    turned into the same one line with a hint as every other error, not click's box.
-    """
-    logging.getLogger("mappa_audit").addHandler(_WarningLine(logging.WARNING))
-    # typer bundles its own click; its exceptions live here (typer re-exports only some, and
-    # typer._click is private: pyproject.toml pins typer to the version tested)
-    from typer._click.exceptions import NoArgsIsHelpError
-    from typer._click.exceptions import UsageError as ClickUsageError
-
-    try:
-        code = app(standalone_mode=False)
-    except NoArgsIsHelpError as error:
-        sys.stderr.write((error.ctx.get_help() if error.ctx else "") + "\n")
-        raise SystemExit(ExitCode.BAD_INPUT) from None
-    except ClickUsageError as error:
-        command = error.ctx.command_path if error.ctx else "mappa-audit"
-        message = " ".join(error.format_message().split())
-        _stderr.print(f"mappa-audit: {message} Hint: run `{command} --help` to see the options",
-                      markup=False, soft_wrap=True)
-        raise SystemExit(ExitCode.BAD_INPUT) from None
-    except (KeyboardInterrupt, typer.Abort):
-        _stderr.print("mappa-audit: interrupted")
-        raise SystemExit(130) from None
-    raise SystemExit(code if isinstance(code, int) else ExitCode.OK)
-
+    """Entry point of the ``mappa-audit`` script (:class:`_OneLineErrors` does the work, so
+    that tests calling ``app`` in-process through typer's ``CliRunner`` meet the same)."""
+    app()

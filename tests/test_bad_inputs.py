@@ -22,7 +22,6 @@ import io
 import itertools
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,8 @@ import polars as pl
 import pytest
 
 import mappa_audit as ma
+
+from _support import mappa_in_process
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "data_samples"
@@ -255,14 +256,8 @@ class Loaded:
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mappa_audit", *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-        cwd=ROOT,
-    )
+    """The command line in-process (tests/test_cli.py runs the real script)."""
+    return mappa_in_process(*args)
 
 
 def assert_fatal(result: subprocess.CompletedProcess[str], expected: Fatal) -> None:

@@ -13,19 +13,16 @@ import pytest
 
 import mappa_audit as ma
 
+from _support import mappa, mappa_in_process
+
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "data_samples"
 FY = ["--start", "2025-04-01", "--end", "2026-03-31"]
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mappa_audit", *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
+    """The command line in-process; the tests at the end run the real script."""
+    return mappa_in_process(*args)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
@@ -154,8 +151,21 @@ def test_impossible_date_is_quarantined_and_named(tmp_path: Path) -> None:
     json.loads(check.stdout)
 
 
-def test_help_lists_the_commands() -> None:
-    result = run("--help")
+def test_the_script_prints_help_and_exits_0() -> None:
+    result = mappa("--help")
     assert result.returncode == 0
     for command in ("check", "validate", "sample-data"):
         assert command in result.stdout
+
+
+def test_the_script_exits_2_with_one_line_on_a_usage_error() -> None:
+    """A real process: the exit status and stderr a shell script sees."""
+    assert_one_line_error(mappa("check", SAMPLE, "--start", "2025-04-01"), "--end")
+    assert_one_line_error(mappa("check", SAMPLE / "nowhere", *FY), "does not exist")
+
+
+def test_the_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "mappa-audit"
+    result = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Usage: mappa-audit" in result.stdout
