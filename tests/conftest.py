@@ -43,3 +43,18 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+SLOW_FIXTURES = {"sample_runs": ("slow",), "browser": ("slow", "browser")}
+"""Fixtures that make a test slow (real papermill runs) or need Chromium: a test using one is
+marked so by its fixture, whether or not its module remembered to (``-m "not slow"`` is the
+quick lane of CONTRIBUTING.md)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for fixture, marks in SLOW_FIXTURES.items():
+            if fixture in used:
+                for mark in marks:
+                    item.add_marker(mark)

@@ -236,6 +236,10 @@ def mutate(edit_list: list[tuple[str, Mutation]]) -> dict[str, bytes]:
 # accounted for; it leaves the audit to the default test, which would make it 20 minutes.
 # It splits them between processes, one per core, each with its own seed (printed, so that a
 # failure can be replayed with MAPPA_FUZZ_SEED). MAPPA_FUZZ_EXAMPLES changes the count.
+# CI draws from a fixed seed, so that a red build is the change's fault and can be replayed;
+# MAPPA_FUZZ_SEED=random draws new examples each time (CONTRIBUTING.md: an opt-in run before a
+# release, or after changing the loader).
+FIXED_SEED = 20261207
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -265,7 +269,8 @@ def check_many(examples: int, seed: int) -> None:
 @pytest.mark.slow
 def test_mutated_dataset_loads_or_fails_cleanly_many() -> None:
     examples = int(os.environ.get("MAPPA_FUZZ_EXAMPLES", "10000"))
-    first_seed = int(os.environ.get("MAPPA_FUZZ_SEED", random.randrange(2**31)))
+    chosen = os.environ.get("MAPPA_FUZZ_SEED", str(FIXED_SEED))
+    first_seed = random.randrange(2**31) if chosen == "random" else int(chosen)
     workers = max(1, min(os.cpu_count() or 1, examples))
     shares = [examples // workers + (i < examples % workers) for i in range(workers)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
