@@ -29,6 +29,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PERIOD = ("--start", "2025-04-01", "--end", "2026-03-31")
+RUN_FAILED = 3
+"""``run``'s exit status when some runs failed (their manifests say why)."""
 
 
 def dataset(cases: int, areas: int) -> Path:
@@ -42,8 +44,10 @@ def dataset(cases: int, areas: int) -> Path:
     return folder
 
 
-def timed_run(source: Path, data: Path, *args: str) -> tuple[float, int]:
-    """Wall seconds and run folders of one ``mappa-audit run`` of the ``source`` tree."""
+def timed_run(source: Path, data: Path, *args: str) -> tuple[float, int, int]:
+    """Wall seconds, run folders and failed runs of one ``mappa-audit run`` of the ``source``
+    tree (an older version may fail some areas a newer one runs: the time still counts, and
+    the failures are printed beside it)."""
     with tempfile.TemporaryDirectory() as out:
         environment = dict(os.environ, PYTHONPATH=str(source))
         started = time.perf_counter()
@@ -51,10 +55,12 @@ def timed_run(source: Path, data: Path, *args: str) -> tuple[float, int]:
             [sys.executable, "-m", "mappa_audit", "run", str(data), *PERIOD, *args,
              "--out", out], capture_output=True, text=True, env=environment, check=False)
         seconds = time.perf_counter() - started
-        if completed.returncode != 0:
+        if completed.returncode not in (0, RUN_FAILED):
             sys.exit(f"run failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
-        folders = len([line for line in completed.stdout.splitlines() if line.strip()])
-    return seconds, folders
+        folders = [Path(line) for line in completed.stdout.splitlines() if line.strip()]
+        failed = sum('"outcome": "succeeded"' not in (folder / "manifest.json").read_text()
+                     for folder in folders)
+    return seconds, len(folders), failed
 
 
 def main() -> None:
@@ -70,13 +76,13 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"{options.cases:,} cases, {options.areas} areas; load average {load:.1f} at start; "
           f"{os.cpu_count()} CPUs", file=sys.stderr)
-    print(f"{'version':8} {'command':22} {'wall s':>8} {'folders':>8}")
+    print(f"{'version':8} {'command':22} {'wall s':>8} {'folders':>8} {'failed':>7}")
     for what, args in (("run --each-area", ("--each-area",)),
                        ("run --area (one)", ("--area", first_area))):
         for name, source in sources.items():
-            seconds, folders = timed_run(source, data, *args)
+            seconds, folders, failed = timed_run(source, data, *args)
             figures[name, what] = seconds
-            print(f"{name:8} {what:22} {seconds:8.1f} {folders:8d}", flush=True)
+            print(f"{name:8} {what:22} {seconds:8.1f} {folders:8d} {failed:7d}", flush=True)
     if options.before:
         for what in ("run --each-area", "run --area (one)"):
             ratio = figures["before", what] / figures["now", what]
