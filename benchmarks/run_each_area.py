@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -58,8 +59,8 @@ def timed_run(source: Path, data: Path, *args: str) -> tuple[float, int, int]:
         if completed.returncode not in (0, RUN_FAILED):
             sys.exit(f"run failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
         folders = [Path(line) for line in completed.stdout.splitlines() if line.strip()]
-        failed = sum('"outcome": "succeeded"' not in (folder / "manifest.json").read_text()
-                     for folder in folders)
+        failed = sum(json.loads((folder / "manifest.json").read_text())["outcome"]
+                     != "succeeded" for folder in folders)
     return seconds, len(folders), failed
 
 
