@@ -54,7 +54,10 @@ def timed_run(source: Path, data: Path, *args: str) -> tuple[float, int, int]:
         started = time.perf_counter()
         completed = subprocess.run(
             [sys.executable, "-m", "mappa_audit", "run", str(data), *PERIOD, *args,
-             "--out", out], capture_output=True, text=True, env=environment, check=False)
+             "--out", out], capture_output=True, text=True, env=environment, check=False,
+            # not from the checkout: `python -m` puts the working folder first on sys.path,
+            # ahead of PYTHONPATH, and the other version would import this one's package
+            cwd=out)
         seconds = time.perf_counter() - started
         if completed.returncode not in (0, RUN_FAILED):
             sys.exit(f"run failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
