@@ -637,6 +637,7 @@ def _annual_json(dataset: Path, year: str, area: str | None, policy: Path | None
                  exact: bool, allow_small_suppression: bool) -> None:
     """``annual --format json``: ``{"tables": [{"id", "title", "columns", "rows"}]}``."""
     from mappa_audit._annual import annual_document, annual_tables, financial_year
+    from mappa_audit._engine import resolve_area
     from mappa_audit._loader import load_dataset
     from mappa_audit._policy import load_policy
     from mappa_audit._privacy import check_board_suppression
@@ -647,7 +648,9 @@ def _annual_json(dataset: Path, year: str, area: str | None, policy: Path | None
         overridden = not exact and check_board_suppression(
             policy_used.suppress_below, policy_used.name,
             allow_small_suppression=allow_small_suppression)
-        tables = annual_tables(load_dataset(dataset), year, area=area, policy=policy_used)
+        loaded = load_dataset(dataset)
+        area = resolve_area(loaded, area) if area is not None else None  # spelt as the data
+        tables = annual_tables(loaded, year, area=area, policy=policy_used)
     except SmallSuppressionError as error:
         raise _small_suppression(error, "use --exact for a working copy (not for "
                                  "publication)") from None

@@ -144,7 +144,9 @@ def hide_small(frame: pl.DataFrame, suppress_below: int,
         if "rag" in frame.columns:
             hidden.append(pl.when(small).then(pl.lit("none")).otherwise(pl.col("rag"))
                           .alias("rag"))
-    return frame.with_columns(hidden_rates).with_columns(hidden)
+    if hidden_rates:
+        frame = frame.with_columns(hidden_rates)
+    return frame.with_columns(hidden)
 
 
 def hide_small_in_results(document: dict[str, Any], suppress_below: int) -> dict[str, Any]:

@@ -263,3 +263,27 @@ def test_json_on_the_command_line(twelve: Path) -> None:
 def test_python_api_returns_frames(twelve: Path) -> None:
     tables = ma.annual_tables(twelve, "2025-26")
     assert all(isinstance(frame, pl.DataFrame) for frame in tables.values())
+
+
+def test_json_names_the_area_as_the_data_spells_it(twelve: Path) -> None:
+    result = mappa_in_process("annual", twelve, "--year", "2025-26", "--format", "json",
+                              "--area", "NORTHMOOR")
+    assert json.loads(result.stdout)["area"] == NORTH
+
+
+def test_json_refuses_a_small_suppress_below_unless_exact(twelve: Path, tmp_path: Path) -> None:
+    """Published JSON is a board output (decision 35); --exact is a working copy."""
+    policy = tmp_path / "small.toml"
+    policy.write_text('name = "Small"\nsuppress_below = 3\n', encoding="utf-8")
+    args = ("annual", twelve, "--year", "2025-26", "--format", "json", "--policy", policy)
+    refused = mappa_in_process(*args)
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert "--allow-small-suppression" in refused.stderr
+    assert mappa_in_process(*args, "--exact").returncode == 0
+    allowed = mappa_in_process(*args, "--allow-small-suppression")
+    assert allowed.returncode == 0
+    black = next(row for table in json.loads(allowed.stdout)["tables"]
+                 if table["id"] == "equality_level23" for row in table["rows"]
+                 if row["group"] == "Black")
+    assert (black["eligible"], black["at_level_2_3"]) == (3, "<3")  # 3 is not under 3
