@@ -10,12 +10,14 @@ The public API, for notebooks, dashboards and your own scripts::
     result.exceptions()          # auditor view only: case ids and reasons
     result.data_quality()        # DQ-01..06 row counts
     ma.results_document(result)  # the results JSON of results-format.md
+    ma.annual_tables(dataset, "2025-26")  # the annual report's tables, as polars frames
 """
 
 __version__ = "0.1.0"
 
 import logging
 
+from mappa_audit._annual import annual_tables
 from mappa_audit._calendar import WorkingDayCalendar
 from mappa_audit._engine import BREAKDOWNS, AuditResult, audit
 from mappa_audit._errors import (
@@ -62,6 +64,7 @@ __all__ = [
     "UsageError",
     "WorkingDayCalendar",
     "__version__",
+    "annual_tables",
     "audit",
     "load_dataset",
     "load_policy",

@@ -1,11 +1,15 @@
 """Annual-report tables: the figures a MAPPA annual report carries that the data supports.
 
-For a financial year (April to March) ending on 31 March: people MAPPA-eligible on 31 March by
-category and by level; people managed at Level 2 and at Level 3 at any time in the year, by
-category; Level 2/3 meetings held; disclosure decisions and disclosures made; each beside the
-year before. Readings (docs/decisions.md): a case is eligible on 31 March when it became
-eligible by then and has no end date on or before that day; "at any time in the year" means a
-(merged) level period overlapping the year; a person held at both levels is counted in both.
+For a financial year (April to March) ending on 31 March, each beside the year before where
+the report compares years: people MAPPA-eligible on 31 March by category and by level; people
+managed at Level 2 and at Level 3 at any time in the year; Level 2/3 meetings held;
+disclosure decisions and disclosures made; the outcomes of the MoJ MAPPA annual report from
+the ``events`` table (notification requirements revoked and breached, restrictive orders
+imposed and breached, returns to custody, serious further offence charges, Serious Case
+Reviews), counted by the level at the time of the event; the share at Level 2/3 by sex, age
+band and ethnic group with its relative rate index; and each area's use of the levels.
+docs/rules.md, "Annual report tables", defines every figure; docs/decisions.md 27 and 39-42
+record the readings.
 """
 
 from __future__ import annotations
@@ -13,15 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from mappa_audit._contract import EVENT_DETAILS
 from mappa_audit._engine import resolve_area
 from mappa_audit._errors import UsageError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._policy import Policy, load_policy
-from mappa_audit._privacy import check_board_suppression, shown_counts
-from mappa_audit.rules._context import build_context
+from mappa_audit._privacy import check_board_suppression, hide_small
+from mappa_audit.rules._context import AuditContext, build_context
 
 TABLE_TITLES = {
     "eligible_by_category": "MAPPA-eligible people on 31 March, by category",
@@ -29,11 +35,43 @@ TABLE_TITLES = {
     "managed_level2_3": "People managed at Level 2 and Level 3 during the year, by category",
     "meetings": "Level 2 and 3 MAPP meetings held during the year",
     "disclosures": "Disclosure decisions and disclosures made during the year",
+    "notification_revoked": "Lifetime notification requirements revoked on application",
+    "notification_breach": "Registered sexual offenders cautioned or convicted for breaching "
+                           "notification requirements",
+    "orders_imposed": "Restrictive orders imposed, by type",
+    "order_breaches": "Breaches of Sexual Harm Prevention Orders and Sexual Risk Orders",
+    "returned_to_custody_by_level": "Returns to custody, by level at the time",
+    "returned_to_custody_by_detail": "Returns to custody, by reason",
+    "sfo_charged_by_level": "Charges of a serious further offence, by level at the time",
+    "scrs": "MAPPA Serious Case Reviews",
+    "equality_level23": "MAPPA-eligible people on 31 March managed at Level 2 or 3, by sex, "
+                        "age band and ethnic group",
+    "level_use_by_area": "How each area uses the levels: eligible people on 31 March",
 }
+"""Every table's stable id and title, in the order of the report (ids are documented in
+docs/rules.md and fixed: scripts read them)."""
+
+EVENT_TABLES = ("notification_revoked", "notification_breach", "orders_imposed",
+                "order_breaches", "returned_to_custody_by_level",
+                "returned_to_custody_by_detail", "sfo_charged_by_level", "scrs")
+"""The tables drawn from ``events``: not recorded, rather than 0, when it is absent."""
+
+NOT_RECORDED = "not recorded in this dataset"
 CATEGORY_NAMES = {1: "Category 1: registered sexual offenders",
                   2: "Category 2: violent and other sexual offenders",
                   3: "Category 3: other dangerous offenders",
                   4: "Category 4: terrorism and terrorism-risk offenders"}
+EQUALITY_CHARACTERISTICS = ("sex", "age_band", "ethnicity_group")
+GROUP_NOT_RECORDED = "not recorded"
+LEVEL_WORDS = ("1", "2", "3", "none")
+"""The ``level`` column of the by-level tables: the level at the event, or none recorded."""
+RATES: dict[str, dict[str, tuple[str, ...]]] = {
+    "equality_level23": {"rate": ("eligible",),
+                         "relative_rate_index": ("eligible", "_others_eligible")},
+    "level_use_by_area": {"share_level_2_3": ("eligible",)},
+}
+"""Per table, its rates and the populations under which a board may not see them."""
+_DETAILS = dict(EVENT_DETAILS)
 
 
 def financial_year(label: str | int) -> tuple[dt.date, dt.date]:
@@ -69,7 +107,37 @@ def annual_tables(
     dataset: Dataset | str | Path, year: str | int, *, area: str | None = None,
     policy: Policy | str | Path | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Each table as ``measure, this year, last year`` (exact counts; see :func:`published`)."""
+    """The annual report's tables for a financial year, with exact counts.
+
+    Parameters
+    ----------
+    dataset
+        A loaded :class:`~mappa_audit.Dataset`, or the path of one.
+    year
+        ``"2025-26"`` (April 2025 to March 2026), or the year it ends, ``2026``.
+    area
+        One area's tables (matched as the audit matches it); ``None``: all areas, with the
+        events of cases missing from ``cases`` (decision 39).
+    policy
+        The policy (its ``suppress_below`` is used by :func:`published`, not here).
+
+    Returns
+    -------
+    dict[str, polars.DataFrame]
+        One frame per id of :data:`TABLE_TITLES`, in its order. Tables that compare years
+        have ``count`` and ``previous_year_count`` beside their first column (``measure``,
+        ``level`` or ``detail``); ``equality_level23`` and ``level_use_by_area`` are as at
+        31 March. The tables drawn from ``events`` are left out when the dataset has no
+        ``events`` table: not recorded, which is not 0.
+
+    Examples
+    --------
+    >>> tables = annual_tables("data_samples", "2025-26")
+    >>> tables["sfo_charged_by_level"].columns
+    ['level', 'count', 'previous_year_count']
+    >>> tables["sfo_charged_by_level"]["level"].to_list()
+    ['1', '2', '3', 'none']
+    """
     if not isinstance(dataset, Dataset):
         dataset = load_dataset(dataset)
     if not isinstance(policy, Policy):
@@ -78,44 +146,147 @@ def annual_tables(
     last_start, last_end = financial_year(end.year - 1)
     if area is not None:
         area = resolve_area(dataset, area)  # as the audit does: an unknown area is an error
-    this = _figures(dataset, policy, start, end, area)
-    last = _figures(dataset, policy, last_start, last_end, area)
-    label_now = f"{start.year}-{str(end.year)[2:]}"
-    label_then = f"{last_start.year}-{str(last_end.year)[2:]}"
-    return {
-        name: this[name].join(last[name], on="measure", how="full", coalesce=True,
-                              suffix="_last", maintain_order="left")
-        .select("measure", pl.col("count").fill_null(0).alias(label_now),
-                pl.col("count_last").fill_null(0).alias(label_then))
-        for name in TABLE_TITLES
-    }
+    now = build_context(dataset, start, end, policy)
+    then = build_context(dataset, last_start, last_end, policy)
+    this, last = _figures(now, area), _figures(then, area)
+    if dataset.present("events"):
+        this |= _outcomes(now, area)
+        last |= _outcomes(then, area)
+    tables: dict[str, pl.DataFrame] = {}
+    for name in TABLE_TITLES:
+        if name == "equality_level23":
+            tables[name] = _equality(now, area)
+        elif name == "level_use_by_area":
+            tables[name] = _level_use(now, area)
+        elif name in this:
+            key = this[name].columns[0]
+            tables[name] = this[name].join(
+                last[name], on=key, how="full", coalesce=True, suffix="_last",
+                maintain_order="left",
+            ).select(key, pl.col("count").fill_null(0),
+                     pl.col("count_last").fill_null(0).alias("previous_year_count"))
+    return tables
+
+
+def year_label(start: dt.date) -> str:
+    """``2025-26`` for the year that starts on 1 April 2025."""
+    return f"{start.year}-{str(start.year + 1)[2:]}"
 
 
 def published(
     tables: dict[str, pl.DataFrame], suppress_below: int, *, policy_name: str = "given",
     allow_small_suppression: bool = False,
 ) -> dict[str, pl.DataFrame]:
-    """The tables as text with counts from 1 to ``suppress_below - 1`` shown as ``<5``.
+    """The tables as text with counts from 1 to ``suppress_below - 1`` shown as ``<5``, and
+    no rate (nor relative rate index) of a population under ``suppress_below``.
 
     Published tables are a board-audience output: a ``suppress_below`` under 5 raises
     :class:`~mappa_audit.SmallSuppressionError` unless ``allow_small_suppression``.
     """
     check_board_suppression(suppress_below, policy_name,
                             allow_small_suppression=allow_small_suppression)
-    return {name: shown_counts(frame, suppress_below, counts=tuple(frame.columns[1:]))
-            for name, frame in tables.items()}
+    shown = {}
+    for name, frame in hidden(tables, suppress_below).items():
+        counts = _count_columns(tables[name])
+        shown[name] = frame.with_columns(
+            pl.col(column).cast(pl.String).fill_null(f"<{suppress_below}")
+            for column in counts)
+    return shown
 
 
-def _figures(
-    dataset: Dataset, policy: Policy, start: dt.date, end: dt.date, area: str | None
-) -> dict[str, pl.DataFrame]:
-    ctx = build_context(dataset, start, end, policy)
+def hidden(tables: dict[str, pl.DataFrame], suppress_below: int) -> dict[str, pl.DataFrame]:
+    """The tables as a board may hold them: each count from 1 to ``suppress_below - 1``
+    null, and each rate of a population under ``suppress_below`` null
+    (:func:`~mappa_audit._privacy.hide_small`, the one place numbers are hidden)."""
+    result = {}
+    for name, frame in tables.items():
+        rates = RATES.get(name, {})
+        extra = _with_others(frame) if name == "equality_level23" else frame
+        result[name] = hide_small(extra, suppress_below, counts=_count_columns(frame),
+                                  rates=rates).select(frame.columns)
+    return result
+
+
+def for_reading(tables: dict[str, pl.DataFrame], year: str | int) -> dict[str, pl.DataFrame]:
+    """Every table of :data:`TABLE_TITLES` as people read it: ``count`` and
+    ``previous_year_count`` headed by their years (``2025-26``, ``2024-25``), and a table the
+    dataset does not record saying so."""
+    start, _ = financial_year(year)
+    now, then = year_label(start), year_label(start.replace(year=start.year - 1))
+    return {
+        name: tables[name].rename(
+            {"count": now, "previous_year_count": then}, strict=False)
+        if name in tables else pl.DataFrame({"note": [NOT_RECORDED]})
+        for name in TABLE_TITLES
+    }
+
+
+def annual_document(
+    tables: dict[str, pl.DataFrame], year: str | int, *, area: str | None,
+    suppress_below: int | None,
+) -> dict[str, Any]:
+    """The tables as JSON for scripts (``mappa-audit annual --format json``).
+
+    ``suppress_below`` ``None`` gives exact counts (``--exact``, not for publication);
+    otherwise a count from 1 to ``suppress_below - 1`` is the text ``"<5"`` and a rate of a
+    population under ``suppress_below`` is null. A table the dataset does not record has
+    ``rows`` null and says so in ``note``.
+    """
+    start, end = financial_year(year)
+    shown = tables if suppress_below is None else hidden(tables, suppress_below)
+    documents = []
+    for name, title in TABLE_TITLES.items():
+        entry: dict[str, Any] = {"id": name, "title": title}
+        if name not in shown:
+            entry |= {"columns": None, "rows": None, "note": NOT_RECORDED}
+        else:
+            frame = shown[name]
+            counts = _count_columns(tables[name])
+            rows = frame.to_dicts()
+            if suppress_below is not None:
+                for row in rows:
+                    for column in counts:
+                        if row[column] is None:
+                            row[column] = f"<{suppress_below}"
+            entry |= {"columns": frame.columns, "rows": rows, "note": None}
+        documents.append(entry)
+    return {
+        "year": year_label(start), "previous_year": year_label(
+            start.replace(year=start.year - 1)),
+        "year_start": start.isoformat(), "year_end": end.isoformat(),
+        "area": area, "exact": suppress_below is None, "suppress_below": suppress_below,
+        "tables": documents,
+    }
+
+
+def _count_columns(frame: pl.DataFrame) -> tuple[str, ...]:
+    """The counts of a table: its whole-number columns (rates are fractions)."""
+    return tuple(name for name, dtype in frame.schema.items() if dtype.is_integer())
+
+
+def _with_others(frame: pl.DataFrame) -> pl.DataFrame:
+    """``_others_eligible``: everyone else eligible, the population an RRI also rests on."""
+    return frame.with_columns(
+        (pl.col("eligible").sum().over("characteristic") - pl.col("eligible"))
+        .alias("_others_eligible"))
+
+
+def _eligible_on_31_march(ctx: AuditContext, area: str | None) -> pl.DataFrame:
+    """Cases eligible on the year's last day (decision 27), with ``level_then``."""
     cases = ctx.table("cases")
     if area is not None:
         cases = cases.filter(pl.col("area") == area)
-    on_31_march = cases.filter(pl.col("end_date").is_null() | (pl.col("end_date") > end))
-    with_level = ctx.level_on(on_31_march.with_columns(pl.lit(end).alias("_on")), "_on",
-                              "level_then").collect()
+    on_31_march = cases.filter(pl.col("end_date").is_null() | (pl.col("end_date") > ctx.end))
+    return ctx.level_on(on_31_march.with_columns(pl.lit(ctx.end).alias("_on")), "_on",
+                        "level_then").drop("_on").collect()
+
+
+def _figures(ctx: AuditContext, area: str | None) -> dict[str, pl.DataFrame]:
+    start, end = ctx.start, ctx.end
+    cases = ctx.table("cases")
+    if area is not None:
+        cases = cases.filter(pl.col("area") == area)
+    with_level = _eligible_on_31_march(ctx, area)
     by_category = _counted(with_level, "category", CATEGORY_NAMES)
     by_level = _counted(with_level, "level_then",
                         {1: "Level 1", 2: "Level 2", 3: "Level 3"}, missing="No level recorded")
@@ -132,22 +303,117 @@ def _figures(
     ])
     held = ctx.held_meetings.filter(ctx.in_period(pl.col("meeting_date"))).join(
         cases.select("case_id"), on="case_id", how="semi").collect()
-    meetings = pl.DataFrame({
-        "measure": ["Level 2 meetings", "Level 3 meetings", "All Level 2 and 3 meetings"],
-        "count": [int((held["level"] == 2).sum()), int((held["level"] == 3).sum()),
-                  held.height],
+    meetings = _measures({
+        "Level 2 meetings": int((held["level"] == 2).sum()),
+        "Level 3 meetings": int((held["level"] == 3).sum()),
+        "All Level 2 and 3 meetings": held.height,
     })
     decisions = ctx.table("disclosures").join(cases.select("case_id"), on="case_id",
                                               how="semi").collect()
     decided = decisions.filter(pl.col("decision_date").is_between(start, end))
     made = decisions.filter((pl.col("decision") == "disclose")
                             & pl.col("disclosed_date").is_between(start, end))
-    disclosures = pl.DataFrame({
-        "measure": ["Disclosure decisions", "Decisions to disclose", "Disclosures made"],
-        "count": [decided.height, int((decided["decision"] == "disclose").sum()), made.height],
+    disclosures = _measures({
+        "Disclosure decisions": decided.height,
+        "Decisions to disclose": int((decided["decision"] == "disclose").sum()),
+        "Disclosures made": made.height,
     })
     return {"eligible_by_category": by_category, "eligible_by_level": by_level,
             "managed_level2_3": managed, "meetings": meetings, "disclosures": disclosures}
+
+
+def _outcomes(ctx: AuditContext, area: str | None) -> dict[str, pl.DataFrame]:
+    """The tables drawn from ``events``: events dated in the year, each at its level."""
+    in_year = ctx.table("events").filter(ctx.in_period(pl.col("event_date")))
+    if area is not None:
+        in_year = in_year.join(
+            ctx.table("cases").filter(pl.col("area") == area).select("case_id"),
+            on="case_id", how="semi")
+    # the recorded level wins; else the history's level on the day (rules.md, Level history)
+    events = ctx.level_on(in_year, "event_date", "_history_level").with_columns(
+        pl.coalesce("level_at_event", "_history_level").cast(pl.String).fill_null("none")
+        .alias("level"),
+        pl.col("detail").fill_null(GROUP_NOT_RECORDED),
+    ).collect()
+
+    def of(event_type: str) -> pl.DataFrame:
+        return events.filter(pl.col("event_type") == event_type)
+
+    def by(frame: pl.DataFrame, column: str, words: tuple[str, ...]) -> pl.DataFrame:
+        counts = dict(frame.group_by(column).len().iter_rows())
+        return pl.DataFrame({column: list(words),
+                             "count": [int(counts.get(word, 0)) for word in words]},
+                            schema={column: pl.String, "count": pl.Int64})
+
+    def details(event_type: str) -> tuple[str, ...]:
+        return (*_DETAILS[event_type], GROUP_NOT_RECORDED)
+
+    return {
+        "notification_revoked": _measures({
+            "Lifetime notification requirements revoked": of("notification_revoked").height}),
+        "notification_breach": _measures({
+            "Cautioned or convicted for breaching notification requirements":
+                of("notification_breach").height}),
+        "orders_imposed": by(of("order_imposed"), "detail", details("order_imposed")),
+        "order_breaches": by(of("order_breach"), "detail", details("order_breach")),
+        "returned_to_custody_by_level": by(of("returned_to_custody"), "level", LEVEL_WORDS),
+        "returned_to_custody_by_detail": by(of("returned_to_custody"), "detail",
+                                            details("returned_to_custody")),
+        "sfo_charged_by_level": by(of("sfo_charged"), "level", LEVEL_WORDS),
+        "scrs": _measures({"Serious Case Reviews commenced": of("scr_commenced").height,
+                           "Serious Case Reviews completed": of("scr_completed").height}),
+    }
+
+
+def _equality(ctx: AuditContext, area: str | None) -> pl.DataFrame:
+    """Per group of each characteristic: eligible people on 31 March, those at Level 2 or 3,
+    the rate, and the relative rate index against everyone else eligible."""
+    people = _eligible_on_31_march(ctx, area).with_columns(
+        pl.col("level_then").is_in([2, 3]).fill_null(False).alias("_at_2_3"))
+    parts = []
+    for characteristic in EQUALITY_CHARACTERISTICS:
+        group = pl.col(characteristic).str.strip_chars()
+        counted = people.group_by(
+            pl.when(group == "").then(None).otherwise(group).fill_null(GROUP_NOT_RECORDED)
+            .alias("group")
+        ).agg(pl.len().cast(pl.Int64).alias("eligible"),
+              pl.col("_at_2_3").sum().cast(pl.Int64).alias("at_level_2_3"))
+        parts.append(counted.with_columns(pl.lit(characteristic).alias("characteristic"))
+                     .sort(pl.col("group") == GROUP_NOT_RECORDED, "group"))
+    schema = {"characteristic": pl.String, "group": pl.String, "eligible": pl.Int64,
+              "at_level_2_3": pl.Int64}
+    table = pl.concat(parts).select(list(schema))
+    rate = pl.col("at_level_2_3") / pl.col("eligible")
+    others = pl.col("eligible").sum().over("characteristic") - pl.col("eligible")
+    others_rate = (pl.col("at_level_2_3").sum().over("characteristic")
+                   - pl.col("at_level_2_3")) / others
+    return table.with_columns(
+        pl.when(pl.col("eligible") > 0).then(rate.round(4)).alias("rate"),
+        pl.when((pl.col("eligible") > 0) & (others > 0) & (others_rate > 0))
+        .then((rate / others_rate).round(2)).alias("relative_rate_index"),
+    )
+
+
+def _level_use(ctx: AuditContext, area: str | None) -> pl.DataFrame:
+    """Per area: eligible people on 31 March, at each level, the share at Level 2 or 3, and
+    Category 3."""
+    people = _eligible_on_31_march(ctx, area)
+    level = pl.col("level_then")
+    return people.group_by(pl.col("area")).agg(
+        pl.len().cast(pl.Int64).alias("eligible"),
+        *[(level == n).sum().cast(pl.Int64).alias(f"level_{n}") for n in (1, 2, 3)],
+        (pl.col("category") == 3).sum().cast(pl.Int64).alias("category_3"),
+    ).sort("area").with_columns(
+        pl.when(pl.col("eligible") > 0)
+        .then(((pl.col("level_2") + pl.col("level_3")) / pl.col("eligible")).round(4))
+        .alias("share_level_2_3"),
+    ).select("area", "eligible", "level_1", "level_2", "level_3", "share_level_2_3",
+             "category_3")
+
+
+def _measures(counts: dict[str, int]) -> pl.DataFrame:
+    return pl.DataFrame({"measure": list(counts), "count": list(counts.values())},
+                        schema={"measure": pl.String, "count": pl.Int64})
 
 
 def _counted(frame: pl.DataFrame, column: str, names: dict[int, str], *,

@@ -567,6 +567,11 @@ def sample(
     _deliver(data, out, f"{drawn.cases.height} cases")
 
 
+class AnnualFormat(enum.StrEnum):
+    REPORT = "report"
+    JSON = "json"
+
+
 @app.command()
 def annual(
     dataset: DatasetArg,
@@ -579,8 +584,17 @@ def annual(
     out: Annotated[Path, typer.Option(help="Folder to write the report into.")] = Path(
         "annual"),
     allow_small_suppression: AllowSmallSuppressionOption = False,
+    output: Annotated[
+        AnnualFormat, typer.Option("--format", help="report: Excel and HTML in --out; json: "
+                                   "the tables on stdout, for scripts.")
+    ] = AnnualFormat.REPORT,
 ) -> None:
-    """Run notebooks/annual_report.ipynb: the annual-report tables as Excel and HTML."""
+    """Run notebooks/annual_report.ipynb: the annual-report tables as Excel and HTML (or, with
+    --format json, print them for scripts)."""
+    if output is AnnualFormat.JSON:
+        _annual_json(dataset, year, area, policy, exact=exact,
+                     allow_small_suppression=allow_small_suppression)
+        return
     from mappa_audit._annual import financial_year
     from mappa_audit._files import restrict
     from mappa_audit._policy import load_policy
@@ -617,6 +631,36 @@ def annual(
         raise typer.Exit(ExitCode.RUN_FAILED)
     for name in ("annual_report.xlsx", "annual_report.html"):
         sys.stdout.write(f"{out / name}\n")
+
+
+def _annual_json(dataset: Path, year: str, area: str | None, policy: Path | None, *,
+                 exact: bool, allow_small_suppression: bool) -> None:
+    """``annual --format json``: ``{"tables": [{"id", "title", "columns", "rows"}]}``."""
+    from mappa_audit._annual import annual_document, annual_tables, financial_year
+    from mappa_audit._engine import resolve_area
+    from mappa_audit._loader import load_dataset
+    from mappa_audit._policy import load_policy
+    from mappa_audit._privacy import check_board_suppression
+
+    try:
+        financial_year(year)
+        policy_used = load_policy(policy)
+        overridden = not exact and check_board_suppression(
+            policy_used.suppress_below, policy_used.name,
+            allow_small_suppression=allow_small_suppression)
+        loaded = load_dataset(dataset)
+        area = resolve_area(loaded, area) if area is not None else None  # spelt as the data
+        tables = annual_tables(loaded, year, area=area, policy=policy_used)
+    except SmallSuppressionError as error:
+        raise _small_suppression(error, "use --exact for a working copy (not for "
+                                 "publication)") from None
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    if overridden:
+        _warn_small_suppression(policy_used.name, policy_used.suppress_below, "")
+    document = annual_document(tables, year, area=area,
+                               suppress_below=None if exact else policy_used.suppress_below)
+    sys.stdout.write(dumps(document))
 
 
 class PaperFormat(enum.StrEnum):

@@ -36,6 +36,11 @@ class Column:
     """Accepted words of an enum column, in the contract's order."""
     int_range: tuple[int, int] | None = None
     """Inclusive bounds of an int column."""
+    choices_by: tuple[str, tuple[tuple[str, tuple[str, ...]], ...]] | None = None
+    """For an enum column whose words depend on another enum column of the row: that
+    column's name, and for each of its words the words this column may then hold (none:
+    this column stays empty). Where the other column's value cannot be read, only
+    ``choices`` applies."""
 
     @property
     def dtype(self) -> pl.DataType:
@@ -57,6 +62,11 @@ class Column:
                 return "a date such as 2026-02-28 or 28/02/2026"
             case Kind.BOOL:
                 return "true/false, yes/no, y/n or 1/0"
+            case Kind.ENUM if self.choices_by is not None:
+                other, words = self.choices_by
+                allowed = "; ".join(f"{', '.join(choices)} when {other} is {value}"
+                                    for value, choices in words if choices)
+                return f"{allowed}; empty otherwise"
             case Kind.ENUM:
                 return "one of " + ", ".join(self.choices)
             case Kind.INT:
@@ -119,6 +129,19 @@ ATTENDANCE_AGENCIES = (
 )
 RESPONSIBLE_AUTHORITIES = ("police", "probation", "prison")
 RECIPIENT_TYPES = ("partner", "family", "employer", "landlord", "school", "voluntary_org", "other")
+EVENT_DETAILS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("sfo_charged", ()),
+    ("returned_to_custody", ("breach_of_licence", "breach_of_order", "further_offence")),
+    ("notification_breach", ()),
+    ("notification_revoked", ()),
+    ("order_imposed", ("shpo", "sro", "notification_order", "foreign_travel_restriction")),
+    ("order_breach", ("shpo", "sro")),
+    ("scr_commenced", ()),
+    ("scr_completed", ()),
+)
+"""The ``events`` table's event types, in the order of the MoJ MAPPA annual report's tables,
+and the details each may carry (data-contract.md, events)."""
+EVENT_TYPES = tuple(event_type for event_type, _ in EVENT_DETAILS)
 
 
 def _id(name: str, *, required: bool = True) -> Column:
@@ -143,6 +166,11 @@ def _enum(name: str, choices: tuple[str, ...], *, required: bool = False) -> Col
 
 def _int(name: str, low: int, high: int, *, required: bool = True) -> Column:
     return Column(name, Kind.INT, required, int_range=(low, high))
+
+
+def _detail(name: str, by: str, words: tuple[tuple[str, tuple[str, ...]], ...]) -> Column:
+    choices = tuple(dict.fromkeys(word for _, allowed in words for word in allowed))
+    return Column(name, Kind.ENUM, False, choices=choices, choices_by=(by, words))
 
 
 TABLES: dict[str, Table] = {
@@ -259,6 +287,19 @@ TABLES: dict[str, Table] = {
                 _id("case_id"),
                 _date("review_date", required=True),
                 _text("reviewer_agency"),
+            ),
+        ),
+        Table(
+            "events",
+            required=False,
+            key="event_id",
+            columns=(
+                _id("event_id"),
+                _id("case_id"),
+                _enum("event_type", EVENT_TYPES, required=True),
+                _date("event_date", required=True),
+                _detail("detail", "event_type", EVENT_DETAILS),
+                _int("level_at_event", 1, 3, required=False),
             ),
         ),
     )

@@ -4,7 +4,8 @@ The generator writes CSV files to the data contract, deterministically from a se
 ``data_samples/``, the tests and the benchmarks all see data shaped like a co-ordination
 unit's export: mostly Level 1 cases, a share managed at Level 2/3 with referrals, meetings,
 attendance, actions and disclosure decisions, a few late or missing records of every kind,
-and a handful of the contradictions the data-quality rules report.
+and a handful of the contradictions the data-quality rules report; and the outcomes the annual
+report counts (``events``), at rates near the published national ones.
 
 Level 1 cases (the bulk at national scale) are generated with numpy, column at a time; the
 Level 2/3 histories, which are short and full of branches, case by case.
@@ -342,6 +343,9 @@ def generate_dataset(
         level1["end_date"].fill_null(-1).to_numpy(), last,
     ).select(TABLES["level1_reviews"].column_names)
     frames = _with_data_quality_oddities(frames, rng)
+    # Events draw from a random stream of their own, so that adding them left every other
+    # table byte for byte as it was (data_samples/ and the tests pin those tables).
+    frames["events"] = _events(np.random.default_rng([seed, _EVENTS_STREAM]), frames, end)
     text = {name: _as_text(name, frame) for name, frame in frames.items()}
     if invalid_rows:
         text = _break_rows(text, rng, invalid_rows)
@@ -349,6 +353,119 @@ def generate_dataset(
     for name, frame in text.items():
         frame.write_csv(out / f"{name}.csv", line_terminator="\n")
     return {name: frame.height for name, frame in text.items()}
+
+
+_EVENTS_STREAM = 18
+"""Second seed word of the events' random stream (issue 18 added them)."""
+
+_EVENT_RATES: tuple[tuple[str, str, float, tuple[tuple[str, float], ...]], ...] = (
+    # (type, who, events per person-year, details and their shares); who: "all", "managed"
+    # (ever at Level 2 or 3), "level1" (never), "category1". The rates are of the order of
+    # the MoJ MAPPA annual report's national figures: an SFO charge for about 1 in 400 people
+    # a year, most of them at Level 1; a return to custody for about 1 in 7 Level 2/3 people.
+    ("sfo_charged", "all", 0.0025, ()),
+    ("returned_to_custody", "managed", 0.15,
+     (("breach_of_licence", 0.75), ("breach_of_order", 0.1), ("further_offence", 0.1),
+      ("", 0.05))),
+    ("returned_to_custody", "level1", 0.01,
+     (("breach_of_licence", 0.8), ("further_offence", 0.15), ("", 0.05))),
+    ("notification_breach", "category1", 0.025, ()),
+    ("notification_revoked", "category1", 0.002, ()),
+    ("order_imposed", "category1", 0.05,
+     (("shpo", 0.85), ("sro", 0.06), ("notification_order", 0.02),
+      ("foreign_travel_restriction", 0.05), ("", 0.02))),
+    ("order_breach", "category1", 0.006, (("shpo", 0.8), ("sro", 0.2))),
+    # a handful a year in all England and Wales: most areas have none
+    ("scr_commenced", "managed", 0.003, ()),
+    ("scr_completed", "managed", 0.003, ()),
+)
+
+
+def _events(
+    rng: np.random.Generator, frames: dict[str, pl.DataFrame], end: dt.date
+) -> pl.DataFrame:
+    """Outcome events at about national rates, with the edge cases the annual tables must
+    get right planted: events on the first and the last day of the last whole financial
+    year, one the day after a case's level changed, and one of a case that is not in
+    ``cases``. A third of them have ``level_at_event`` recorded (as the history has it)."""
+    cases, levels = frames["cases"], frames["levels"]
+    last = _day(end)
+    managed = levels.filter(pl.col("level") > 1)["case_id"].unique()
+    people = cases.select(
+        "case_id", "category", start="eligible_date",
+        stop=pl.min_horizontal(pl.col("end_date").fill_null(last), pl.lit(last)),
+        managed=pl.col("case_id").is_in(managed.implode()),
+    ).filter(pl.col("stop") > pl.col("start"))
+    drawn: list[pl.DataFrame] = []
+    for event_type, who, rate, details in _EVENT_RATES:
+        group = people.filter({
+            "all": pl.lit(True), "managed": pl.col("managed"), "level1": ~pl.col("managed"),
+            "category1": pl.col("category") == 1,
+        }[who])
+        years = ((group["stop"] - group["start"]) / 365.25).to_numpy()
+        counts = rng.poisson(rate * years)
+        rows = np.repeat(np.arange(group.height), counts)
+        starts, stops = group["start"].to_numpy()[rows], group["stop"].to_numpy()[rows]
+        days = starts + (rng.random(rows.size) * (stops - starts + 1)).astype(np.int64)
+        words = [word for word, _ in details] or [""]
+        shares = [share for _, share in details] or [1.0]
+        drawn.append(pl.DataFrame({
+            "case_id": group["case_id"].to_numpy()[rows],
+            "event_type": np.full(rows.size, event_type),
+            "event_date": np.minimum(days, last),
+            "detail": rng.choice(words, size=rows.size, p=shares),
+        }, schema={"case_id": pl.String, "event_type": pl.String, "event_date": pl.Int64,
+                   "detail": pl.String}))
+    events = pl.concat(drawn).with_columns(pl.col("detail").replace("", None),
+                                           _planted=pl.lit(False))
+    events = pl.concat([events, _planted_events(levels, end)], how="vertical_relaxed")
+    with_level = _level_from_history(events.with_row_index("_event"), levels)
+    recorded = rng.random(with_level.height) < 1 / 3
+    return (
+        with_level.with_columns(
+            level_at_event=pl.when(pl.Series(recorded) & ~pl.col("_planted"))
+            .then(pl.col("_history_level")).otherwise(None),
+        )
+        .sort("event_date", "_event")
+        .with_columns(event_id=pl.format(
+            "SYN-E{}", pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(7)))
+        .select(TABLES["events"].column_names)
+    )
+
+
+def _planted_events(levels: pl.DataFrame, end: dt.date) -> pl.DataFrame:
+    """The edge cases of ``_events``; none left empty-handed by a small dataset."""
+    year_end = dt.date(end.year if end >= dt.date(end.year, 3, 31) else end.year - 1, 3, 31)
+    year_start = dt.date(year_end.year - 1, 4, 1)
+    first_case = levels["case_id"].min()
+    # a level change: a period that starts the day another of its case ends, in the year
+    changes = levels.join(
+        levels.select("case_id", pl.col("end_date").alias("start_date")),
+        on=["case_id", "start_date"], how="semi",
+    ).filter(pl.col("start_date").is_between(_day(year_start), _day(year_end) - 1)).sort(
+        "case_id", "start_date")
+    rows = [
+        (first_case, "sfo_charged", _day(year_start), None),
+        (first_case, "returned_to_custody", _day(year_end), "breach_of_licence"),
+        ("SYN-C9999999", "notification_breach", _day(year_start) + 30, None),
+    ]
+    if changes.height:
+        change = changes.row(0, named=True)
+        rows.append((change["case_id"], "sfo_charged", change["start_date"] + 1, None))
+    return pl.DataFrame(rows, schema={"case_id": pl.String, "event_type": pl.String,
+                                      "event_date": pl.Int64, "detail": pl.String},
+                        orient="row").with_columns(_planted=pl.lit(True))
+
+
+def _level_from_history(events: pl.DataFrame, levels: pl.DataFrame) -> pl.DataFrame:
+    """``_history_level``: the level of the event's case on its day, from ``levels`` as
+    written (the generator's periods do not overlap, except the one DQ-04 oddity)."""
+    covering = events.join(levels, on="case_id").filter(
+        (pl.col("start_date") <= pl.col("event_date"))
+        & (pl.col("end_date").is_null() | (pl.col("event_date") < pl.col("end_date")))
+    ).group_by("_event").agg(pl.col("level").sort_by("start_date", "level").last()
+                             .alias("_history_level"))
+    return events.join(covering, on="_event", how="left")
 
 
 def _check_arguments(

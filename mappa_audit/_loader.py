@@ -55,6 +55,7 @@ class QuarantineReason(enum.StrEnum):
     NOT_A_WHOLE_NUMBER = "not a whole number"
     OUT_OF_RANGE = "out of range"
     UNKNOWN_WORD = "unknown value"
+    DOES_NOT_FIT = "does not fit the event type"
     NOT_A_BOOLEAN = "not true or false"
     EXACT_DUPLICATE = "exact duplicate"
     CONFLICTING_DUPLICATE = "conflicting duplicate"
@@ -552,7 +553,8 @@ def _value(column: Column) -> pl.Expr:
             )
         case Kind.ENUM:
             word = text.str.to_lowercase()
-            value = pl.when(word.is_in(column.choices)).then(word).otherwise(None)
+            value = pl.when(word.is_in(column.choices) & _fits_the_row(column, word)).then(
+                word).otherwise(None)
         case Kind.INT:
             assert column.int_range is not None
             low, high = column.int_range
@@ -568,6 +570,19 @@ def _value(column: Column) -> pl.Expr:
 _WHOLE_NUMBER = r"^(\d+)(?:\.0+)?$"
 
 
+def _fits_the_row(column: Column, word: pl.Expr) -> pl.Expr:
+    """Whether an enum word is one the row's other column allows (``Column.choices_by``);
+    true when there is no such column, or its value is not one of its words."""
+    if column.choices_by is None:
+        return pl.lit(True)
+    other_name, allowed = column.choices_by
+    other = pl.col(f"__raw_{other_name}").str.strip_chars().str.to_lowercase()
+    fits = ~other.is_in([value for value, _ in allowed]).fill_null(False)
+    for value, words in allowed:
+        fits = fits | ((other == value) & word.is_in(words))
+    return fits.fill_null(False)
+
+
 def _problem(column: Column) -> pl.Expr:
     """Why a column's value is invalid (null when it is not), given the typed value."""
     empty = pl.col(f"__empty_{column.name}")
@@ -579,7 +594,12 @@ def _problem(column: Column) -> pl.Expr:
         case Kind.BOOL:
             problem = _problem_when(unreadable, QuarantineReason.NOT_A_BOOLEAN)
         case Kind.ENUM:
-            problem = _problem_when(unreadable, QuarantineReason.UNKNOWN_WORD)
+            problem = (
+                pl.when(~unreadable).then(None)
+                .when(_trimmed(column).str.to_lowercase().is_in(column.choices))
+                .then(_reason(QuarantineReason.DOES_NOT_FIT))
+                .otherwise(_reason(QuarantineReason.UNKNOWN_WORD))
+            )
         case Kind.INT:
             problem = (
                 pl.when(~unreadable).then(None)

@@ -97,11 +97,15 @@ def is_hidden(count: int | None, suppress_below: int) -> bool:
 
 
 def hide_small(frame: pl.DataFrame, suppress_below: int,
-               counts: tuple[str, ...] = COUNT_COLUMNS) -> pl.DataFrame:
+               counts: tuple[str, ...] = COUNT_COLUMNS,
+               rates: dict[str, tuple[str, ...]] | None = None) -> pl.DataFrame:
     """``frame`` as a board's files and views hold it: each count from 1 to
     ``suppress_below - 1`` becomes null, and where there is a ``population`` under
     ``suppress_below`` (or hidden), the ``rate`` becomes null and the ``rag`` ``none`` (a RAG
     colour would give the rate away).
+
+    ``rates`` names other rate-like columns and the populations they are drawn from: each is
+    made null where any of its populations is under ``suppress_below`` (or hidden).
 
     This is the one place where numbers are hidden from a board; everything a board reads is
     built from its result. Hiding twice changes nothing.
@@ -115,7 +119,19 @@ def hide_small(frame: pl.DataFrame, suppress_below: int,
     ('REV-01', None, 0, 0, 12, None, None, 'none')
     >>> hide_small(hide_small(frame, 5), 5).equals(hide_small(frame, 5))
     True
+    >>> groups = pl.DataFrame({"eligible": [3, 40], "share": [0.33, 0.1]})
+    >>> hide_small(groups, 5, counts=("eligible",), rates={"share": ("eligible",)}).rows()
+    [(None, None), (40, 0.1)]
     """
+    def under(population: str) -> pl.Expr:
+        return pl.col(population).is_null() | (pl.col(population) < suppress_below)
+
+    # rates are judged on the populations as given, before their counts are hidden
+    hidden_rates = [
+        pl.when(pl.any_horizontal(under(name) for name in populations)).then(None)
+        .otherwise(pl.col(rate)).alias(rate)
+        for rate, populations in (rates or {}).items() if rate in frame.columns
+    ]
     hidden = [
         pl.when(pl.col(name).is_between(1, suppress_below - 1)).then(None)
         .otherwise(pl.col(name)).alias(name)
@@ -128,6 +144,8 @@ def hide_small(frame: pl.DataFrame, suppress_below: int,
         if "rag" in frame.columns:
             hidden.append(pl.when(small).then(pl.lit("none")).otherwise(pl.col("rag"))
                           .alias("rag"))
+    if hidden_rates:
+        frame = frame.with_columns(hidden_rates)
     return frame.with_columns(hidden)
 
 
@@ -193,10 +211,11 @@ def suppress(rule_results: pl.DataFrame, suppress_below: int) -> pl.DataFrame:
 
 
 def shown_counts(frame: pl.DataFrame, suppress_below: int,
-                 counts: tuple[str, ...] = COUNT_COLUMNS) -> pl.DataFrame:
+                 counts: tuple[str, ...] = COUNT_COLUMNS,
+                 rates: dict[str, tuple[str, ...]] | None = None) -> pl.DataFrame:
     """``frame`` as a board reads it, counts as text: :func:`hide_small`, then each hidden
     count (null) shown as ``"<5"`` (for the default ``suppress_below``)."""
-    hidden = hide_small(frame, suppress_below, counts)
+    hidden = hide_small(frame, suppress_below, counts, rates)
     return hidden.with_columns(
         pl.col(name).cast(pl.String).fill_null(f"<{suppress_below}")
         for name in counts if name in hidden.columns

@@ -10,7 +10,8 @@ PUBLIC = {
     "MappaAuditError", "MissingColumnError", "MissingTableError", "Outcome", "Policy",
     "PolicyError", "Rag", "RuleStandard", "SmallSuppressionError", "StrictModeError",
     "TableReport",
-    "UnreadableFileError", "UsageError", "WorkingDayCalendar", "__version__", "audit",
+    "UnreadableFileError", "UsageError", "WorkingDayCalendar", "__version__", "annual_tables",
+    "audit",
     "load_dataset", "load_policy", "results_document", "validation_document",
 }
 

@@ -45,7 +45,7 @@ DATASET = "{dataset}"
 POLICY = "{policy}"
 VALIDATE = ("validate", DATASET, "--format", "json")
 TABLE_NAMES = ("cases", "levels", "referrals", "meetings", "attendance", "disclosures", "actions",
-               "level1_reviews")
+               "level1_reviews", "events")
 
 Setup = Callable[[Path], Path | None]
 """Damage the base dataset folder; return another path to give the CLI, or None."""
@@ -78,6 +78,8 @@ DEFAULTS = {
                    "attended": "yes"},
     "disclosures": {"disclosure_id": "D9", "case_id": "SYN-C0000001", "decision_date":
                     "2025-04-09", "decision": "disclose", "rationale": "SYNTHETIC TEST DATA"},
+    "events": {"event_id": "E9", "case_id": "SYN-C0000001", "event_type": "returned_to_custody",
+               "event_date": "2025-04-09", "detail": "breach_of_licence"},
 }
 
 
@@ -719,6 +721,40 @@ CATALOGUE = [
                values=(("disclosures", NEW, "rationale", "first, then\nsecond"),)),
         id="quoted-comma-and-newline",
     ),
+    # ---- events (issue 18) ---------------------------------------------------------------------
+    pytest.param(  # a bad date, an unknown type and a repeated id with another date, at once
+        append("events", row("events", event_date="31/04/2025"),
+               row("events", event_id="E10", event_type="released_early"),
+               row("events", event_id="E11"), row("events", event_id="E11",
+                                                   event_date="2025-04-10")),
+        VALIDATE,
+        Loaded((quarantined("events", NEW, "event_date", "31/04/2025", "not a date"),
+                quarantined("events", NEW + 1, "event_type", "released_early", "unknown value"),
+                quarantined("events", NEW + 2, "event_id", "E11", "conflicting duplicate"),
+                quarantined("events", NEW + 3, "event_id", "E11", "conflicting duplicate")),
+               {"events": (9, 5, 4, 0)}),
+        id="events-bad-date-unknown-type-duplicate-id",
+    ),
+    pytest.param(  # a detail another type takes costs the cell only (data-contract.md, events)
+        append("events", row("events", detail="shpo")), VALIDATE,
+        Loaded((kept("events", NEW, "detail", "shpo", "does not fit the event type"),),
+               {"events": (6, 6, 0, 0)}, values=(("events", NEW, "detail", None),)),
+        id="events-detail-of-another-type",
+    ),
+    pytest.param(  # level_at_event is the one optional whole number: empty is not recorded
+        append("events", row("events", level_at_event=""),
+               row("events", event_id="E10", level_at_event="Level 2")), VALIDATE,
+        Loaded((kept("events", NEW + 1, "level_at_event", "Level 2", "not a whole number"),),
+               {"events": (7, 7, 0, 0)}, values=(("events", NEW, "level_at_event", None),)),
+        id="events-level-at-event-empty-and-words",
+    ),
+    pytest.param(  # the same event pasted twice is one event
+        append("events", row("events"), row("events", event_type="Returned_To_Custody")),
+        VALIDATE,
+        Loaded((quarantined("events", NEW + 1, "event_id", "E9", "exact duplicate"),),
+               {"events": (7, 6, 0, 1)}),
+        id="events-exact-duplicate",
+    ),
     # ---- Excel workbooks -----------------------------------------------------------------------
     pytest.param(  # one sheet short: the message names the table that is missing
         combine(workbook({"meetings": None}), give("book.xlsx")),
@@ -872,10 +908,10 @@ CATALOGUE = [
     ),
     pytest.param(  # only the three required tables: every rule that needs more is not assessable
         remove("actions.csv", "attendance.csv", "disclosures.csv", "referrals.csv",
-               "level1_reviews.csv"),
+               "level1_reviews.csv", "events.csv"),
         VALIDATE,
         Loaded(absent_tables=("referrals", "attendance", "disclosures", "actions",
-                              "level1_reviews"),
+                              "level1_reviews", "events"),
                notes=("actions: table absent; ACT-01 and ACT-02 will not be assessable",)),
         id="optional-tables-absent",
     ),

@@ -50,6 +50,7 @@ def test_nothing_is_recorded_after_the_export_date(tmp_path: Path) -> None:
         "actions": ("completed_date",),
         "disclosures": ("decision_date", "disclosed_date"),
         "level1_reviews": ("review_date",),
+        "events": ("event_date",),
         "cases": ("eligible_date", "end_date", "visor_created_date", "level_set_date"),
     }
     for table, columns in recorded.items():
@@ -94,3 +95,21 @@ def test_never_writes_into_a_folder_that_holds_files(tmp_path: Path) -> None:
     with pytest.raises(ma.UsageError, match="not an empty folder"):
         generate_dataset(tmp_path / "d", cases=10)
     assert [p.name for p in (tmp_path / "d").iterdir()] == ["keep.txt"]
+
+
+def test_events_hold_the_planted_edge_cases(tmp_path: Path) -> None:
+    """Events on the first and last day of the last whole financial year, one the day after
+    its case's level changed, and one of a case that is not in cases.csv."""
+    generate_dataset(tmp_path / "d", cases=400, seed=4)
+    dataset = ma.load_dataset(tmp_path / "d", strict=True)
+    events, levels = dataset["events"], dataset["levels"]
+    days = set(events["event_date"])
+    assert {dt.date(2025, 4, 1), dt.date(2026, 3, 31)} <= days
+    assert not events["case_id"].is_in(dataset["cases"]["case_id"].implode()).all()
+    day_after_change = events.join(levels, on="case_id").filter(
+        pl.col("event_date") == pl.col("start_date") + dt.timedelta(days=1))
+    assert day_after_change.height >= 1
+    # every type of the contract occurs in the committed sample
+    sample = ma.load_dataset(SAMPLE)
+    assert set(sample["events"]["event_type"]) == set(
+        ma._contract.TABLES["events"].column("event_type").choices)

@@ -158,6 +158,61 @@ def test_levels_out_of_range_and_unknown_enum(tmp_path: Path) -> None:
     ]
 
 
+EVENTS_HEADER = "event_id,case_id,event_type,event_date,detail,level_at_event"
+
+
+@pytest.mark.parametrize(
+    ("cells", "kept", "values", "entry"),
+    [
+        # a type without a detail; no level recorded (taken from levels by the annual report)
+        ("sfo_charged,2025-05-01,,", True, ("sfo_charged", None, None), None),
+        # detail and type in any case, read in the contract's spelling; a level given
+        ("Returned_To_Custody,2025-05-01,BREACH_OF_LICENCE,2", True,
+         ("returned_to_custody", "breach_of_licence", 2), None),
+        # a detail of another type: the row is kept, the detail read as not recorded
+        ("returned_to_custody,2025-05-01,shpo,", True, ("returned_to_custody", None, None),
+         ("detail", "shpo", "does not fit the event type", True)),
+        # a type that takes no detail at all
+        ("sfo_charged,2025-05-01,further_offence,", True, ("sfo_charged", None, None),
+         ("detail", "further_offence", "does not fit the event type", True)),
+        # a word in no type's list
+        ("order_breach,2025-05-01,curfew,", True, ("order_breach", None, None),
+         ("detail", "curfew", "unknown value", True)),
+        # level_at_event is optional: a level 4 costs the cell, not the row
+        ("order_imposed,2025-05-01,sro,4", True, ("order_imposed", "sro", None),
+         ("level_at_event", "4", "out of range", True)),
+        # an unknown type quarantines the row; its detail is judged by the whole list only
+        ("teleported,2025-05-01,shpo,", False, None,
+         ("event_type", "teleported", "unknown value", False)),
+        # the event date is required
+        ("scr_commenced,31/02/2026,,", False, None,
+         ("event_date", "31/02/2026", "not a date", False)),
+    ],
+)
+def test_event_rows(
+    tmp_path: Path, cells: str, kept: bool, values: tuple[object, ...] | None,
+    entry: tuple[str, str, str, bool] | None,
+) -> None:
+    folder = write_dataset(tmp_path, extra={"events.csv": f"{EVENTS_HEADER}\nE1,C1,{cells}\n"})
+    dataset = ma.load_dataset(folder)
+    events = dataset["events"]
+    assert (events.height == 1) is kept
+    if values is not None:
+        assert events.select("event_type", "detail", "level_at_event").row(0) == values
+    entries = dataset.quarantine.select("column", "value", "reason", "row_kept").rows()
+    assert entries == ([] if entry is None else [entry])
+    assert_accounting(dataset)
+
+
+def test_event_detail_words_are_the_types_details() -> None:
+    """Every detail word belongs to a type, and every type is named by the detail column."""
+    detail = TABLES["events"].column("detail")
+    assert detail.choices_by is not None
+    other, allowed = detail.choices_by
+    assert tuple(value for value, _ in allowed) == TABLES["events"].column(other).choices
+    assert set(detail.choices) == {word for _, words in allowed for word in words}
+
+
 # --- duplicates ---------------------------------------------------------------------------------
 
 

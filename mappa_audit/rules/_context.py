@@ -35,6 +35,7 @@ _EVENT_DATES: dict[str, str] = {
     "meetings": "meeting_date",
     "disclosures": "decision_date",
     "level1_reviews": "review_date",
+    "events": "event_date",
 }
 """Rows dated after ``as_at`` by these dates do not exist yet."""
 

@@ -1,0 +1,289 @@
+"""The annual report's outcome, equality and level-use tables on twelve hand-made cases.
+
+The answers below were worked out by hand from the rows, before the code was written
+(issue 18). Year: 2025-26 (1 April 2025 to 31 March 2026), beside 2024-25.
+
+On 31 March 2026 eleven people are eligible (C11 ended in December 2025). Their levels then:
+C01 1, C02 2 (from 10 June 2025), C03 3, C04 1 (moved from 2 on 31 March itself), C05 1,
+C06 2, C07 1, C08 1, C09 2, C10 1, C12 none (no level history). At Level 2 or 3: C02, C03,
+C06, C09.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import mappa_audit as ma
+from mappa_audit._annual import (
+    EVENT_TABLES,
+    NOT_RECORDED,
+    TABLE_TITLES,
+    annual_document,
+    annual_tables,
+    published,
+)
+
+from _support import mappa_in_process, write_dataset
+
+EAST, NORTH = "Eastvale", "Northmoor"
+
+
+def person(case_id: str, area: str, category: str, sex: str, age: str, ethnicity: str,
+           **values: str) -> dict[str, str]:
+    return {"case_id": case_id, "area": area, "category": category, "lead_agency": "police",
+            "eligible_date": "2024-01-01", "end_date": "", "sex": sex, "age_band": age,
+            "ethnicity_group": ethnicity} | values
+
+
+def level(case_id: str, value: str, start: str, end: str = "") -> dict[str, str]:
+    return {"case_id": case_id, "level": value, "start_date": start, "end_date": end}
+
+
+def event(event_id: str, case_id: str, event_type: str, date: str, detail: str = "",
+          level_at_event: str = "") -> dict[str, str]:
+    return {"event_id": event_id, "case_id": case_id, "event_type": event_type,
+            "event_date": date, "detail": detail, "level_at_event": level_at_event}
+
+
+CASES = [
+    person("C01", EAST, "1", "Male", "25-34", "White"),
+    person("C02", EAST, "1", "Male", "35-44", "White"),
+    person("C03", EAST, "2", "Male", "25-34", "Black"),
+    person("C04", EAST, "3", "Female", "18-24", "White"),
+    person("C05", EAST, "1", "Male", "45-54", "Asian"),
+    person("C06", EAST, "2", "Male", "25-34", "White"),
+    person("C07", NORTH, "1", "Female", "35-44", "White"),
+    person("C08", NORTH, "1", "Male", "55+", "White"),
+    person("C09", NORTH, "3", "Male", "25-34", "Black"),
+    person("C10", NORTH, "2", "", "35-44", " "),  # sex and ethnic group not recorded
+    person("C11", NORTH, "1", "Female", "45-54", "White", end_date="2025-12-01"),
+    person("C12", NORTH, "4", "Male", "25-34", "Black"),  # no level history at all
+]
+LEVELS = [
+    level("C01", "1", "2024-01-01"),
+    level("C02", "1", "2024-01-01", "2025-06-10"),
+    level("C02", "2", "2025-06-10"),
+    level("C03", "3", "2024-01-01"),
+    level("C04", "2", "2024-01-01", "2026-03-31"),
+    level("C04", "1", "2026-03-31"),
+    level("C05", "1", "2024-01-01"),
+    level("C06", "2", "2024-01-01"),
+    level("C07", "1", "2024-01-01"),
+    level("C08", "1", "2024-01-01"),
+    level("C09", "2", "2024-01-01"),
+    level("C10", "1", "2024-01-01"),
+    level("C11", "1", "2024-01-01", "2025-12-01"),
+]
+EVENTS = [
+    event("E01", "C01", "sfo_charged", "2025-04-01"),  # first day of the year: Level 1
+    event("E02", "C02", "sfo_charged", "2025-06-11"),  # the day after C02 went to Level 2
+    event("E03", "C02", "sfo_charged", "2025-06-09"),  # the day before: still Level 1
+    # last day of the year; the level recorded at the time (2) wins over the history's 3
+    event("E04", "C03", "sfo_charged", "2026-03-31", level_at_event="2"),
+    event("E05", "C99", "sfo_charged", "2025-09-01"),  # a case not in cases: no level
+    event("E06", "C12", "sfo_charged", "2025-10-01"),  # no level history: no level
+    event("E07", "C05", "sfo_charged", "2025-03-31"),  # last day of 2024-25: Level 1 then
+    event("E08", "C06", "sfo_charged", "2026-04-01"),  # after the year: in neither
+    event("R1", "C03", "returned_to_custody", "2025-05-05", "breach_of_licence"),  # Level 3
+    event("R2", "C06", "returned_to_custody", "2025-08-08", "breach_of_order"),  # Level 2
+    # on the day C04's level changed to 1: the new level counts
+    event("R3", "C04", "returned_to_custody", "2026-03-31", "further_offence"),
+    event("R4", "C09", "returned_to_custody", "2024-11-11", "breach_of_licence"),  # 2024-25
+    event("R5", "C09", "returned_to_custody", "2025-12-12", level_at_event="3"),  # no detail
+    event("O1", "C01", "order_imposed", "2025-07-01", "shpo"),
+    event("O2", "C07", "order_imposed", "2025-07-02", "sro"),
+    event("O3", "C08", "order_breach", "2025-09-09", "shpo"),
+    event("N1", "C07", "notification_breach", "2025-10-10"),
+    event("N2", "C08", "notification_revoked", "2024-06-06"),  # 2024-25
+    event("S1", "C03", "scr_commenced", "2025-05-20"),
+]
+MEETINGS = [{"meeting_id": "M1", "case_id": "C03", "meeting_date": "2025-05-06", "level": "3",
+             "meeting_type": "review", "status": "held"}]
+
+
+@pytest.fixture(scope="module")
+def twelve(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_dataset(tmp_path_factory.mktemp("twelve") / "data", {
+        "cases": CASES, "levels": LEVELS, "meetings": MEETINGS, "events": EVENTS})
+
+
+@pytest.fixture(scope="module")
+def tables(twelve: Path) -> dict[str, pl.DataFrame]:
+    return annual_tables(twelve, "2025-26")
+
+
+def rows(frame: pl.DataFrame) -> dict[str, tuple[object, ...]]:
+    """A table keyed by its first column (two columns for the equality table)."""
+    if "characteristic" in frame.columns:
+        return {f"{row[0]}/{row[1]}": row[2:] for row in frame.iter_rows()}
+    return {row[0]: row[1:] for row in frame.iter_rows()}
+
+
+# (table, row, expected values after the key), one line per figure worked out by hand
+EXPECTED = [
+    # SFO charges: E01, E03 at Level 1; E02, E04 at Level 2; E05, E06 no level; E07 last year
+    ("sfo_charged_by_level", "1", (2, 1)),
+    ("sfo_charged_by_level", "2", (2, 0)),
+    ("sfo_charged_by_level", "3", (0, 0)),  # C03 was at 3, but 2 was recorded at the time
+    ("sfo_charged_by_level", "none", (2, 0)),
+    # returns to custody: R3 at Level 1 (the level changed that day), R2 at 2, R1 and R5 at 3
+    ("returned_to_custody_by_level", "1", (1, 0)),
+    ("returned_to_custody_by_level", "2", (1, 1)),  # R4, 2024-25, at Level 2
+    ("returned_to_custody_by_level", "3", (2, 0)),
+    ("returned_to_custody_by_level", "none", (0, 0)),
+    ("returned_to_custody_by_detail", "breach_of_licence", (1, 1)),
+    ("returned_to_custody_by_detail", "breach_of_order", (1, 0)),
+    ("returned_to_custody_by_detail", "further_offence", (1, 0)),
+    ("returned_to_custody_by_detail", "not recorded", (1, 0)),  # R5 has no detail
+    ("orders_imposed", "shpo", (1, 0)),
+    ("orders_imposed", "sro", (1, 0)),
+    ("orders_imposed", "notification_order", (0, 0)),
+    ("order_breaches", "shpo", (1, 0)),
+    ("order_breaches", "sro", (0, 0)),
+    ("notification_breach", "Cautioned or convicted for breaching notification requirements",
+     (1, 0)),
+    ("notification_revoked", "Lifetime notification requirements revoked", (0, 1)),
+    ("scrs", "Serious Case Reviews commenced", (1, 0)),
+    ("scrs", "Serious Case Reviews completed", (0, 0)),
+    # equality: eligible, at Level 2/3, rate, RRI = rate / rate of everyone else eligible
+    ("equality_level23", "sex/Male", (8, 4, 0.5, None)),  # everyone else: 0 of 3, no RRI
+    ("equality_level23", "sex/Female", (2, 0, 0.0, 0.0)),  # C11 ended: not counted
+    ("equality_level23", "sex/not recorded", (1, 0, 0.0, 0.0)),  # C10's empty cell
+    ("equality_level23", "age_band/25-34", (5, 3, 0.6, 3.6)),  # 0.6 / (1/6)
+    ("equality_level23", "age_band/35-44", (3, 1, 0.3333, 0.89)),  # (1/3) / (3/8)
+    ("equality_level23", "age_band/18-24", (1, 0, 0.0, 0.0)),
+    ("equality_level23", "age_band/45-54", (1, 0, 0.0, 0.0)),
+    ("equality_level23", "age_band/55+", (1, 0, 0.0, 0.0)),
+    ("equality_level23", "ethnicity_group/Black", (3, 2, 0.6667, 2.67)),  # (2/3) / (2/8)
+    ("equality_level23", "ethnicity_group/White", (6, 2, 0.3333, 0.83)),  # (1/3) / (2/5)
+    ("equality_level23", "ethnicity_group/Asian", (1, 0, 0.0, 0.0)),
+    ("equality_level23", "ethnicity_group/not recorded", (1, 0, 0.0, 0.0)),  # C10's " "
+    # level use on 31 March: eligible, Level 1, 2, 3, share at 2/3, Category 3
+    ("level_use_by_area", EAST, (6, 3, 2, 1, 0.5, 1)),
+    ("level_use_by_area", NORTH, (5, 3, 1, 0, 0.2, 1)),  # C12 no level; C11 ended
+]
+
+
+@pytest.mark.parametrize(("table", "key", "expected"), EXPECTED,
+                         ids=[f"{t}:{k}" for t, k, _ in EXPECTED])
+def test_hand_worked_figures(tables: dict[str, pl.DataFrame], table: str, key: str,
+                             expected: tuple[object, ...]) -> None:
+    assert rows(tables[table])[key] == expected
+
+
+def test_tables_come_in_the_reports_order_with_fixed_columns(
+        tables: dict[str, pl.DataFrame]) -> None:
+    assert list(tables) == list(TABLE_TITLES)
+    assert tables["sfo_charged_by_level"].columns == ["level", "count", "previous_year_count"]
+    assert tables["equality_level23"].columns == [
+        "characteristic", "group", "eligible", "at_level_2_3", "rate", "relative_rate_index"]
+    assert tables["level_use_by_area"].columns == [
+        "area", "eligible", "level_1", "level_2", "level_3", "share_level_2_3", "category_3"]
+    # the groups of each characteristic add up to everyone eligible on 31 March
+    sums = tables["equality_level23"].group_by("characteristic").agg(pl.col("eligible").sum())
+    assert set(sums["eligible"]) == {11}
+
+
+def test_an_area_counts_its_own_cases_events_only(twelve: Path) -> None:
+    """E05's case is in no area (decision 39): only the all-areas tables count it."""
+    north = annual_tables(twelve, "2025-26", area="northmoor")
+    assert rows(north["sfo_charged_by_level"]) == {
+        "1": (0, 0), "2": (0, 0), "3": (0, 0), "none": (1, 0)}  # E06 only
+    assert rows(north["level_use_by_area"]) == {NORTH: (5, 3, 1, 0, 0.2, 1)}
+
+
+def test_no_events_table_is_not_recorded_never_zero(tmp_path: Path) -> None:
+    folder = write_dataset(tmp_path / "data", {
+        "cases": CASES, "levels": LEVELS, "meetings": MEETINGS})
+    tables = annual_tables(folder, "2025-26")
+    assert not set(EVENT_TABLES) & set(tables)
+    assert "equality_level23" in tables
+    document = annual_document(tables, "2025-26", area=None, suppress_below=5)
+    by_id = {table["id"]: table for table in document["tables"]}
+    for name in EVENT_TABLES:
+        assert by_id[name]["rows"] is None
+        assert by_id[name]["note"] == NOT_RECORDED
+
+
+# The board's view: a count from 1 to 4 is "<5"; a rate whose population is under 5 is
+# not shown, and neither is a relative rate index resting on one.
+PUBLISHED = [
+    # Black: a group of 3, two at Level 2/3: both counts hidden, no rate, no RRI
+    ("ethnicity_group/Black", ("<5", "<5", None, None)),
+    # White: 6 people, 2 at Level 2/3: the rate stands (no secondary suppression,
+    # decision 24) and so does the RRI, everyone else (5) being 5 or more
+    ("ethnicity_group/White", ("6", "<5", 0.3333, 0.83)),
+    # 35-44: a group of 3 again
+    ("age_band/35-44", ("<5", "<5", None, None)),
+    # Male: 8 people, but everyone else is 3: no RRI (it would give their rate away)
+    ("sex/Male", ("8", "<5", 0.5, None)),
+    # 25-34: 5 and 3, everyone else 6: all shown but the count of 3
+    ("age_band/25-34", ("5", "<5", 0.6, 3.6)),
+]
+
+
+@pytest.mark.parametrize(("key", "expected"), PUBLISHED, ids=[k for k, _ in PUBLISHED])
+def test_published_equality(tables: dict[str, pl.DataFrame], key: str,
+                            expected: tuple[object, ...]) -> None:
+    assert rows(published(tables, 5)["equality_level23"])[key] == expected
+
+
+def test_json_on_the_command_line(twelve: Path) -> None:
+    """``annual --format json``: a group of 3 is "<5" with no rate; --exact gives 3."""
+    result = mappa_in_process("annual", twelve, "--year", "2025-26", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert (document["year"], document["previous_year"]) == ("2025-26", "2024-25")
+    by_id = {table["id"]: table for table in document["tables"]}
+    assert [table["id"] for table in document["tables"]] == list(TABLE_TITLES)
+    black = next(row for row in by_id["equality_level23"]["rows"]
+                 if row["group"] == "Black")
+    assert black == {"characteristic": "ethnicity_group", "group": "Black", "eligible": "<5",
+                     "at_level_2_3": "<5", "rate": None, "relative_rate_index": None}
+    assert by_id["sfo_charged_by_level"]["rows"][0] == {
+        "level": "1", "count": "<5", "previous_year_count": "<5"}
+    assert by_id["level_use_by_area"]["rows"][0]["eligible"] == 6
+
+    exact = json.loads(mappa_in_process(
+        "annual", twelve, "--year", "2025-26", "--format", "json", "--exact").stdout)
+    by_id = {table["id"]: table for table in exact["tables"]}
+    assert by_id["sfo_charged_by_level"]["rows"] == [
+        {"level": "1", "count": 2, "previous_year_count": 1},
+        {"level": "2", "count": 2, "previous_year_count": 0},
+        {"level": "3", "count": 0, "previous_year_count": 0},
+        {"level": "none", "count": 2, "previous_year_count": 0},
+    ]
+    assert (exact["exact"], exact["suppress_below"]) == (True, None)
+
+
+def test_python_api_returns_frames(twelve: Path) -> None:
+    tables = ma.annual_tables(twelve, "2025-26")
+    assert all(isinstance(frame, pl.DataFrame) for frame in tables.values())
+
+
+def test_json_names_the_area_as_the_data_spells_it(twelve: Path) -> None:
+    result = mappa_in_process("annual", twelve, "--year", "2025-26", "--format", "json",
+                              "--area", "NORTHMOOR")
+    assert json.loads(result.stdout)["area"] == NORTH
+
+
+def test_json_refuses_a_small_suppress_below_unless_exact(twelve: Path, tmp_path: Path) -> None:
+    """Published JSON is a board output (decision 35); --exact is a working copy."""
+    policy = tmp_path / "small.toml"
+    policy.write_text('name = "Small"\nsuppress_below = 3\n', encoding="utf-8")
+    args = ("annual", twelve, "--year", "2025-26", "--format", "json", "--policy", policy)
+    refused = mappa_in_process(*args)
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert "--allow-small-suppression" in refused.stderr
+    assert mappa_in_process(*args, "--exact").returncode == 0
+    allowed = mappa_in_process(*args, "--allow-small-suppression")
+    assert allowed.returncode == 0
+    black = next(row for table in json.loads(allowed.stdout)["tables"]
+                 if table["id"] == "equality_level23" for row in table["rows"]
+                 if row["group"] == "Black")
+    assert (black["eligible"], black["at_level_2_3"]) == (3, "<3")  # 3 is not under 3
