@@ -21,10 +21,13 @@ from mappa_audit._annual import annual_tables
 from mappa_audit._calendar import WorkingDayCalendar
 from mappa_audit._engine import BREAKDOWNS, AuditResult, audit
 from mappa_audit._errors import (
+    ArgumentError,
+    AuditorOnlyError,
     DatasetError,
     MappaAuditError,
     MissingColumnError,
     MissingTableError,
+    NotFoundError,
     PolicyError,
     SmallSuppressionError,
     StrictModeError,
@@ -44,14 +47,17 @@ logging.getLogger("mappa_audit").addHandler(logging.NullHandler())
 
 __all__ = [
     "BREAKDOWNS",
+    "ArgumentError",
     "Audience",
     "AuditReport",
     "AuditResult",
+    "AuditorOnlyError",
     "Dataset",
     "DatasetError",
     "MappaAuditError",
     "MissingColumnError",
     "MissingTableError",
+    "NotFoundError",
     "Outcome",
     "Policy",
     "PolicyError",

@@ -23,7 +23,7 @@ import polars as pl
 
 from mappa_audit._contract import EVENT_DETAILS
 from mappa_audit._engine import resolve_area
-from mappa_audit._errors import UsageError
+from mappa_audit._errors import ArgumentError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._policy import Policy, load_policy
 from mappa_audit._privacy import check_board_suppression, hide_small
@@ -74,7 +74,7 @@ RATES: dict[str, dict[str, tuple[str, ...]]] = {
 _DETAILS = dict(EVENT_DETAILS)
 
 
-def financial_year(label: str | int) -> tuple[dt.date, dt.date]:
+def financial_year(year: str | int) -> tuple[dt.date, dt.date]:
     """``"2025-26"`` (April 2025 to March 2026), or ``2026`` (the year it ends), to its first
     and last day. The second year of ``"2025-26"`` must follow the first.
 
@@ -85,10 +85,10 @@ def financial_year(label: str | int) -> tuple[dt.date, dt.date]:
     >>> financial_year("2025-27")
     Traceback (most recent call last):
     ...
-    mappa_audit._errors.UsageError: financial year '2025-27' is not a year such as 2025-26
+    mappa_audit._errors.ArgumentError: `year` '2025-27' is not a financial year such as 2025-26
     Hint: write the year as 2025-26 (April 2025 to March 2026)
     """
-    text = str(label).strip()
+    text = str(year).strip()
     both = re.fullmatch(r"(\d{4})-(\d{2}|\d{4})", text)
     end_year = 0
     if both is not None:
@@ -98,8 +98,9 @@ def financial_year(label: str | int) -> tuple[dt.date, dt.date]:
     elif text.isdigit():
         end_year = int(text)
     if not 1990 < end_year < 2100:
-        msg = f"financial year {label!r} is not a year such as 2025-26"
-        raise UsageError(msg, "write the year as 2025-26 (April 2025 to March 2026)")
+        msg = f"`year` {year!r} is not a financial year such as 2025-26"
+        hint = "write the year as 2025-26 (April 2025 to March 2026)"
+        raise ArgumentError(msg, hint, argument="year")
     return dt.date(end_year - 1, 4, 1), dt.date(end_year, 3, 31)
 
 

@@ -1,7 +1,9 @@
 """The ``mappa-audit`` command line: a thin face over the public API.
 
 Every command turns a :class:`MappaAuditError` into one line on stderr and exit status 2;
-stdout carries only the requested output (JSON, or a table for people).
+stdout carries only the requested output (JSON, or a table for people). The library's
+messages name its arguments (`` `weeks` ``); printed here, they name this command line's
+flags (``--weeks``) instead (:data:`FLAGS`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import contextlib
 import datetime as dt
 import enum
 import logging
+import re
 import signal
 import sys
 import tempfile
@@ -24,7 +27,7 @@ from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
-from mappa_audit._engine import audit
+from mappa_audit._engine import audit, parse_date, resolve_area
 from mappa_audit._errors import (
     MappaAuditError,
     PolicyError,
@@ -121,8 +124,35 @@ AllowSmallSuppressionOption = Annotated[
 ]
 
 
+FLAGS = {
+    "start": "--start", "end": "--end", "as_at": "--as-at", "today": "--today",
+    "period": "--period", "year": "--year", "weeks": "--weeks", "area": "--area",
+    "audience": "--audience", "strict": "--strict", "strata": "--strata", "size": "--size",
+    "min_per_stratum": "--min-per-stratum", "include_level1": "--include-level1",
+    "cases": "--cases", "areas": "--areas", "invalid_rows": "--invalid-rows",
+    "runs": "--runs", "port": "--port",
+}
+"""The flag of each library argument that a library message may name."""
+
+
+def in_cli_words(text: str) -> str:
+    """A library message as this command line says it: each argument it names (between
+    backquotes) given as its flag.
+
+    Examples
+    --------
+    >>> in_cli_words("`weeks` 60 must be from 1 to 52 Hint: try `weeks` 4")
+    '--weeks 60 must be from 1 to 52 Hint: try --weeks 4'
+    >>> in_cli_words("give `start` on or before `end`; run `mappa-audit validate`")
+    'give --start on or before --end; run `mappa-audit validate`'
+    """
+    return re.sub(r"`([a-z][a-z0-9_]*)`",
+                  lambda name: FLAGS.get(name.group(1), name.group(0)), text)
+
+
 def _fail(error: MappaAuditError) -> typer.Exit:
-    _stderr.print(f"mappa-audit: {error.one_line()}", markup=False, soft_wrap=True)
+    _stderr.print(f"mappa-audit: {in_cli_words(error.one_line())}", markup=False,
+                  soft_wrap=True)
     return typer.Exit(ExitCode.BAD_INPUT)
 
 
@@ -145,12 +175,6 @@ def _warn_small_suppression(policy_name: str, suppress_below: int, recorded: str
         f"{suppress_below} up{recorded}.", markup=False, soft_wrap=True)
 
 
-def _date(value: str, what: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        msg = f"--{what} {value!r} is not a date"
-        raise UsageError(msg, "write dates as YYYY-MM-DD, for example 2026-03-31") from None
 
 
 def _warn_quarantine(dataset: Dataset) -> None:
@@ -180,7 +204,7 @@ def check(
 ) -> None:
     """Run every audit rule for a period and print the results."""
     try:
-        start_date, end_date = _date(start, "start"), _date(end, "end")
+        start_date, end_date = parse_date(start, "start"), parse_date(end, "end")
         loaded = load_dataset(dataset, strict=strict)
         result = audit(loaded, start_date, end_date, area=area, policy=policy)
     except MappaAuditError as error:
@@ -354,7 +378,7 @@ def run_command(
     for outcome in outcomes:
         sys.stdout.write(f"{outcome.folder}\n")
         where = escape(outcome.area or "all areas")
-        reason = escape(outcome.reason or "")
+        reason = escape(in_cli_words(outcome.reason or ""))
         if outcome.interrupted:
             _stderr.print(f"[bold red]interrupted[/] {where}: {reason}", soft_wrap=True)
         elif outcome.succeeded:
@@ -377,12 +401,12 @@ def _period(
         if start is not None or end is not None:
             msg = "give --period or --start/--end, not both"
             raise UsageError(msg, "for example --period last-quarter")
-        day = _date(today, "today") if today is not None else dt.date.today()
+        day = parse_date(today, "today") if today is not None else dt.date.today()
         return Period.resolve(period, day)
     if start is None or end is None:
         msg = "give the period: --start and --end, or --period"
         raise UsageError(msg, "for example --start 2025-04-01 --end 2026-03-31")
-    start_date, end_date = _date(start, "start"), _date(end, "end")
+    start_date, end_date = parse_date(start, "start"), parse_date(end, "end")
     if end_date < start_date:
         msg = f"the period ends ({end_date}) before it starts ({start_date})"
         raise UsageError(msg, "give --start on or before --end")
@@ -451,7 +475,7 @@ def due(
     from mappa_audit._worklist import due_items
 
     try:
-        day = _date(as_at, "as-at")
+        day = parse_date(as_at, "as_at")
         if output is WorklistFormat.XLSX and out is None:
             msg = "--format xlsx needs --out FILE.xlsx"
             raise UsageError(msg, "for example --out worklist.xlsx")
@@ -551,7 +575,7 @@ def sample(
             msg = "--format xlsx needs --out FILE.xlsx"
             raise UsageError(msg, "for example --out file-audit-sample.xlsx")
         drawn = sample_cases(
-            dataset, _date(start, "start"), _date(end, "end"), size=size, seed=seed,
+            dataset, parse_date(start, "start"), parse_date(end, "end"), size=size, seed=seed,
             strata=tuple(s.strip() for s in strata.split(",") if s.strip()),
             min_per_stratum=min_per_stratum, include_level1=include_level1, area=area,
         )
@@ -609,6 +633,8 @@ def annual(
         overridden = policy_used is not None and not exact and check_board_suppression(
             policy_used.suppress_below, policy_used.name,
             allow_small_suppression=allow_small_suppression)
+        if area is not None:  # an area the dataset does not hold fails here, as in `check`
+            area = resolve_area(load_dataset(dataset), area)
         _check_writable(out)
     except SmallSuppressionError as error:
         raise _small_suppression(error, "use --exact for a working copy (not for "
@@ -626,7 +652,8 @@ def annual(
     restrict(out / name for name in ("annual_report.ipynb", "annual_report.html",
                                      "annual_report.xlsx"))
     if failure is not None:
-        _stderr.print(f"mappa-audit: the annual report failed: {failure}", markup=False,
+        _stderr.print(f"mappa-audit: the annual report failed: {in_cli_words(failure)}",
+                      markup=False,
                       soft_wrap=True)
         raise typer.Exit(ExitCode.RUN_FAILED)
     for name in ("annual_report.xlsx", "annual_report.html"):
@@ -786,7 +813,8 @@ def sample_data(
 
     try:
         rows = generate_dataset(
-            out, cases=cases, seed=seed, start=_date(start, "start"), end=_date(end, "end"),
+            out, cases=cases, seed=seed, start=parse_date(start, "start"),
+            end=parse_date(end, "end"),
             areas=areas, invalid_rows=invalid_rows,
         )
     except MappaAuditError as error:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from mappa_audit._errors import NotFoundError
+
 CONTRACT_VERSION = 1
 
 
@@ -102,8 +104,8 @@ class Table:
             if column.name == name:
                 return column
         known = ", ".join(self.column_names)
-        msg = f"table {self.name!r} has no column {name!r}; it has: {known}"
-        raise KeyError(msg)
+        msg = f"table {self.name!r} has no column {name!r}"
+        raise NotFoundError(msg, f"its columns are: {known}", argument="name")
 
     @property
     def schema(self) -> pl.Schema:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from mappa_audit._errors import UsageError
+from mappa_audit._errors import ArgumentError, NotFoundError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._policy import Policy, load_policy
 from mappa_audit.rules import (
@@ -115,7 +115,8 @@ class AuditResult:
             if name == self.area:
                 return self
             msg = f"this audit is of {self.area} only; it holds nothing of {name}"
-            raise UsageError(msg, "audit all areas (area=None) to narrow it to each area")
+            hint = "audit all areas (area=None) to narrow it to each area"
+            raise ArgumentError(msg, hint, argument="area")
         return replace(
             self,
             area=name,
@@ -169,8 +170,9 @@ class AuditResult:
     def breakdown(self, dimension: str) -> pl.DataFrame:
         """Rule results per value of one of :data:`BREAKDOWNS`."""
         if dimension not in BREAKDOWNS:
-            msg = f"unknown breakdown {dimension!r}; breakdowns are: {', '.join(BREAKDOWNS)}"
-            raise UsageError(msg)
+            msg = f"`dimension` {dimension!r} is not a breakdown"
+            hint = f"breakdowns are: {', '.join(BREAKDOWNS)}"
+            raise NotFoundError(msg, hint, argument="dimension")
         return self.rule_results.filter(pl.col("dimension") == dimension).drop("dimension")
 
     def exceptions(self) -> pl.DataFrame:
@@ -228,7 +230,7 @@ def audit(
     start_date, end_date = parse_date(start, "start"), parse_date(end, "end")
     if end_date < start_date:
         msg = f"the period ends ({end_date}) before it starts ({start_date})"
-        raise UsageError(msg, "give --start on or before --end")
+        raise ArgumentError(msg, "give `start` on or before `end`", argument="end")
     area_name = resolve_area(dataset, area)
     ctx = build_context(dataset, start_date, end_date, policy)
 
@@ -414,8 +416,19 @@ def summarise(items: pl.DataFrame, policy: Policy, rule_ids: list[str]) -> pl.Da
 _COUNT_COLUMNS = ["rule_id", "dimension", "value", *(o.value for o in REPORTED_OUTCOMES)]
 
 
-def parse_date(value: dt.date | str, what: str) -> dt.date:
-    """A date argument given as a date or ``YYYY-MM-DD`` text."""
+def parse_date(value: dt.date | str, argument: str) -> dt.date:
+    """The date argument named ``argument``, given as a date or ``YYYY-MM-DD`` text.
+
+    Examples
+    --------
+    >>> parse_date(" 2026-03-31", "end")
+    datetime.date(2026, 3, 31)
+    >>> parse_date("31/03/2026", "as_at")
+    Traceback (most recent call last):
+    ...
+    mappa_audit._errors.ArgumentError: `as_at` '31/03/2026' is not a date
+    Hint: write dates as YYYY-MM-DD, for example 2026-03-31
+    """
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -423,8 +436,9 @@ def parse_date(value: dt.date | str, what: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
     except (ValueError, AttributeError):
-        msg = f"{what} date {value!r} is not a date"
-        raise UsageError(msg, "write dates as YYYY-MM-DD, for example 2026-03-31") from None
+        msg = f"`{argument}` {value!r} is not a date"
+        hint = "write dates as YYYY-MM-DD, for example 2026-03-31"
+        raise ArgumentError(msg, hint, argument=argument) from None
 
 
 def known_areas(dataset: Dataset) -> list[str]:
@@ -441,5 +455,5 @@ def resolve_area(dataset: Dataset, area: str | None) -> str | None:
         if name.casefold() == wanted:
             return name
     listed = ", ".join(areas) if areas else "(none: the cases table is empty)"
-    msg = f"area {area!r} is not in the dataset"
-    raise UsageError(msg, f"areas in the dataset: {listed}")
+    msg = f"`area` {area!r} is not in the dataset"
+    raise NotFoundError(msg, f"areas in the dataset: {listed}", argument="area")

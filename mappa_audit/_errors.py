@@ -4,6 +4,10 @@ Data that breaks a rule is a *result*, never an exception; only unusable input r
 message is lower-case, says what went wrong and with which value, and ends with a ``Hint:``
 line a co-ordinator can act on. The command line prints the message on one line and exits 2.
 
+A message names an argument as the library's caller writes it, between backquotes
+(`` `weeks` ``, `` `start` ``), never as a command-line flag: the command line words its own
+messages, and turns each argument named so into its flag (``--weeks``) as it prints them.
+
 Exception tree::
 
     MappaAuditError
@@ -11,10 +15,16 @@ Exception tree::
     │   ├── MissingTableError   a required table has no file / sheet
     │   ├── MissingColumnError  a required column is absent from a table's header
     │   ├── UnreadableFileError a file cannot be parsed (empty, corrupt, wrong type, ambiguous)
-    │   └── StrictModeError     --strict, and the loader quarantined something
+    │   └── StrictModeError     ``strict=True``, and the loader quarantined something
     ├── PolicyError             the policy file is unreadable or holds an impossible value
     │   └── SmallSuppressionError  a board output asked of a policy that hides too little
-    └── UsageError              an argument is impossible (end before start, unknown area …)
+    └── UsageError              a call that cannot be answered as asked
+        ├── ArgumentError       one argument's value is impossible (``.argument`` names it)
+        │   └── NotFoundError   a name that is not there: rule id, area, column … (a KeyError)
+        └── AuditorOnlyError    case-level data asked of a board view (a PermissionError)
+
+``NotFoundError`` is also a :class:`KeyError` and ``AuditorOnlyError`` a
+:class:`PermissionError`, so code written against the built-in errors still catches them.
 """
 
 from __future__ import annotations
@@ -35,6 +45,10 @@ class MappaAuditError(Exception):
         self.message = message
         self.hint = hint
         super().__init__(message if hint is None else f"{message}\nHint: {hint}")
+
+    def __str__(self) -> str:
+        # KeyError's own would show the message quoted, its line break as "\\n"
+        return self.message if self.hint is None else f"{self.message}\nHint: {self.hint}"
 
     def one_line(self) -> str:
         """The message and hint on a single line, for stderr."""
@@ -59,7 +73,7 @@ class UnreadableFileError(DatasetError):
 
 
 class StrictModeError(DatasetError):
-    """``--strict`` was given and the loader quarantined rows or cells."""
+    """``strict=True`` was given and the loader quarantined rows or cells."""
 
 
 class PolicyError(MappaAuditError):
@@ -93,4 +107,57 @@ class SmallSuppressionError(PolicyError):
 
 
 class UsageError(MappaAuditError):
-    """An argument cannot be used (a date that is not a date, end before start …)."""
+    """A call that cannot be answered as asked (end before start, a run folder that is not
+    one …)."""
+
+
+class ArgumentError(UsageError):
+    """One argument's value cannot be used.
+
+    Parameters
+    ----------
+    message, hint
+        As for :class:`MappaAuditError`; an argument named in them is written between
+        backquotes (`` `weeks` ``), so that the command line can name its flag instead.
+    argument
+        The argument's name as the library's caller writes it (``"weeks"``, ``"as_at"``).
+
+    Examples
+    --------
+    >>> error = ArgumentError("`weeks` 60 must be from 1 to 52", "try 4", argument="weeks")
+    >>> error.argument, isinstance(error, UsageError)
+    ('weeks', True)
+    """
+
+    def __init__(self, message: str, hint: str | None = None, *, argument: str) -> None:
+        self.argument = argument
+        super().__init__(message, hint)
+
+
+class NotFoundError(ArgumentError, KeyError):
+    """A name given as an argument (a rule id, an area, a column, a breakdown) is not there;
+    the hint lists the names there are.
+
+    Examples
+    --------
+    >>> error = NotFoundError("`area` 'Atlantis' is not in the dataset",
+    ...                       "areas in the dataset: Eastvale, Westbrook", argument="area")
+    >>> isinstance(error, KeyError), error.argument
+    (True, 'area')
+    >>> print(error)  # not quoted as a KeyError's message would be
+    `area` 'Atlantis' is not in the dataset
+    Hint: areas in the dataset: Eastvale, Westbrook
+    """
+
+
+class AuditorOnlyError(UsageError, PermissionError):
+    """Case-level data (case ids, the exceptions, the watch list) asked of a view made for
+    the board, which holds aggregates only.
+
+    Examples
+    --------
+    >>> error = AuditorOnlyError("exceptions are shown in the auditor view only",
+    ...                          "build the report with audience='auditor'")
+    >>> isinstance(error, PermissionError), error.errno
+    (True, None)
+    """

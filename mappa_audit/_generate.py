@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from mappa_audit._contract import ATTENDANCE_AGENCIES, RECIPIENT_TYPES, TABLES
-from mappa_audit._errors import UsageError
+from mappa_audit._errors import ArgumentError
 
 AREA_NAMES = (
     "Eastvale", "Northmoor", "Westbrook", "Southmere", "Highfield", "Lowmarsh",
@@ -474,22 +474,25 @@ def _check_arguments(
 ) -> None:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         msg = f"{out} already exists and is not an empty folder"
-        raise UsageError(msg, "give a new folder name; sample data never overwrites files")
+        hint = "give a new folder name; sample data never overwrites files"
+        raise ArgumentError(msg, hint, argument="out")
     if cases < 1:
-        msg = f"--cases {cases} must be at least 1"
-        raise UsageError(msg, "try --cases 2000")
+        msg = f"`cases` {cases} must be at least 1"
+        raise ArgumentError(msg, "try `cases` 2000", argument="cases")
     if end <= start:
         msg = f"the data ends ({end}) on or before it starts ({start})"
-        raise UsageError(msg, "give --start before --end")
+        raise ArgumentError(msg, "give `start` before `end`", argument="end")
     if not 1 <= areas <= len(AREA_NAMES):
-        msg = f"--areas {areas} must be from 1 to {len(AREA_NAMES)}"
-        raise UsageError(msg, "try --areas 3")
+        msg = f"`areas` {areas} must be from 1 to {len(AREA_NAMES)}"
+        raise ArgumentError(msg, "try `areas` 3", argument="areas")
     if not 0 <= managed_share <= 1:
-        msg = f"managed_share {managed_share} must be between 0 and 1"
-        raise UsageError(msg, "use 0.02 for a national mix, 0.25 for a small sample")
+        msg = f"`managed_share` {managed_share} must be between 0 and 1"
+        hint = "use 0.02 for a national mix, 0.25 for a small sample"
+        raise ArgumentError(msg, hint, argument="managed_share")
     if not 0 <= invalid_rows <= cases:
-        msg = f"--invalid-rows {invalid_rows} must be from 0 to the number of cases ({cases})"
-        raise UsageError(msg, "try --invalid-rows 10")
+        msg = (f"`invalid_rows` {invalid_rows} must be from 0 to the number of cases "
+               f"({cases})")
+        raise ArgumentError(msg, "try `invalid_rows` 10", argument="invalid_rows")
 
 
 def _cases_and_levels(

@@ -925,7 +925,7 @@ def _raise_strict(dataset: Dataset) -> None:
     if first["column"] is not None:
         where += f' column "{first["column"]}"'
     msg = (
-        f"--strict: {dataset.quarantine.height} quarantine entries, the first in {where}: "
+        f"`strict`: {dataset.quarantine.height} quarantine entries, the first in {where}: "
         f"{first['value']!r} ({first['reason']})"
     )
     hint = "run `mappa-audit validate` to list them all, fix the file, and run again"

@@ -135,7 +135,7 @@ def find_chromium() -> str:
         if found:
             return found
     msg = "PDF needs Chromium, which is not installed"
-    raise UsageError(msg, "run `bash scripts/install-chromium.sh`, or use --format html")
+    raise UsageError(msg, "run `bash scripts/install-chromium.sh`, or make the paper as HTML")
 
 
 def print_pdf(html_text: str, out: Path) -> None:
@@ -160,9 +160,9 @@ def print_pdf(html_text: str, out: Path) -> None:
                                        check=False)
         except subprocess.TimeoutExpired:
             msg = "Chromium did not finish printing the PDF within 3 minutes"
-            raise UsageError(msg, "try again, or use --format html") from None
+            raise UsageError(msg, "try again, or make the paper as HTML") from None
         if completed.returncode != 0 or not printed.exists() or printed.stat().st_size == 0:
             last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
             msg = f"Chromium could not print the PDF: {last}"
-            raise UsageError(msg, "use --format html and print it from a browser")
+            raise UsageError(msg, "make the paper as HTML and print it from a browser")
         write_bytes_atomically(out, printed.read_bytes())

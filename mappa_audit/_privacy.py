@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from mappa_audit._errors import SmallSuppressionError, UsageError
+from mappa_audit._errors import ArgumentError, SmallSuppressionError
 
 COUNT_COLUMNS = ("compliant", "non_compliant", "pending", "not_assessable", "population")
 MIN_BOARD_SUPPRESSION = 5
@@ -35,9 +35,9 @@ def parse_audience(value: str | Audience) -> Audience:
     try:
         return Audience(str(value).strip().lower())
     except ValueError:
-        msg = f"audience {value!r} is not one of: board, auditor"
-        hint = "use --audience board for the SMB, auditor for co-ordinators"
-        raise UsageError(msg, hint) from None
+        msg = f"`audience` {value!r} is not one of: board, auditor"
+        hint = "board for the SMB (aggregates only), auditor for co-ordinators"
+        raise ArgumentError(msg, hint, argument="audience") from None
 
 
 def check_board_suppression(suppress_below: int, policy_name: str, *,

@@ -21,7 +21,7 @@ import polars as pl
 from mappa_audit._calendar import day_month
 from mappa_audit._disclosure_review import DISCLOSURE_COUNTS, disclosure_summaries
 from mappa_audit._engine import AuditResult
-from mappa_audit._errors import UsageError
+from mappa_audit._errors import AuditorOnlyError, NotFoundError, UsageError
 from mappa_audit._files import make_folder
 from mappa_audit._privacy import (
     COUNT_COLUMNS,
@@ -256,8 +256,9 @@ class AuditReport:
         if area is None or area == self.document.get("area"):
             return self
         if self.area_results is None or area not in self.areas():
-            msg = f"area {area!r} is not in this run; areas: {', '.join(self.areas())}"
-            raise KeyError(msg)
+            msg = f"`area` {area!r} is not in this run"
+            hint = f"areas in the run: {', '.join(self.areas())}"
+            raise NotFoundError(msg, hint, argument="area")
         rows = self.area_results.filter(pl.col("area") == area).drop("area")
         headline = {r["rule_id"]: r for r in rows.filter(pl.col("dimension") == "all")
                     .iter_rows(named=True)}
@@ -330,8 +331,9 @@ class AuditReport:
         for entry in self.document["rules"]:
             if entry["rule_id"] == rule_id:
                 return dict(entry)
-        msg = f"no rule {rule_id!r} in this run"
-        raise KeyError(msg)
+        msg = f"`rule_id` {rule_id!r} is not in this run"
+        raise NotFoundError(msg, "rules in the run: " + ", ".join(
+            entry["rule_id"] for entry in self.document["rules"]), argument="rule_id")
 
     def rules_of(self, theme: Theme | str) -> list[str]:
         """The rules of one theme in this run (a rule id this version does not know, from a
@@ -528,7 +530,7 @@ class AuditReport:
         """Auditor only: the exceptions of some rules, sorted by rule and date."""
         if self.exceptions is None:
             msg = "exceptions are shown in the auditor view only"
-            raise PermissionError(msg)
+            raise AuditorOnlyError(msg, "build the report with audience='auditor'")
         frame = self.exceptions
         if rule_ids is not None:
             frame = frame.filter(pl.col("rule_id").is_in(rule_ids))

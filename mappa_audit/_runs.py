@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mappa_audit import __version__
-from mappa_audit._errors import MappaAuditError, UsageError
+from mappa_audit._errors import ArgumentError, MappaAuditError, UsageError
 from mappa_audit._files import (
     make_folder,
     new_folder,
@@ -90,8 +90,8 @@ class Period:
         if name == "last-financial-year":
             year = today.year if today.month >= 4 else today.year - 1
             return dt.date(year - 1, 4, 1), dt.date(year, 3, 31)
-        msg = f"--period {name!r} is not one of: {', '.join(Period.NAMES)}"
-        raise UsageError(msg, "or give --start and --end")
+        msg = f"`period` {name!r} is not one of: {', '.join(Period.NAMES)}"
+        raise ArgumentError(msg, "or give the period's `start` and `end`", argument="period")
 
 
 @dataclass

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 
 from mappa_audit._engine import audit, parse_date, resolve_area
-from mappa_audit._errors import UsageError
+from mappa_audit._errors import ArgumentError, UsageError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._policy import Policy
 from mappa_audit.rules._context import build_context
@@ -70,17 +70,22 @@ def sample_cases(
     start_date, end_date = parse_date(start, "start"), parse_date(end, "end")
     unknown = [s for s in strata if s not in STRATA]
     if unknown:
-        msg = f"--strata {unknown[0]!r} is not one of: {', '.join(STRATA)}"
-        raise UsageError(msg, "for example --strata level,area")
-    if size < 1 or min_per_stratum < 0:
-        msg = f"--size {size} and --min-per-stratum {min_per_stratum} must be positive"
-        raise UsageError(msg, "for example --size 30 --min-per-stratum 2")
+        msg = f"`strata` {unknown[0]!r} is not one of: {', '.join(STRATA)}"
+        hint = "name strata from that list, such as level and area"
+        raise ArgumentError(msg, hint, argument="strata")
+    if size < 1:
+        msg = f"`size` {size} must be at least 1"
+        raise ArgumentError(msg, "for example `size` 30", argument="size")
+    if min_per_stratum < 0:
+        msg = f"`min_per_stratum` {min_per_stratum} must be 0 or more"
+        raise ArgumentError(msg, "for example `min_per_stratum` 2", argument="min_per_stratum")
     result = audit(dataset, start_date, end_date, area=area, policy=policy)
     population = _population(result.dataset, result.policy, start_date, end_date,
                              include_level1, resolve_area(dataset, area))
     if population.height == 0:
         msg = f"no case was managed at Level 2 or 3 between {start_date} and {end_date}"
-        raise UsageError(msg, "widen the period, or add --include-level1")
+        raise UsageError(msg, "widen the period, or sample Level 1 cases too "
+                              "(`include_level1`)")
     exceptions = result.exceptions().group_by("case_id").len("exceptions_in_period")
     population = population.join(exceptions, on="case_id", how="left").with_columns(
         pl.col("exceptions_in_period").fill_null(0))

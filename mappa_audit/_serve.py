@@ -39,7 +39,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from mappa_audit._errors import UsageError
+from mappa_audit._errors import ArgumentError, UsageError
 from mappa_audit._privacy import Audience
 from mappa_audit._shipped import shipped_notebook
 
@@ -149,7 +149,9 @@ def start_voila(
     """Start Voila on the audience's dashboard and wait until it answers."""
     if not runs.is_dir():
         msg = f"the runs folder {runs} does not exist"
-        raise UsageError(msg, "run `mappa-audit run DATASET …` first, or give --runs")
+        hint = ("run `mappa-audit run DATASET …` first, or give the folder that holds the run "
+                "folders as `runs`")
+        raise ArgumentError(msg, hint, argument="runs")
     token = token or secrets.token_urlsafe(32)
     port = port or free_port(host)
     workdir = Path(tempfile.mkdtemp(prefix="mappa-serve-"))  # 0700
@@ -212,7 +214,7 @@ def _wait_until_up(server: VoilaServer, timeout: float) -> None:
             server.stop()
             last = [line for line in log.splitlines() if line.strip()][-1:] or ["no output"]
             msg = f"Voila stopped at start: {last[0].strip()}"
-            raise UsageError(msg, "is the port free? try another --port")
+            raise ArgumentError(msg, "is the port free? try another `port`", argument="port")
         try:
             with urllib.request.urlopen(server.url + "voila/static/favicon.ico", timeout=2):
                 return

@@ -17,7 +17,7 @@ import polars as pl
 
 from mappa_audit._calendar import WorkingDayCalendar
 from mappa_audit._engine import audit, parse_date
-from mappa_audit._errors import UsageError
+from mappa_audit._errors import ArgumentError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._policy import Policy, load_policy
 from mappa_audit.rules import ordered_rules
@@ -64,10 +64,11 @@ def due_items(
         dataset = load_dataset(dataset)
     if not isinstance(policy, Policy):
         policy = load_policy(policy)
-    day = parse_date(as_at, "as-at")
+    day = parse_date(as_at, "as_at")
     if not 1 <= weeks <= 52:
-        msg = f"--weeks {weeks} must be from 1 to 52"
-        raise UsageError(msg, "the worklist looks ahead a few weeks; try --weeks 4")
+        msg = f"`weeks` {weeks} must be from 1 to 52"
+        hint = "the worklist looks ahead a few weeks; try `weeks` 4"
+        raise ArgumentError(msg, hint, argument="weeks")
     horizon = day + dt.timedelta(weeks=weeks)
     known = dataset_as_at(dataset, day)
     ahead = audit(known, day - dt.timedelta(days=OVERDUE_LOOKBACK_DAYS), horizon,

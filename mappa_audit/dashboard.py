@@ -9,7 +9,6 @@ loads case-level data. Runs are found in the folder named by ``MAPPA_RUNS_DIR`` 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
 import os
@@ -22,8 +21,8 @@ import polars as pl
 from IPython.display import display
 
 from mappa_audit._calendar import day_month
+from mappa_audit._downloads import Downloads
 from mappa_audit._errors import MappaAuditError
-from mappa_audit._exports import csv_bytes, xlsx_bytes
 from mappa_audit._report import (
     RAG_COLOURS,
     RAG_WORDS,
@@ -344,13 +343,15 @@ class AuditorExceptions:
         self.next_page = widgets.Button(description="Next ▶", layout={"width": "110px"})
         self.status = widgets.HTML()
         self.table = widgets.HTML()
-        self.downloads = widgets.HTML()
+        self.downloads = Downloads("exceptions", "exceptions")
         self.coming_due = widgets.HTML()
+        self.due_downloads = Downloads("worklist", "worklist")
         self.due_filters = {
             name: widgets.Dropdown(description=label, layout={"width": "300px"})
             for name, label in (("what", "What"), ("status", "Status"), ("area", "Area "))
         }
         self.watch = widgets.HTML()
+        self.watch_downloads = Downloads("watch list", "watch")
         self.exceptions = pl.DataFrame()
         self.worklist: pl.DataFrame | None = None
         self.run.observe(lambda _: self._load_run(), names="value")
@@ -368,13 +369,15 @@ class AuditorExceptions:
             widgets.HBox(list(self.filters.values()), layout={"flex_flow": "row wrap"}),
             widgets.HBox([self.previous_page, self.next_page, self.status]),
             self.table,
-            self.downloads,
+            self.downloads.widget(),
         ])
         coming_due = widgets.VBox([
             widgets.HBox(list(self.due_filters.values()), layout={"flex_flow": "row wrap"}),
             self.coming_due,
+            self.due_downloads.widget(),
         ])
-        tabs = widgets.Tab(children=[exceptions, coming_due, self.watch])
+        watch = widgets.VBox([self.watch, self.watch_downloads.widget()])
+        tabs = widgets.Tab(children=[exceptions, coming_due, watch])
         for index, title in enumerate(("Exceptions", "Coming due", "Watch list")):
             tabs.set_title(index, title)
         return widgets.VBox([
@@ -400,8 +403,8 @@ class AuditorExceptions:
         finally:
             self._busy = False
         self._show_due()
-        self.watch.value = report.signals_html() + _list_html(
-            report.watch, "mappa-watch", self.run.value, "")
+        self.watch.value = report.signals_html() + _list_html(report.watch, "mappa-watch", "")
+        self.watch_downloads.offer(_or_empty(report.watch), f"mappa-watch-{self.run.value}")
         self._busy = True
         try:
             for name, control in self.filters.items():
@@ -420,9 +423,10 @@ class AuditorExceptions:
             for name, control in self.due_filters.items():
                 if control.value != ALL:
                     worklist = worklist.filter(pl.col(name).cast(pl.String) == control.value)
-        self.coming_due.value = _list_html(worklist, "mappa-worklist", self.run.value,
+        self.coming_due.value = _list_html(worklist, "mappa-worklist",
                                            "Nothing in this selection falls due in the four "
                                            "weeks after the as-at date.")
+        self.due_downloads.offer(_or_empty(worklist), f"mappa-worklist-{self.run.value}")
 
     def selection(self) -> pl.DataFrame:
         frame = self.exceptions
@@ -437,7 +441,7 @@ class AuditorExceptions:
             return
         self.page = 0
         selection = self.selection()
-        self.downloads.value = _download_links(selection, self.run.value)
+        self.downloads.offer(selection, f"mappa-exceptions-{self.run.value}")
         self._show(selection)
 
     def _turn(self, step: int) -> None:
@@ -466,29 +470,18 @@ table.mappa-exceptions tr:nth-child(even) td, table.mappa-list tr:nth-child(even
 </style>"""
 
 
-def _list_html(frame: pl.DataFrame | None, css: str, run: str, empty: str) -> str:
-    """A whole list (worklist, watch list) as a table with its downloads."""
+def _list_html(frame: pl.DataFrame | None, css: str, empty: str) -> str:
+    """A whole list (worklist, watch list) as a table; its downloads are buttons below it."""
     if frame is None or frame.height == 0:
         return f"<p style='font-family:system-ui'>{html.escape(empty)}</p>"
     more = (f"<p>The first 500 of {frame.height} are shown; the downloads hold them all.</p>"
             if frame.height > 500 else "")
-    return (f"{_EXCEPTION_STYLE}{frame_html(frame.head(500), f'mappa-list {css}')}"
-            f"{more}{_download_links(frame, run, stem=css)}")
+    return f"{_EXCEPTION_STYLE}{frame_html(frame.head(500), f'mappa-list {css}')}{more}"
 
 
-def _download_links(selection: pl.DataFrame, run: str, stem: str = "mappa-exceptions") -> str:
-    stem = html_text(f"{stem}-{run}")  # the run folder's name, from the runs index
-    csv = base64.b64encode(csv_bytes(selection)).decode()
-    xlsx = base64.b64encode(xlsx_bytes({"exceptions": selection})).decode()
-    style = ("display:inline-block;margin:8px 8px 0 0;padding:6px 12px;background:#1f4e79;"
-             "color:#fff;border-radius:4px;text-decoration:none;font:14px system-ui,sans-serif")
-    return (
-        f"<a class='mappa-download-csv' style='{style}' download='{stem}.csv' "
-        f"href='data:text/csv;base64,{csv}'>Download CSV ({selection.height} rows)</a>"
-        f"<a class='mappa-download-xlsx' style='{style}' download='{stem}.xlsx' "
-        "href='data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;"
-        f"base64,{xlsx}'>Download Excel</a>"
-    )
+def _or_empty(frame: pl.DataFrame | None) -> pl.DataFrame:
+    """A list to offer for download; a run made before the list was kept has none."""
+    return pl.DataFrame() if frame is None else frame
 
 
 def auditor_exceptions(runs: str | Path | None = None) -> None:

@@ -100,7 +100,7 @@ def test_financial_year_words(label: str) -> None:
     if label == "2025-2026":
         assert financial_year(label) == financial_year("2025-26")
         return
-    with pytest.raises(Exception, match="is not a year such as 2025-26"):
+    with pytest.raises(Exception, match="is not a financial year such as 2025-26"):
         financial_year(label)
 
 
@@ -129,5 +129,5 @@ def test_an_area_is_matched_as_the_audit_matches_it() -> None:
 
 @pytest.mark.parametrize("label", ["2025-27", "2025-25", "2025-2027", "25-26", "next year"])
 def test_a_financial_year_whose_years_do_not_follow_is_refused(label: str) -> None:
-    with pytest.raises(UsageError, match="is not a year such as 2025-26"):
+    with pytest.raises(UsageError, match="is not a financial year such as 2025-26"):
         financial_year(label)

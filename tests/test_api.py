@@ -6,8 +6,9 @@ import mappa_audit as ma
 from mappa_audit import dashboard, notebook
 
 PUBLIC = {
-    "BREAKDOWNS", "Audience", "AuditReport", "AuditResult", "Dataset", "DatasetError",
-    "MappaAuditError", "MissingColumnError", "MissingTableError", "Outcome", "Policy",
+    "BREAKDOWNS", "ArgumentError", "Audience", "AuditReport", "AuditResult", "AuditorOnlyError",
+    "Dataset", "DatasetError", "MappaAuditError", "MissingColumnError", "MissingTableError",
+    "NotFoundError", "Outcome", "Policy",
     "PolicyError", "Rag", "RuleStandard", "SmallSuppressionError", "StrictModeError",
     "TableReport",
     "UnreadableFileError", "UsageError", "WorkingDayCalendar", "__version__", "annual_tables",

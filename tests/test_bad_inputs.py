@@ -995,7 +995,7 @@ CATALOGUE = [
     ),
     pytest.param(  # an LAU is not an area; the hint lists the areas there are
         no_change, ("check", DATASET, *FY, "--area", "Northmoor South"),
-        Fatal(("area 'Northmoor South' is not in the dataset", "Eastvale, Northmoor, Westbrook")),
+        Fatal(("--area 'Northmoor South' is not in the dataset", "Eastvale, Northmoor, Westbrook")),
         id="args-unknown-area",
     ),
     pytest.param(

@@ -20,7 +20,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import polars as pl
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 
 from mappa_audit import Audience
 from mappa_audit._serve import VoilaServer, start_voila
@@ -185,18 +185,25 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
                            ".innerText !== old", arg=first_page, timeout=WAIT_MS)
     assert "page 2 of" in page.inner_text(".mappa-status")
     page.get_by_label("Rule", exact=True).select_option("REV-01")
-    wanted = exceptions.filter(pl.col("rule_id") == "REV-01").height
+    wanted = exceptions.filter(pl.col("rule_id") == "REV-01")
     page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
-                           f".includes('{wanted} exceptions')", timeout=WAIT_MS)
-    href = page.get_attribute(".mappa-download-csv", "href")
-    assert href is not None
-    csv = base64.b64decode(href.split(",", 1)[1]).decode("utf-8-sig")
-    assert csv.count("\n") == wanted + 1
-    assert all(line.startswith("REV-01,") for line in csv.splitlines()[1:])
-    with page.expect_download() as download:
-        page.click(".mappa-download-xlsx")
-    assert download.value.suggested_filename.endswith(".xlsx")
+                           f".includes('{wanted.height} exceptions')", timeout=WAIT_MS)
+    downloads = page.locator(".mappa-downloads-exceptions")
+    assert downloads.locator("a").count() == 0, "a filter change builds no file"
+    csv = prepared_file(page, downloads, "CSV", folder.name, "mappa-exceptions")
+    assert csv.count(b"\n") == wanted.height + 1
+    assert all(line.startswith(b"REV-01,") for line in csv.splitlines()[1:])
+    sheet = pl.read_excel(prepared_file(page, downloads, "Excel", folder.name,
+                                        "mappa-exceptions"), sheet_name="exceptions")
+    assert sheet["case_id"].to_list() == wanted.sort("rule_id", "item_date", "case_id")[
+        "case_id"].to_list()
     page.screenshot(path=ARTIFACTS / "auditor_exceptions.png", full_page=True)
+    page.get_by_label("Rule", exact=True).select_option("All")
+    page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
+                           f".includes('{exceptions.height} exceptions')", timeout=WAIT_MS)
+    assert downloads.locator("a").count() == 0, "the REV-01 file went with its selection"
+    assert downloads.locator(".mappa-live").inner_text() == ""
+
     page.get_by_role("tab", name="Coming due").click()
     page.wait_for_selector("table.mappa-worklist", state="visible")
     worklist = pl.read_parquet(folder / "worklist.parquet")
@@ -205,6 +212,37 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
     coming = worklist.filter(pl.col("status") == "due").height
     page.wait_for_function(f"() => document.querySelectorAll('table.mappa-worklist tr').length"
                            f" === {min(coming, 500) + 1}")
+    due = pl.read_excel(prepared_file(page, page.locator(".mappa-downloads-worklist"), "Excel",
+                                      folder.name, "mappa-worklist"), sheet_name="worklist")
+    assert due.height == coming
+    assert set(due["status"]) == {"due"}
+
+    page.get_by_role("tab", name="Watch list").click()
+    watch = pl.read_parquet(folder / "watch_list.parquet")
+    listed = prepared_file(page, page.locator(".mappa-downloads-watch"), "CSV", folder.name,
+                           "mappa-watch")
+    assert listed.count(b"\n") == watch.height + 1
+
+
+def prepared_file(page: Page, downloads: Locator, kind: str, run: str, stem: str) -> bytes:
+    """Press a list's "Prepare" button as a keyboard user would, wait for the live status
+    line to say the file is ready, then download it by its link."""
+    suffix = {"CSV": "csv", "Excel": "xlsx"}[kind]
+    status = downloads.locator(".mappa-live")
+    assert status.get_attribute("role") == "status"
+    assert status.get_attribute("aria-live") == "polite"
+    button = downloads.get_by_role("button", name=f"Prepare {kind}", exact=True)
+    button.focus()
+    page.keyboard.press("Enter")
+    link = downloads.locator(f"a.mappa-download-{suffix}")
+    link.wait_for(state="visible", timeout=WAIT_MS)
+    assert f"The {kind} file of this selection" in status.inner_text()
+    assert "is ready" in status.inner_text()
+    assert button.evaluate("b => document.activeElement === b"), "the focus stays put"
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == f"{stem}-{run}.{suffix}"
+    return Path(download.value.path()).read_bytes()
 
 
 # ---- over plain HTTP -----------------------------------------------------------------------

@@ -25,8 +25,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from mappa_audit import AuditReport, audit
+from mappa_audit._downloads import Downloads
 from mappa_audit._report import frame_html
-from mappa_audit.dashboard import _banner_html, _download_links, _list_html, _tiles_html
+from mappa_audit.dashboard import _banner_html, _list_html, _tiles_html
 
 from _support import FY_2025, SAMPLE, mappa, sample_with
 
@@ -261,11 +262,19 @@ FRAGMENTS: dict[str, tuple[str, Callable[[AuditReport], str], list[str]]] = {
                           [f"of them in {TEXT}"]),
     # any frame: the exceptions, worklist, watch list and annual tables
     "frame_html": ("auditor", lambda r: frame_html(FRAME), [*FRAME.row(0), TEXT]),
-    # the worklist and watch list with their downloads, for a crafted run folder name
-    "list with downloads": ("auditor", lambda r: _list_html(FRAME, "mappa-list", TEXT, ""),
-                            [AREAS["Westbrook"]]),
-    "downloads": ("auditor", lambda r: _download_links(FRAME, RULE_ID), []),
+    # the worklist and watch list
+    "list": ("auditor", lambda r: _list_html(FRAME, "mappa-list", ""), [AREAS["Westbrook"]]),
+    # a prepared download's link, named after a crafted run folder (in text and attribute)
+    "downloads": ("auditor", lambda r: _prepared(f"mappa-exceptions-{TEXT}"),
+                  [f"mappa-exceptions-{TEXT}.csv"]),
 }
+
+
+def _prepared(name: str) -> str:
+    downloads = Downloads("exceptions", "exceptions")
+    downloads.offer(FRAME, name)
+    downloads.prepare("csv")
+    return str(downloads.status.value)
 
 
 def _sentence_html(report: AuditReport) -> str:

@@ -20,8 +20,8 @@ import polars as pl
 import pytest
 
 from mappa_audit._annual import write_annual_workbook
+from mappa_audit._downloads import Downloads
 from mappa_audit._exports import csv_bytes, neutralise_formulas, xlsx_bytes
-from mappa_audit.dashboard import _download_links, _list_html
 
 from _support import mappa, sample_with
 
@@ -133,6 +133,14 @@ def _data_uri(html: str, css_class: str) -> bytes:
     return base64.b64decode(match.group(1))
 
 
+def _prepared(kind: str) -> bytes:
+    """The file a dashboard's download button builds (exceptions, worklist, watch list)."""
+    downloads = Downloads("exceptions", "exceptions")
+    downloads.offer(FRAME, "run")
+    downloads.prepare(kind)
+    return _data_uri(downloads.status.value, f"mappa-download-{kind}")
+
+
 def _annual_workbook(tmp_path: Path) -> bytes:
     tables = {"meetings": FRAME.select(pl.col("lau").alias("measure"),
                                        pl.col("days_left").alias("2025-26"))}
@@ -144,20 +152,13 @@ def _annual_workbook(tmp_path: Path) -> bytes:
 CSV_EXPORTS: dict[str, Callable[[Path], bytes]] = {
     # the shared writer every CSV goes through
     "csv_bytes": lambda _: csv_bytes(FRAME),
-    # the auditor dashboard's exception download
-    "dashboard exceptions": lambda _: _data_uri(_download_links(FRAME, "run"),
-                                                "mappa-download-csv"),
-    # the worklist and watch-list tabs' downloads
-    "dashboard lists": lambda _: _data_uri(_list_html(FRAME, "mappa-watch", "run", ""),
-                                           "mappa-download-csv"),
+    # the auditor dashboard's downloads (exceptions, worklist and watch list alike)
+    "dashboard downloads": lambda _: _prepared("csv"),
 }
 XLSX_EXPORTS: dict[str, Callable[[Path], bytes]] = {
     # the shared writer every workbook goes through, with notes above the table
     "xlsx_bytes": lambda _: xlsx_bytes({"sheet": FRAME}, notes={"sheet": ["=1+1", URL]}),
-    "dashboard exceptions": lambda _: _data_uri(_download_links(FRAME, "run"),
-                                                "mappa-download-xlsx"),
-    "dashboard lists": lambda _: _data_uri(_list_html(FRAME, "mappa-watch", "run", ""),
-                                           "mappa-download-xlsx"),
+    "dashboard downloads": lambda _: _prepared("xlsx"),
     # mappa-audit annual's workbook
     "annual workbook": _annual_workbook,
 }

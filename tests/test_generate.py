@@ -76,9 +76,9 @@ def test_invalid_rows_are_quarantined_not_fatal(tmp_path: Path) -> None:
     ("arguments", "message"),
     [
         ({"cases": 0}, "at least 1"),
-        ({"areas": 99}, "--areas 99"),
+        ({"areas": 99}, "`areas` 99"),
         ({"start": dt.date(2026, 1, 1), "end": dt.date(2025, 1, 1)}, "on or before it starts"),
-        ({"invalid_rows": 5000}, "--invalid-rows 5000"),
+        ({"invalid_rows": 5000}, "`invalid_rows` 5000"),
         ({"managed_share": 1.5}, "between 0 and 1"),
     ],
 )

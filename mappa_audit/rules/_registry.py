@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from mappa_audit._errors import PolicyError
+from mappa_audit._errors import NotFoundError, PolicyError
 
 if TYPE_CHECKING:
     from mappa_audit._policy import Policy
@@ -177,8 +177,8 @@ def get_rule(rule_id: str) -> RuleSpec:
         return RULES[rule_id]
     except KeyError:
         known = ", ".join(spec.rule_id for spec in ordered_rules())
-        msg = f"unknown rule {rule_id!r}; known rules: {known}"
-        raise KeyError(msg) from None
+        msg = f"`rule_id` {rule_id!r} is not a rule"
+        raise NotFoundError(msg, f"known rules: {known}", argument="rule_id") from None
 
 
 def ordered_rules() -> list[RuleSpec]:
