@@ -24,7 +24,7 @@ from mappa_audit._serve import start_voila
 from mappa_audit._worklist import due_items
 from mappa_audit.rules import get_rule
 
-from _support import SAMPLE, mappa
+from _support import SAMPLE, mappa_in_process
 
 PACKAGE = Path(ma.__file__).parent
 FY = ("2025-04-01", "2026-03-31")
@@ -158,7 +158,7 @@ def test_the_library_names_the_argument(mistake: str, dataset: ma.Dataset, broke
 def test_the_command_line_names_the_flag(mistake: str, broken: Path, tmp_path: Path) -> None:
     *_, args, expected = MISTAKES[mistake]
     filled = [a.format(sample=SAMPLE, broken=broken, tmp=tmp_path) for a in args]
-    result = mappa(*filled)
+    result = mappa_in_process(*filled)
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
     [line] = result.stderr.strip().splitlines()
