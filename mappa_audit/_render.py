@@ -24,6 +24,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # shipped templates do not change under a running kernel
     )
     env.filters["plotly_json"] = plotly_json
     return env
