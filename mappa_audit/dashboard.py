@@ -193,9 +193,9 @@ def _heading(text: str) -> widgets.HTML:
     return widgets.HTML(render("heading.html.j2", text=text, warning=None))
 
 
-def _chart_html(chart: go.Figure) -> str:
+def _chart_html(plotted: go.Figure) -> str:
     """A chart as the page's own plotly.js draws it (``mappa-charts.js`` of the Voila template)."""
-    return render("chart.html.j2", figure=chart)
+    return render("chart.html.j2", figure=plotted)
 
 
 def _banner_html(report: AuditReport, previous: AuditReport | None) -> str:
