@@ -99,7 +99,7 @@ def amount(count: int | None, suppress_below: int | None) -> str:
     """
     if suppress_below is not None and is_hidden(count, suppress_below):
         return f"fewer than {suppress_below}"
-    return str(count)
+    return count_text(count, None)
 
 
 def hidden_counts_words(suppress_below: int) -> str:

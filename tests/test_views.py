@@ -97,7 +97,7 @@ def board(auditor: AuditReport) -> AuditReport:
         (5, 5, "5", "5"),  # the threshold itself is shown
         (None, 5, "<5", "fewer than 5"),  # hidden already in a board's files
         (3, None, "3", "3"),  # an auditor sees every count
-        (None, None, "—", "None"),  # an auditor's missing count is a dash in a table
+        (None, None, "—", "—"),  # an auditor's missing count is a dash, never "None"
         (7, 10, "<10", "fewer than 10"),  # a policy's higher threshold
     ],
 )
