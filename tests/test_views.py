@@ -371,6 +371,16 @@ def test_a_hostile_area_name_is_text(build: Any) -> None:
     assert HOSTILE in "".join(parsed.text)
 
 
+def test_a_download_link_keeps_a_crafted_file_name_in_its_attributes() -> None:
+    # the file name is the run folder's, from the runs index: a file anyone may edit
+    html = render("download_link.html.j2", ready="Ready:", kind="csv", filename=HOSTILE,
+                  media_type="text/csv", base64="YQ==")
+    [(tag, attributes)] = _Parsed(html).tags
+    assert (tag, attributes["download"]) == ("a", HOSTILE)
+    assert set(attributes) == {"class", "download", "style", "href"}
+    assert attributes["href"] == "data:text/csv;base64,YQ=="
+
+
 def test_the_svg_chart_escapes_its_title_in_the_attribute_too() -> None:
     report = small_report(area=HOSTILE)
     chart = views.Chart(kind="quarter", title=HOSTILE, target=0.95, target_text="target 95 %",
@@ -404,6 +414,9 @@ FRAGMENTS: dict[str, Any] = {
     "chart.html.j2": lambda r: {"figure": figure(views.quarter_chart(r, "TML-01"))},
     "page.html.j2": lambda r: {"title": "MAPPA dashboard", "sentence": "Signed out.",
                                "refresh_to": None},
+    "download_link.html.j2": lambda r: {"ready": "The CSV file of this selection is ready:",
+                                        "kind": "csv", "filename": "mappa-exceptions-run.csv",
+                                        "media_type": "text/csv", "base64": "YQ=="},
 }
 
 
