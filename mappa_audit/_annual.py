@@ -435,9 +435,10 @@ def write_annual_workbook(
     """One formatted sheet per table, each headed by its title and how it was counted."""
     from mappa_audit._exports import xlsx_bytes
     from mappa_audit._files import write_bytes_atomically
+    from mappa_audit._views import hidden_counts_words
 
-    how = (f"counts 1 to {suppress_below - 1} shown as <{suppress_below}"
-           if suppress_below else "exact counts (not for publication)")
+    how = (hidden_counts_words(suppress_below) if suppress_below
+           else "exact counts (not for publication)")
     where = area or "all areas"
     notes = {name: [TABLE_TITLES[name], f"Financial year {year}, {where}; {how}."]
              for name in tables}

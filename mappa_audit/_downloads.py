@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import polars as pl
 
 from mappa_audit._exports import csv_bytes, xlsx_bytes
-from mappa_audit._report import html_text
+from mappa_audit._render import render
 
 KINDS = {
     "csv": ("Prepare CSV", "CSV", "text/csv", ".csv"),
@@ -25,7 +25,6 @@ KINDS = {
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
 }
 """Each kind of file: its button, its name in words, its media type and its suffix."""
-_LINK_STYLE = "color:#1f4e79;font-weight:600;text-decoration:underline"
 
 
 class Downloads:
@@ -93,15 +92,13 @@ class Downloads:
             data = csv_bytes(rows) if kind == "csv" else xlsx_bytes({self.sheet: rows})
         except Exception as error:  # say so on the page; the kernel's log has the rest
             self.status.value = (f"The {word} file could not be prepared "
-                                 f"({html_text(type(error).__name__)}); try again.")
+                                 f"({type(error).__name__}); try again.")  # a class name
             raise
-        filename = html_text(f"{self.name}{suffix}")  # the run folder's name, from the index
-        self.status.value = (
-            f"The {word} file of this selection ({_rows(rows)}) is ready: "
-            f"<a class='mappa-download-{kind}' download='{filename}' style='{_LINK_STYLE}' "
-            f"href='data:{media_type};base64,{base64.b64encode(data).decode()}'>"
-            f"download {filename}</a>"
-        )
+        self.status.value = render(
+            "download_link.html.j2",
+            ready=f"The {word} file of this selection ({_rows(rows)}) is ready:",
+            kind=kind, filename=f"{self.name}{suffix}",  # the run folder's name, from the index
+            media_type=media_type, base64=base64.b64encode(data).decode())
 
 
 def _rows(frame: pl.DataFrame) -> str:

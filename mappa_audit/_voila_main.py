@@ -39,7 +39,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import hmac
-import html
 import json
 import os
 import re
@@ -68,6 +67,7 @@ from voila.tornado.kernel_websocket_handler import (  # type: ignore[import-unty
 )
 from voila.voila_identity_provider import VoilaLoginHandler  # type: ignore[import-untyped]
 
+from mappa_audit._render import render
 from mappa_audit._serve import (
     KERNEL_SECRET_ENV,
     KERNEL_SECRET_HEADER,
@@ -145,13 +145,9 @@ def _error_page(self: web.RequestHandler, status_code: int, **_: Any) -> None:
     self.finish(_page("MAPPA dashboard", sentence))
 
 
-def _page(title: str, sentence: str, head: str = "") -> str:
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{html.escape(title)}</title>{head}</head>"
-            f"<body style='font:16px system-ui,sans-serif;margin:2em'><main><h1 "
-            f"style='font-size:22px'>{html.escape(title)}</h1><p>{html.escape(sentence)}</p>"
-            f"</main></body></html>")
+def _page(title: str, sentence: str, refresh_to: str | None = None) -> str:
+    """A page of one sentence; with ``refresh_to``, one that moves on to that address."""
+    return render("page.html.j2", title=title, sentence=sentence, refresh_to=refresh_to)
 
 
 # ---- the dashboard page --------------------------------------------------------------------
@@ -210,9 +206,8 @@ class DashboardPage(TornadoVoilaHandler):  # type: ignore[misc]
                            if name != "token" for value in values])
         # one leading slash: "//elsewhere/?token=…" must not move the viewer to another site
         target = "/" + self.request.path.lstrip("/") + (f"?{query}" if query else "")
-        refresh = f"<meta http-equiv='refresh' content='0;url={html.escape(target)}'>"
         self.clear_header("Access-Control-Allow-Origin")
-        self.finish(_page("MAPPA dashboard", "Opening the dashboard…", refresh))
+        self.finish(_page("MAPPA dashboard", "Opening the dashboard…", refresh_to=target))
 
 
 class KernelQuerySocket(RequestInfoSocketHandler):  # type: ignore[misc]

@@ -10,7 +10,6 @@ loads case-level data. Runs are found in the folder named by ``MAPPA_RUNS_DIR`` 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
 from pathlib import Path
 from typing import Any
@@ -20,19 +19,13 @@ import plotly.graph_objects as go
 import polars as pl
 from IPython.display import display
 
+from mappa_audit import _views as views
 from mappa_audit._calendar import day_month
+from mappa_audit._charts import figure
 from mappa_audit._downloads import Downloads
 from mappa_audit._errors import MappaAuditError
-from mappa_audit._report import (
-    RAG_COLOURS,
-    RAG_WORDS,
-    THEME_TITLES,
-    AuditReport,
-    change_words,
-    frame_html,
-    glossary_html,
-    html_text,
-)
+from mappa_audit._render import render
+from mappa_audit._report import AuditReport
 from mappa_audit._runs import previous_run
 from mappa_audit._serve import KERNEL_SECRET_ENV, KERNEL_SECRET_HEADER
 from mappa_audit._store import read_index
@@ -68,9 +61,7 @@ def _successful_runs(runs: Path, audience: str | None = None) -> list[dict[str, 
 
 
 def _message(text: str) -> widgets.HTML:
-    return widgets.HTML(
-        f"<div class='mappa-message' style='font:16px system-ui,sans-serif;padding:16px'>"
-        f"{html.escape(text)}</div>")
+    return widgets.HTML(render("message.html.j2", text=text))
 
 
 # ---- the board overview ------------------------------------------------------------------------
@@ -87,7 +78,7 @@ class BoardOverview:
         )
         self.area = widgets.Dropdown(description="Area", layout={"width": "260px"})
         self.theme = widgets.Dropdown(
-            options=[("All themes", ALL)] + [(t, k.value) for k, t in THEME_TITLES.items()],
+            options=[("All themes", ALL)] + [(t, k.value) for k, t in views.THEME_TITLES.items()],
             description="Theme", layout={"width": "240px"},
         )
         self.rule = widgets.Dropdown(description="Chart of", layout={"width": "520px"})
@@ -106,7 +97,8 @@ class BoardOverview:
         self._load_run()
 
     def widget(self) -> widgets.Widget:
-        glossary = widgets.Accordion(children=[widgets.HTML(glossary_html())])
+        glossary = widgets.Accordion(children=[
+            widgets.HTML(render("glossary.html.j2", entries=views.glossary()))])
         glossary.set_title(0, "What the words mean")
         glossary.selected_index = None
         return widgets.VBox([
@@ -116,10 +108,8 @@ class BoardOverview:
             widgets.HBox([self.rule, self.breakdown], layout={"flex_flow": "row wrap"}),
             self.charts,
             widgets.HBox([
-                widgets.VBox([widgets.HTML("<h3 style='font-family:system-ui'>Watch list</h3>"),
-                              self.signals], layout={"width": "62%"}),
-                widgets.VBox([widgets.HTML("<h3 style='font-family:system-ui'>Coming due after "
-                                           "the as-at date</h3>"), self.coming_due],
+                widgets.VBox([_heading("Watch list"), self.signals], layout={"width": "62%"}),
+                widgets.VBox([_heading("Coming due after the as-at date"), self.coming_due],
                              layout={"width": "36%"}),
             ], layout={"justify_content": "space-between"}),
             glossary,
@@ -163,8 +153,8 @@ class BoardOverview:
                     if theme is None or r["rule_id"] in report.rules_of(theme)]
         self.banner.value = _banner_html(report, previous)
         self.tiles.value = _tiles_html(report, rule_ids, previous)
-        self.signals.value = report.signals_html(previous)
-        self.coming_due.value = report.due_by_week_html()
+        self.signals.value = render("signals.html.j2", view=views.signals(report, previous))
+        self.coming_due.value = render("due_by_week.html.j2", weeks=views.due_by_week(report))
         self._busy = True
         try:
             options = [(f"{r} · {report.rule(r)['title']}", r) for r in rule_ids]
@@ -177,10 +167,13 @@ class BoardOverview:
             self._busy = False
         rule_id = self.rule.value
         if report.rule(rule_id)["population"] == 0:
-            self.charts.value = f"<p>{html.escape(report.sentence(rule_id))}</p>"
+            self.charts.value = render("note.html.j2", text=views.rule_sentence(report, rule_id),
+                                       italic=False)
             return
-        self.charts.value = _chart_html(report.quarter_figure(rule_id)) + _chart_html(
-            report.breakdown_figure(rule_id, BREAKDOWN_CHOICES[self.breakdown.value]))
+        dimension = BREAKDOWN_CHOICES[self.breakdown.value]
+        self.charts.value = (_chart_html(figure(views.quarter_chart(report, rule_id)))
+                             + _chart_html(figure(views.breakdown_chart(report, rule_id,
+                                                                        dimension))))
 
     def _previous(self, area: str | None) -> AuditReport | None:
         entry = self.current_entry()
@@ -193,83 +186,22 @@ class BoardOverview:
             return None
 
 
-def _chart_html(figure: go.Figure) -> str:
-    """A chart as the page's own plotly.js draws it (``mappa-charts.js`` of the Voila template).
+def _heading(text: str) -> widgets.HTML:
+    return widgets.HTML(render("heading.html.j2", text=text, warning=None))
 
-    The figure's JSON sits in a ``<script type="application/json">``, which the browser never
-    runs; ``<``, ``>`` and ``&`` are escaped so that no text in it can close that element.
-    """
-    spec = figure.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace(
-        "&", "\\u0026")
-    return f"<div class='mappa-chart'><script type='application/json'>{spec}</script></div>"
+
+def _chart_html(plotted: go.Figure) -> str:
+    """A chart as the page's own plotly.js draws it (``mappa-charts.js`` of the Voila template)."""
+    return render("chart.html.j2", figure=plotted)
 
 
 def _banner_html(report: AuditReport, previous: AuditReport | None) -> str:
-    lines = "".join(f"<div>{html.escape(line)}</div>" for line in report.banner_text())
-    compared = ("Changes are against the run for "
-                f"{_period_words(previous.document['period'])}."
-                if previous else "There is no earlier run of the same length to compare with.")
-    return (
-        "<div style='font-family:system-ui,sans-serif;border-left:6px solid #1f4e79;"
-        "background:#f3f6fa;padding:8px 14px;margin-bottom:8px'>"
-        "<div style='font-size:22px;font-weight:600'>MAPPA board overview</div>"
-        f"{lines}<div>{html.escape(compared)} Counts from 1 to {report.suppress_below - 1} "
-        f"are shown as &lt;{report.suppress_below}; rates of fewer than "
-        f"{report.suppress_below} items are not shown.</div></div>"
-    )
-
-
-def _period_words(period: dict[str, str]) -> str:
-    start, end = (dt.date.fromisoformat(period[k]) for k in ("start", "end"))
-    return f"{day_month(start)} to {day_month(end)}"
+    return render("banner.html.j2", view=views.banner(
+        report, title="MAPPA board overview", compare=True, previous=previous))
 
 
 def _tiles_html(report: AuditReport, rule_ids: list[str], previous: AuditReport | None) -> str:
-    tiles = []
-    shown = {r["rule_id"]: r for r in report.shown(report.headline()).iter_rows(named=True)}
-    before = ({r["rule_id"]: r for r in previous.shown(previous.headline()).iter_rows(named=True)}
-              if previous else {})
-    for rule_id in rule_ids:
-        row = shown[rule_id]
-        rag = row["rag"] if row["status"] == "assessed" else "none"
-        rate = "—" if row["rate"] is None else f"{row['rate'] * 100:.1f} %"
-        population = row["population"]
-        words = RAG_WORDS[rag] if row["status"] == "assessed" else "not assessed"
-        # the rule id and the counts come from a run folder's results.json, which is a file
-        # like any other: escaped, in the attributes too
-        tiles.append(
-            f"<div class='mappa-tile' data-rule='{html_text(rule_id)}' "
-            f"data-rag='{html_text(rag)}' style='border-top:8px solid {RAG_COLOURS[rag]}'>"
-            f"<div class='mappa-tile-id'>{html_text(rule_id)}</div>"
-            f"<div class='mappa-tile-title'>{html_text(row['title'])}</div>"
-            f"<div class='mappa-tile-rate' style='color:{RAG_COLOURS[rag]}'>{rate}</div>"
-            f"<div class='mappa-tile-rag'>{words}</div>"
-            f"<div class='mappa-tile-meta'>target {row['target'] * 100:.0f} % · "
-            f"<span class='mappa-tile-population'>{html_text(population)}</span> items</div>"
-            f"<div class='mappa-tile-change'>{_change(row, before.get(rule_id))}</div></div>"
-        )
-    return _TILE_STYLE + "<div class='mappa-tiles'>" + "".join(tiles) + "</div>"
-
-
-def _change(now: dict[str, Any], before: dict[str, Any] | None) -> str:
-    if before is None:
-        return "no earlier run"
-    if now["rate"] is None or before["rate"] is None:
-        return "change not shown (too few items)"
-    return change_words(now["rate"], before["rate"])
-
-
-_TILE_STYLE = """<style>
-.mappa-tiles {display:grid; grid-template-columns:repeat(auto-fill,minmax(210px,1fr));
-  gap:10px; font-family:system-ui,sans-serif; margin:8px 0;}
-.mappa-tile {background:#fff; box-shadow:0 1px 3px rgba(0,0,0,.25); padding:8px 10px;
-  border-radius:4px;}
-.mappa-tile-id {font-size:12px; color:#555; font-weight:600;}
-.mappa-tile-title {font-size:13px; min-height:34px; line-height:1.25;}
-.mappa-tile-rate {font-size:28px; font-weight:700;}
-.mappa-tile-rag {font-size:13px; font-weight:600;}
-.mappa-tile-meta, .mappa-tile-change {font-size:12px; color:#333;}
-</style>"""
+    return render("tiles.html.j2", tiles=views.tiles(report, rule_ids, previous))
 
 
 _UNREADABLE = (MappaAuditError, OSError, ValueError, KeyError, pl.exceptions.PolarsError)
@@ -381,9 +313,8 @@ class AuditorExceptions:
         for index, title in enumerate(("Exceptions", "Coming due", "Watch list")):
             tabs.set_title(index, title)
         return widgets.VBox([
-            widgets.HTML("<div style='font:600 22px system-ui,sans-serif'>MAPPA exceptions "
-                         "<span style='font-size:14px;color:#a00'>auditor view: holds case "
-                         "references</span></div>"),
+            widgets.HTML(render("heading.html.j2", text="MAPPA exceptions",
+                                warning="auditor view: holds case references")),
             self.run,
             tabs,
         ])
@@ -403,7 +334,8 @@ class AuditorExceptions:
         finally:
             self._busy = False
         self._show_due()
-        self.watch.value = report.signals_html() + _list_html(report.watch, "mappa-watch", "")
+        self.watch.value = (render("signals.html.j2", view=views.signals(report))
+                            + _list_html(report.watch, "mappa-watch", ""))
         self.watch_downloads.offer(_or_empty(report.watch), f"mappa-watch-{self.run.value}")
         self._busy = True
         try:
@@ -453,30 +385,21 @@ class AuditorExceptions:
         self.page = min(max(self.page, 0), pages - 1)
         self.previous_page.disabled = self.page == 0
         self.next_page.disabled = self.page >= pages - 1
-        self.status.value = (f"<span class='mappa-status'>page {self.page + 1} of {pages} · "
-                             f"{selection.height} exceptions</span>")
+        self.status.value = render("status.html.j2", text=f"page {self.page + 1} of {pages} · "
+                                                          f"{selection.height} exceptions")
         rows = selection.slice(self.page * PAGE_SIZE, PAGE_SIZE)
-        self.table.value = _EXCEPTION_STYLE + frame_html(rows, "mappa-exceptions")
-
-
-_EXCEPTION_STYLE = """<style>
-table.mappa-exceptions, table.mappa-list {font: 13px system-ui, sans-serif;
-  border-collapse: collapse;}
-table.mappa-exceptions th, table.mappa-list th {background: #1f4e79; color: #fff;
-  padding: 4px 8px; text-align: left;}
-table.mappa-exceptions td, table.mappa-list td {padding: 3px 8px; border-bottom: 1px solid #ddd;}
-table.mappa-exceptions tr:nth-child(even) td, table.mappa-list tr:nth-child(even) td {
-  background: #f3f6fa;}
-</style>"""
+        self.table.value = render("list.html.j2", view=views.table(rows), css="mappa-exceptions",
+                                  more=None, downloads="")
 
 
 def _list_html(frame: pl.DataFrame | None, css: str, empty: str) -> str:
     """A whole list (worklist, watch list) as a table; its downloads are buttons below it."""
     if frame is None or frame.height == 0:
-        return f"<p style='font-family:system-ui'>{html.escape(empty)}</p>"
-    more = (f"<p>The first 500 of {frame.height} are shown; the downloads hold them all.</p>"
-            if frame.height > 500 else "")
-    return f"{_EXCEPTION_STYLE}{frame_html(frame.head(500), f'mappa-list {css}')}{more}"
+        return render("list.html.j2", view=None, empty=empty)
+    more = (f"The first 500 of {frame.height} are shown; the downloads hold them all."
+            if frame.height > 500 else None)
+    return render("list.html.j2", view=views.table(frame.head(500)), css=f"mappa-list {css}",
+                  more=more, downloads="")
 
 
 def _or_empty(frame: pl.DataFrame | None) -> pl.DataFrame:

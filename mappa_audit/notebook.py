@@ -3,7 +3,8 @@
 Figures are shown as a bundle: plotly's own MIME type for JupyterLab and Voila, and plain
 HTML (without plotly.js, which the report template inlines once) for the HTML export.
 
-Everything is shown as HTML built with every value escaped, never as Markdown: Markdown lets
+Everything else is shown as HTML rendered from the view models of :mod:`mappa_audit._views`
+through the autoescaping templates of ``templates/views``, never as Markdown: Markdown lets
 raw HTML through, and a sentence names areas from the data.
 """
 
@@ -13,18 +14,14 @@ import json
 from typing import Any
 
 import plotly.graph_objects as go
+import polars as pl
 from IPython.display import HTML, display
 
+from mappa_audit import _views as views
+from mappa_audit._charts import figure
 from mappa_audit._disclosure_review import shown_summary
-from mappa_audit._report import (
-    MAX_EXCEPTION_ROWS,
-    THEME_TITLES,
-    AuditReport,
-    frame_html,
-    glossary_html,
-    html_text,
-    previous_report,
-)
+from mappa_audit._render import render
+from mappa_audit._report import MAX_EXCEPTION_ROWS, AuditReport, previous_report
 from mappa_audit.rules import Theme
 
 __all__ = [
@@ -56,50 +53,47 @@ def show_figure(figure: go.Figure, *, with_html: bool = True) -> None:
 
 
 def _note(text: str) -> None:
-    """A line of plain text in italics (text, not Markdown: nothing in it is markup)."""
-    display(HTML(f"<p><i>{html_text(text)}</i></p>"))
+    """A line of plain text in italics."""
+    display(HTML(render("note.html.j2", text=text, italic=True)))
+
+
+def _table(frame: pl.DataFrame, heading: str | None = None) -> None:
+    display(HTML(render("table.html.j2", view=views.table(frame), css="mappa", heading=heading)))
 
 
 def show_banner(report: AuditReport) -> None:
     """Period, policy and data-quality note, and whom the report is for."""
-    lines = "".join(f"<div>{html_text(line)}</div>" for line in report.banner_text())
-    audience = ("Board view: aggregates only; counts from 1 to "
-                f"{report.suppress_below - 1} are shown as &lt;{report.suppress_below}."
-                if report.is_board else
-                "Auditor view: holds case references. OFFICIAL-SENSITIVE; do not circulate.")
-    display(HTML(
-        "<div style='border-left:6px solid #1f4e79;padding:8px 12px;background:#f3f6fa;"
-        f"font-family:system-ui,sans-serif'>{lines}<div><i>{audience}</i></div></div>"
-    ))
+    display(HTML(render("banner.html.j2", view=views.banner(report))))
 
 
 def show_headline(report: AuditReport) -> None:
     """The headline table of every rule, with RAG."""
-    display(HTML(report.headline_html()))
+    display(HTML(render("headline.html.j2", rows=views.headline_rows(report))))
 
 
 def show_theme(report: AuditReport, theme: str) -> None:
     """One theme: a sentence per rule, then its trend by quarter and its rate by area (when
     the report is of all areas) and by local unit."""
-    rule_ids = report.rules_of(theme)
-    if len(rule_ids) == 0:
-        _note(f"No {THEME_TITLES[Theme(theme)].lower()} rules in this run.")
+    [section] = views.theme_sections(report, [Theme(theme)])
+    if not section.rules:
+        _note(f"No {section.title.lower()} rules in this run.")
         return
-    display(HTML(report.headline_html(rule_ids)))
-    for rule_id in rule_ids:
-        display(HTML(f"<p><b>{html_text(rule_id)}.</b> {html_text(report.sentence(rule_id))}"
-                     "</p>"))
-        if report.rule(rule_id)["population"] == 0:
+    rule_ids = [rule.rule_id for rule in section.rules]
+    display(HTML(render("headline.html.j2", rows=views.headline_rows(report, rule_ids))))
+    for rule in section.rules:
+        display(HTML(render("rule_sentence.html.j2", rule_id=rule.rule_id,
+                            sentence=rule.sentence)))
+        if not rule.has_items:
             continue
-        show_figure(report.quarter_figure(rule_id))
+        show_figure(figure(views.quarter_chart(report, rule.rule_id)))
         if report.document.get("area") is None:  # one area's report: a chart of one bar
-            show_figure(report.breakdown_figure(rule_id, "area"))
-        show_figure(report.breakdown_figure(rule_id, "lau"))
+            show_figure(figure(views.breakdown_chart(report, rule.rule_id, "area")))
+        show_figure(figure(views.breakdown_chart(report, rule.rule_id, "lau")))
 
 
 def show_data_quality(report: AuditReport) -> None:
     """DQ-01..06 counts and the quarantine, by table and reason."""
-    display(HTML(report.data_quality_html()))
+    display(HTML(render("data_quality.html.j2", view=views.data_quality(report))))
 
 
 def show_exceptions(report: AuditReport, theme: str | None = None) -> None:
@@ -115,12 +109,12 @@ def show_exceptions(report: AuditReport, theme: str | None = None) -> None:
     note = (f"{frame.height} exceptions" + (f"; the first {shown.height} are shown, all are in "
                                             "exceptions.parquet" if more else ""))
     _note(f"{note}.")
-    display(HTML(frame_html(shown)))
+    _table(shown)
 
 
 def show_glossary() -> None:
     """The words a board member may not know."""
-    display(HTML(glossary_html()))
+    display(HTML(render("glossary.html.j2", entries=views.glossary())))
 
 
 def show_disclosure_summary(report: AuditReport, by: str) -> None:
@@ -130,38 +124,37 @@ def show_disclosure_summary(report: AuditReport, by: str) -> None:
         _note("No disclosure decisions in the period.")
         return
     shown = shown_summary(summary, report.suppress_below if report.is_board else None)
-    display(HTML(frame_html(shown.rename({"value": by.replace("_", " ").capitalize()}))))
+    _table(shown.rename({"value": by.replace("_", " ").capitalize()}))
 
 
 def show_watch_list(report: AuditReport, run_folder: str | None = None) -> None:
     """Watch-list counts (and their change since the last run) for everyone; the cases
     themselves for auditors only."""
     previous = previous_report(run_folder, report) if run_folder else None
-    display(HTML(report.signals_html(previous)))
+    display(HTML(render("signals.html.j2", view=views.signals(report, previous))))
     if report.is_board or report.watch is None:
         return
     _note(f"{report.watch.height} cases picked out:")
-    display(HTML(frame_html(report.watch.head(MAX_EXCEPTION_ROWS))))
+    _table(report.watch.head(MAX_EXCEPTION_ROWS))
 
 
 def show_coming_due(report: AuditReport) -> None:
     """What falls due in the four weeks after the as-at date (counts; the list for auditors)."""
-    display(HTML(report.due_by_week_html()))
+    display(HTML(render("due_by_week.html.j2", weeks=views.due_by_week(report))))
     if report.is_board or report.worklist is None:
         return
     _note(f"{report.worklist.height} items; the full list is in worklist.parquet and from "
           "mappa-audit due.")
-    display(HTML(frame_html(report.worklist.head(MAX_EXCEPTION_ROWS))))
+    _table(report.worklist.head(MAX_EXCEPTION_ROWS))
 
 
 def show_change(report: AuditReport, run_folder: str | None) -> None:
     """Change per rule since the previous run of the same period length."""
     previous = previous_report(run_folder, report) if run_folder else None
-    display(HTML(report.change_html(previous)))
+    display(HTML(render("change_table.html.j2", view=views.change_table(report, previous))))
 
 
 def show_annual_tables(tables: dict[str, Any], titles: dict[str, str]) -> None:
     """The annual-report tables, each under its title."""
     for name, frame in tables.items():
-        display(HTML(f"<h3>{html_text(titles[name])}</h3>"))
-        display(HTML(frame_html(frame)))
+        _table(frame, heading=titles[name])

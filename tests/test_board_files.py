@@ -45,7 +45,7 @@ def _small_parquet_counts(path: Path) -> Iterator[str]:
                 yield f"{path.name}: {name} = {small[name][0]} ({small.height} rows)"
 
 
-_NUMBER_CELL = re.compile(r"<td class='num'>(\d+)</td>")
+_NUMBER_CELL = re.compile(r"<td class=['\"]num['\"]>(\d+)</td>")
 _HOVER = re.compile(r"met (\d+), not met (\d+)")
 
 

@@ -363,6 +363,6 @@ def test_chart_json_cannot_close_its_script_element() -> None:
 
     figure = go.Figure(layout={"title": {"text": "</script><script>alert(1)</script> & <b>"}})
     chart = _chart_html(figure)
-    body = chart.split("<script type='application/json'>", 1)[1].rsplit("</script>", 1)[0]
+    body = chart.split('<script type="application/json">', 1)[1].rsplit("</script>", 1)[0]
     assert not {"<", ">", "&"} & set(body)
     assert json.loads(body)["layout"]["title"]["text"].startswith("</script>")

@@ -25,9 +25,11 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from mappa_audit import AuditReport, audit
+from mappa_audit import _views as views
 from mappa_audit._downloads import Downloads
-from mappa_audit._report import frame_html
-from mappa_audit.dashboard import _banner_html, _list_html, _tiles_html
+from mappa_audit._render import render
+from mappa_audit._voila_main import _page
+from mappa_audit.dashboard import _banner_html, _list_html, _message, _tiles_html
 
 from _support import FY_2025, SAMPLE, mappa, sample_with
 
@@ -229,7 +231,7 @@ def assert_nothing_injected(html: str, shown: list[str]) -> None:
         assert "data-x" not in attributes, (tag, attributes)
         assert not str(attributes.get("href", "")).startswith("javascript:"), attributes
     scripts = html.count("<script")
-    assert scripts == html.count("<script type='application/json'>"), "a script was added"
+    assert scripts == html.count('<script type="application/json">'), "a script was added"
     text = "".join(parsed.text)
     for value in shown:
         assert value in text, value
@@ -250,23 +252,35 @@ FRAGMENTS: dict[str, tuple[str, Callable[[AuditReport], str], list[str]]] = {
     "auditor tiles": ("auditor", lambda r: _tiles_html(r, [RULE_ID], None), [RULE_ID, TEXT]),
     # area and policy name in the banner
     "board banner": ("board", lambda r: _banner_html(r, _previous(r)), [TEXT]),
-    "headline": ("board", lambda r: r.headline_html(), [RULE_ID, TEXT]),
+    "headline": ("board", lambda r: render("headline.html.j2", rows=views.headline_rows(r)),
+                 [RULE_ID, TEXT]),
     # the change table printed the rule id raw
-    "change since the last run": ("board", lambda r: r.change_html(_previous(r)),
-                                  [RULE_ID, TEXT]),
-    "watch list counts": ("board", lambda r: r.signals_html(_previous(r)), [TEXT]),
-    "coming due by week": ("board", lambda r: r.due_by_week_html(), [TEXT]),
-    "data quality": ("board", lambda r: r.data_quality_html(), [TEXT]),
+    "change since the last run": (
+        "board", lambda r: render("change_table.html.j2",
+                                  view=views.change_table(r, _previous(r))), [RULE_ID, TEXT]),
+    "watch list counts": (
+        "board", lambda r: render("signals.html.j2", view=views.signals(r, _previous(r))),
+        [TEXT]),
+    "coming due by week": (
+        "board", lambda r: render("due_by_week.html.j2", weeks=views.due_by_week(r)), [TEXT]),
+    "data quality": (
+        "board", lambda r: render("data_quality.html.j2", view=views.data_quality(r)), [TEXT]),
     # the sentence names the worst area: here the crafted one
     "a rule's sentence": ("auditor", lambda r: f"<div>{_sentence_html(r)}</div>",
                           [f"of them in {TEXT}"]),
     # any frame: the exceptions, worklist, watch list and annual tables
-    "frame_html": ("auditor", lambda r: frame_html(FRAME), [*FRAME.row(0), TEXT]),
+    "any table": ("auditor", lambda r: render("table.html.j2", view=views.table(FRAME),
+                                              css="mappa", heading=TEXT),
+                  [*FRAME.row(0), TEXT]),
     # the worklist and watch list
     "list": ("auditor", lambda r: _list_html(FRAME, "mappa-list", ""), [AREAS["Westbrook"]]),
     # a prepared download's link, named after a crafted run folder (in text and attribute)
     "downloads": ("auditor", lambda r: _prepared(f"mappa-exceptions-{TEXT}"),
                   [f"mappa-exceptions-{TEXT}.csv"]),
+    # what a dashboard says instead of its widgets
+    "dashboard message": ("board", lambda r: _message(TEXT).value, [TEXT]),
+    # the dashboard server's pages of one sentence, and the step that drops the token
+    "server page": ("board", lambda r: _page(TEXT, TEXT, refresh_to=RULE_ID), [TEXT]),
 }
 
 

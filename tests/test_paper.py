@@ -19,7 +19,7 @@ def test_html_paper_is_self_contained_and_aggregate_only(sample_runs: SampleRuns
     result = mappa("paper", sample_runs.board, "--out", out)
     assert result.returncode == 0, result.stderr
     text = out.read_text(encoding="utf-8")
-    first_page = text[: text.index("class='section'")]
+    first_page = text[: text.index('class="section"')]
     for fragment in ("1 April 2025 to 31 March 2026", "Policy: MAPPA default",
                      "Every rule at a glance", "below target", "Change since the last run",
                      "Compared with the run for 1 April 2024 to 31 March 2025"):

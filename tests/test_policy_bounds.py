@@ -135,5 +135,5 @@ def test_annual_tables_with_the_override(small_policy: Path, tmp_path: Path) -> 
     assert "warning: policy 'Small numbers'" in result.stderr
     sheet = fastexcel.read_excel(tmp_path / "annual_report.xlsx").load_sheet(
         "meetings", header_row=None).to_polars()
-    assert "counts 1 to 2 shown as <3" in sheet[sheet.columns[0]][1]
+    assert "counts from 1 to 2 are shown as <3" in sheet[sheet.columns[0]][1]
 

@@ -1,0 +1,152 @@
+"""The charts: a :class:`~mappa_audit._views.Chart` as a plotly figure, or as the paper's SVG.
+
+Both drawings come from the same chart data, so a dashboard, a report and the paper show the
+same points, labels and target. plotly.js reads a few HTML tags in its text (``<b>``, ``<br>``,
+``<a href>``), so every label from data goes through :func:`chart_text`; the SVG is drawn by a
+template (``templates/views/chart.svg.j2``), which escapes it.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+
+from mappa_audit._views import RAG_COLOURS, Chart
+
+LINE_COLOUR = "#1f4e79"
+
+# The few parts of plotly's "plotly_white" our charts use. The full template is about 10 kB of
+# JSON that every chart would carry (and a board page shows several): the page, the run's
+# HTML and each dashboard kernel would build and send it again and again.
+_AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0F8",
+         "zerolinewidth": 2, "ticks": "", "automargin": True}
+_TEMPLATE = go.layout.Template(layout={
+    "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"},
+    "hovermode": "closest", "title": {"x": 0.05}, "xaxis": _AXIS, "yaxis": _AXIS,
+})
+_LINE_BREAK = "<br>"
+"""plotly.js's line break in hover text."""
+
+
+def chart_text(value: object) -> str:
+    """A value as text in a plotly chart (an axis label, hover text, a title).
+
+    plotly.js reads a few HTML tags in text (``<b>``, ``<br>``, ``<a href>`` with a live
+    link) and entities; escaped, an area named ``A <b>B</b>`` is shown as it is written.
+
+    Examples
+    --------
+    >>> chart_text("<a href='https://example.org'>Eastvale</a> & co")
+    "&lt;a href='https://example.org'&gt;Eastvale&lt;/a&gt; &amp; co"
+    """
+    return html.escape(str(value), quote=False)
+
+
+def figure(chart: Chart) -> go.Figure:
+    """The chart for a dashboard or a report: the quarters as a line, a breakdown as bars
+    coloured by RAG, against a dashed target line.
+
+    (Built in one go from plain dicts: ``add_hline`` and ``update_layout`` validate piece by
+    piece and took four times as long, and a board member waits for this on every dropdown
+    change.)
+    """
+    labels = [chart_text(point.label) for point in chart.points]
+    rates = [None if point.rate is None else point.rate * 100 for point in chart.points]
+    hover = [_LINE_BREAK.join((f"{chart_text(point.label)}: {point.rate_text}",
+                               f"met {chart_text(point.met)}, not met {chart_text(point.not_met)}"))
+             for point in chart.points]
+    trace: dict[str, Any]
+    if chart.kind == "quarter":
+        trace = {"type": "scatter", "x": labels, "y": rates, "mode": "lines+markers",
+                 "name": "rate", "hovertext": hover, "hoverinfo": "text",
+                 "line": {"color": LINE_COLOUR, "width": 3}, "connectgaps": False}
+    else:
+        trace = {"type": "bar", "x": labels, "y": rates, "hovertext": hover,
+                 "hoverinfo": "text", "marker": {"color": [p.colour for p in chart.points]},
+                 "text": ["" if p.rate is None else p.bar_text for p in chart.points],
+                 "textposition": "outside"}
+    target = chart.target * 100
+    line = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": target,
+            "y1": target, "line": {"dash": "dash", "color": RAG_COLOURS["red"]}}
+    label = {"text": chart_text(chart.target_text), "showarrow": False, "xref": "x domain",
+             "x": 1, "xanchor": "right", "yref": "y", "y": target, "yanchor": "top"}
+    return go.Figure(data=[trace], layout={
+        "title": {"text": chart_text(chart.title)}, "template": _TEMPLATE, "height": 320,
+        "margin": {"l": 50, "r": 20, "t": 50, "b": 40},
+        "yaxis": {"title": {"text": "rate (%)"}, "range": [0, 112]}, "showlegend": False,
+        "font": {"family": "system-ui, sans-serif", "size": 13},
+        "shapes": [line], "annotations": [label] if chart.kind == "quarter" else [],
+    })
+
+
+# ---- the paper's SVG --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SvgBar:
+    """One bar (or a "too few" note where there is none) and its labels, placed."""
+
+    label: str
+    label_x: float
+    text: str
+    text_y: float
+    colour: str | None
+    """``None``: no bar, only the note."""
+    x: float = 0.0
+    y: float = 0.0
+    width: float = 0.0
+    height: float = 0.0
+
+
+@dataclass(frozen=True)
+class SvgChart:
+    """A chart laid out for ``templates/views/chart.svg.j2``: sizes and coordinates in px."""
+
+    title: str
+    width: int
+    height: int
+    left: int
+    top: int
+    baseline: float
+    target_y: float
+    target_text: str
+    target_colour: str
+    bars: tuple[SvgBar, ...]
+
+
+SVG_WIDTH, SVG_HEIGHT, SVG_LEFT, SVG_BOTTOM, SVG_TOP = 330, 150, 34, 24, 18
+
+
+def svg_chart(chart: Chart) -> SvgChart:
+    """The chart as bars for print: no script, nothing to fetch.
+
+    Examples
+    --------
+    >>> from mappa_audit._views import ChartPoint
+    >>> point = ChartPoint("2025-Q2", 0.8, "80.0 %", "80 %", "8", "2", "#c62828")
+    >>> laid = svg_chart(Chart("quarter", "TML-01 by quarter", 0.95, "target 95 %", (point,)))
+    >>> laid.baseline, round(laid.target_y, 1), laid.bars[0].height
+    (126, 23.4, 86.4)
+    """
+    plot_height = SVG_HEIGHT - SVG_BOTTOM - SVG_TOP
+    baseline = SVG_TOP + plot_height
+    slot = (SVG_WIDTH - SVG_LEFT - 6) / max(len(chart.points), 1)
+    bars = []
+    for index, point in enumerate(chart.points):
+        x = SVG_LEFT + index * slot + slot * 0.15
+        middle = x + slot * 0.35
+        if point.rate is None:
+            bars.append(SvgBar(label=point.label, label_x=middle, text=point.bar_text,
+                               text_y=baseline - 4, colour=None))
+            continue
+        bar_height = plot_height * point.rate
+        bars.append(SvgBar(label=point.label, label_x=middle, text=point.bar_text,
+                           text_y=baseline - bar_height - 2, colour=point.colour, x=x,
+                           y=baseline - bar_height, width=slot * 0.7, height=bar_height))
+    return SvgChart(title=chart.title, width=SVG_WIDTH, height=SVG_HEIGHT, left=SVG_LEFT,
+                    top=SVG_TOP, baseline=baseline,
+                    target_y=SVG_TOP + plot_height * (1 - chart.target),
+                    target_text=chart.target_text, target_colour=RAG_COLOURS["red"],
+                    bars=tuple(bars))

@@ -1,0 +1,642 @@
+"""What each page shows, as small frozen view models, and every sentence people read, worded once.
+
+The HTML report, the board paper, both dashboards and the notebook helpers build these from an
+:class:`~mappa_audit.AuditReport` and render them through the Jinja templates in
+``templates/views`` (:mod:`mappa_audit._render`); the charts are drawn from :class:`Chart` by
+:mod:`mappa_audit._charts`. A board report has its small numbers hidden already (null counts,
+no rate from fewer than ``suppress_below`` items); the views show a hidden count as ``<5`` in a
+table and as "fewer than 5" in a sentence, and never word a change they cannot show.
+
+The view models hold plain text: the templates escape it, so nothing here is HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import polars as pl
+
+from mappa_audit._privacy import is_hidden, shown_count
+from mappa_audit._report import AuditReport
+from mappa_audit.rules import Theme
+
+RAG_COLOURS = {"green": "#2e7d32", "amber": "#b26a00", "red": "#c62828", "none": "#6b6b6b"}
+RAG_WORDS = {"green": "on target", "amber": "near target", "red": "below target",
+             "none": "too few to rate"}
+QUIET_COLOUR = "#555"
+"""Text that carries no judgement: no change, or a change not shown."""
+THEME_TITLES = {
+    Theme.TIMELINESS: "Timeliness",
+    Theme.REVIEWS: "Reviews",
+    Theme.DISCLOSURE: "Disclosure",
+    Theme.ACTIONS: "Actions",
+    Theme.ATTENDANCE: "Attendance",
+}
+DIMENSION_TITLES = {"area": "area", "lau": "local unit", "category": "MAPPA category",
+                    "level": "level on the item's date", "quarter": "quarter"}
+GLOSSARY = {
+    "MAPPA": "Multi-Agency Public Protection Arrangements: police, probation and prisons "
+    "jointly manage the risk posed by sexual, violent and terrorist offenders.",
+    "Level 1": "Ordinary agency management: the lead agency manages the case and reviews it.",
+    "Level 2": "Active multi-agency management: agencies meet at MAPP meetings at least "
+    "every 16 weeks.",
+    "Level 3": "As Level 2, for the highest-risk cases, with senior staff; meetings at least "
+    "every 8 weeks.",
+    "Responsible Authority": "Police, probation and the prison service, which must attend.",
+    "Duty to co-operate": "Other agencies (housing, health, children's services, job "
+    "centres…) that must co-operate when invited.",
+    "Disclosure": "Telling a third party (a new partner, a landlord, a head teacher) about "
+    "an offender to protect them; each decision needs a recorded rationale.",
+    "ViSOR": "The national database of people who pose a risk of serious harm.",
+    "RAG": "Green: at or above the target; amber: within the amber margin below it; red: "
+    "further below; grey: too few items to give a rate.",
+}
+AUDITOR_NOTE = "Auditor view: holds case references. OFFICIAL-SENSITIVE; do not circulate."
+NO_EARLIER_RUN = "There is no earlier run of the same length to compare with."
+NOTHING_QUARANTINED = "No quarantine entries: every input row was read."
+SIGNALS_NOTE = ("Signals for a second look, drawn from inspection findings: not compliance "
+                "rates, no target.")
+
+
+# ---- words ---------------------------------------------------------------------------------
+
+def percent(rate: float | None, digits: int = 1) -> str:
+    """A rate (0..1) as people read it; ``None`` (not shown, or none) as a dash.
+
+    Examples
+    --------
+    >>> percent(0.7878), percent(0.95, digits=0), percent(None)
+    ('78.8 %', '95 %', '—')
+    """
+    return "—" if rate is None else f"{rate * 100:.{digits}f} %"
+
+
+def count_text(count: int | None, suppress_below: int | None) -> str:
+    """A count in a table cell: for a board (``suppress_below`` given), one from 1 to
+    ``suppress_below - 1``, or one hidden already, as ``<5``; for an auditor, as it is.
+
+    Examples
+    --------
+    >>> [count_text(n, 5) for n in (0, 3, None, 12)]
+    ['0', '<5', '<5', '12']
+    >>> count_text(3, None), count_text(None, None)
+    ('3', '—')
+    """
+    if suppress_below is not None:
+        return shown_count(count, suppress_below)
+    return "—" if count is None else str(count)
+
+
+def amount(count: int | None, suppress_below: int | None) -> str:
+    """A count in a sentence: a hidden one is "fewer than 5".
+
+    Examples
+    --------
+    >>> amount(3, 5), amount(None, 5), amount(12, 5), amount(3, None)
+    ('fewer than 5', 'fewer than 5', '12', '3')
+    """
+    if suppress_below is not None and is_hidden(count, suppress_below):
+        return f"fewer than {suppress_below}"
+    return count_text(count, None)
+
+
+def hidden_counts_words(suppress_below: int) -> str:
+    """How a board's small counts are shown, as a clause.
+
+    Examples
+    --------
+    >>> hidden_counts_words(5)
+    'counts from 1 to 4 are shown as <5'
+    """
+    return f"counts from 1 to {suppress_below - 1} are shown as <{suppress_below}"
+
+
+def suppression_sentence(suppress_below: int) -> str:
+    """The sentence every board view carries about what it hides.
+
+    Examples
+    --------
+    >>> suppression_sentence(5)
+    'Counts from 1 to 4 are shown as <5; rates of fewer than 5 items are not shown.'
+    """
+    return (f"{_sentence_case(hidden_counts_words(suppress_below))}; rates of fewer than "
+            f"{suppress_below} items are not shown.")
+
+
+def long_date(value: str | dt.date) -> str:
+    """``1 April 2025``.
+
+    Examples
+    --------
+    >>> long_date("2025-04-01")
+    '1 April 2025'
+    """
+    day = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.day} {day:%B %Y}"
+
+
+def period_words(period: dict[str, str]) -> str:
+    """A run's period: ``1 April 2025 to 31 March 2026``."""
+    return f"{long_date(period['start'])} to {long_date(period['end'])}"
+
+
+def comparison_sentence(previous: AuditReport | None) -> str:
+    """Which run the changes are against, or that there is none."""
+    if previous is None:
+        return NO_EARLIER_RUN
+    return f"Compared with the run for {period_words(previous.document['period'])}."
+
+
+# ---- change since the last run ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """A change since the last run, as a board member reads it at a glance."""
+
+    text: str
+    """``▲ 1.1 points better``, ``▼ 3 fewer``, ``▶ no change``, ``change not shown (too
+    few)``, ``no earlier run``."""
+    tone: Literal["better", "worse", "same", "unknown"]
+
+    @property
+    def colour(self) -> str:
+        return {"better": RAG_COLOURS["green"], "worse": RAG_COLOURS["red"]}.get(
+            self.tone, QUIET_COLOUR)
+
+
+NOT_SHOWN = Change("change not shown (too few)", "unknown")
+"""Either figure is hidden (or there is none to give): a change would give it away."""
+NO_EARLIER = Change("no earlier run", "unknown")
+UNCHANGED = Change("▶ no change", "same")
+
+
+def rate_change(now: float | None, before: float | None) -> Change:
+    """A rate's change in percentage points: up is better.
+
+    Examples
+    --------
+    >>> [rate_change(*pair).text for pair in ((0.9, 0.85), (0.8, 0.9), (0.9, 0.9), (0.9, None))]
+    ['▲ 5.0 points better', '▼ 10.0 points worse', '▶ no change', 'change not shown (too few)']
+    """
+    if now is None or before is None:
+        return NOT_SHOWN
+    points = (now - before) * 100
+    if abs(points) < 0.05:
+        return UNCHANGED
+    if points > 0:
+        return Change(f"▲ {points:.1f} points better", "better")
+    return Change(f"▼ {-points:.1f} points worse", "worse")
+
+
+def count_change(now: int | None, then: int | None, suppress_below: int | None) -> Change:
+    """A count of cases picked out: more is worse. Not shown for a board when either count
+    is hidden: the difference would give it away.
+
+    Examples
+    --------
+    >>> [count_change(*pair, 5).text for pair in ((26, 7), (5, 9), (6, 6), (3, 9), (None, 9))]
+    ['▲ 19 more', '▼ 4 fewer', '▶ no change', 'change not shown (too few)', \
+'change not shown (too few)']
+    """
+    if now is None or then is None or (suppress_below is not None and (
+            is_hidden(now, suppress_below) or is_hidden(then, suppress_below))):
+        return NOT_SHOWN
+    if now == then:
+        return UNCHANGED
+    if now > then:
+        return Change(f"▲ {now - then} more", "worse")
+    return Change(f"▼ {then - now} fewer", "better")
+
+
+# ---- the banner ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Banner:
+    """What every report, paper and dashboard opens with."""
+
+    lines: tuple[str, ...]
+    """Where and when, the policy, the quarantine."""
+    notes: tuple[str, ...]
+    """Whom it is for and what it hides; on a dashboard, which run it is compared with."""
+    title: str | None = None
+
+
+def banner(report: AuditReport, *, title: str | None = None, compare: bool = False,
+           previous: AuditReport | None = None) -> Banner:
+    """The banner of ``report``; with ``compare``, it says which run the changes are
+    against (``previous``)."""
+    document = report.document
+    period = document["period"]
+    policy = document["policy"]
+    below = _hiding(report)
+    where = document.get("area") or "all areas"
+    quarantine = document.get("quarantine", {})
+    confirmed = ("standards confirmed by the board" if policy.get("confirmed")
+                 else "some standards not yet confirmed by the board")
+    if quarantine.get("entries", 0) == 0:
+        quality = "No input rows were quarantined."
+    else:
+        quality = _sentence_case(
+            f"{amount(quarantine.get('rows', 0), below)} input rows were "
+            f"quarantined and left out ({amount(quarantine.get('entries', 0), below)} "
+            "quarantine entries in all).")
+    lines = (
+        f"MAPPA audit of {where}, {period_words(period)} "
+        f"(as at {long_date(period['as_at'])}).",
+        f"Policy: {policy['name']} ({confirmed}).",
+        quality,
+    )
+    audience = (AUDITOR_NOTE if below is None else
+                f"Board view: aggregates only. {suppression_sentence(below)}")
+    notes = (comparison_sentence(previous), audience) if compare else (audience,)
+    return Banner(lines=lines, notes=notes, title=title)
+
+
+# ---- tables ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HeadlineRow:
+    """One rule in the headline table: counts as this audience may see them."""
+
+    rule_id: str
+    title: str
+    standard: str
+    target: str
+    met: str
+    not_met: str
+    pending: str
+    cannot_tell: str
+    rate: str
+    rag: str
+    """``green``, ``amber``, ``red`` or ``none`` (not assessed, or too few to rate)."""
+    rag_words: str
+
+    @property
+    def rag_colour(self) -> str:
+        return RAG_COLOURS[self.rag]
+
+
+def headline_rows(report: AuditReport, rule_ids: list[str] | None = None
+                  ) -> tuple[HeadlineRow, ...]:
+    """The headline table: every rule (or those of ``rule_ids``), with RAG."""
+    return tuple(
+        HeadlineRow(
+            rule_id=str(row["rule_id"]), title=str(row["title"]),
+            standard=_cell(row["standard"] or None), target=percent(row["target"], 0),
+            met=_cell(row["compliant"]), not_met=_cell(row["non_compliant"]),
+            pending=_cell(row["pending"]), cannot_tell=_cell(row["not_assessable"]),
+            rate=percent(row["rate"]), rag=_rag(row), rag_words=_rag_words(row),
+        )
+        for row in _shown_headline(report)
+        if rule_ids is None or row["rule_id"] in rule_ids
+    )
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One rule on the board dashboard: rate, RAG, and its change since the last run."""
+
+    rule_id: str
+    title: str
+    rate: str
+    rag: str
+    rag_words: str
+    target: str
+    population: str
+    change: Change
+
+    @property
+    def rag_colour(self) -> str:
+        return RAG_COLOURS[self.rag]
+
+
+def tiles(report: AuditReport, rule_ids: list[str], previous: AuditReport | None
+          ) -> tuple[Tile, ...]:
+    """A tile per rule of ``rule_ids``, compared with ``previous`` (``None``: no earlier run)."""
+    now = {row["rule_id"]: row for row in _shown_headline(report)}
+    before = ({row["rule_id"]: row for row in _shown_headline(previous)}
+              if previous is not None else {})
+    made = []
+    for rule_id in rule_ids:
+        row = now[rule_id]
+        old = before.get(rule_id)
+        made.append(Tile(
+            rule_id=str(rule_id), title=str(row["title"]), rate=percent(row["rate"]),
+            rag=_rag(row), rag_words=_rag_words(row), target=percent(row["target"], 0),
+            population=_cell(row["population"]),
+            change=NO_EARLIER if old is None else rate_change(row["rate"], old["rate"]),
+        ))
+    return tuple(made)
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    rule_id: str
+    title: str
+    rate_then: str
+    rate_now: str
+    change: Change
+    not_met_then: str
+    not_met_now: str
+
+
+@dataclass(frozen=True)
+class ChangeTable:
+    """Each rule's rate and misses against the previous run of the same length."""
+
+    compared: str
+    """Which run this is compared with, or that there is none."""
+    rows: tuple[ChangeRow, ...]
+    """Empty when there is no earlier run."""
+
+
+def change_table(report: AuditReport, previous: AuditReport | None) -> ChangeTable:
+    """The change of every rule since ``previous``."""
+    if previous is None:
+        return ChangeTable(compared=comparison_sentence(None), rows=())
+    before = {row["rule_id"]: row for row in _shown_headline(previous)}
+    rows = []
+    for row in _shown_headline(report):
+        old = before.get(row["rule_id"])
+        rows.append(ChangeRow(
+            rule_id=str(row["rule_id"]), title=str(row["title"]),
+            rate_then=percent(None if old is None else old["rate"]),
+            rate_now=percent(row["rate"]),
+            change=NO_EARLIER if old is None else rate_change(row["rate"], old["rate"]),
+            not_met_then=_cell(None if old is None else old["non_compliant"]),
+            not_met_now=_cell(row["non_compliant"]),
+        ))
+    return ChangeTable(compared=comparison_sentence(previous), rows=tuple(rows))
+
+
+@dataclass(frozen=True)
+class SignalRow:
+    signal_id: str
+    title: str
+    cases: str
+    words: str
+    """``26 cases to look at again``, ``fewer than 5 cases to look at again``, ``no cases``."""
+    change: Change | None
+    """``None`` when there is no earlier run to compare with."""
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The watch list's counts: signals, not compliance rates."""
+
+    note: str
+    rows: tuple[SignalRow, ...]
+    compared: bool
+    """Whether the rows carry a change since the last run."""
+
+
+def signals(report: AuditReport, previous: AuditReport | None = None) -> Signals:
+    """The watch-list counts with a sentence each, and the change since ``previous``."""
+    below = _hiding(report)
+    before = ({s["signal_id"]: s["cases"] for s in previous.document.get("signals", [])}
+              if previous is not None else {})
+    rows = []
+    for signal in report.document.get("signals", []):
+        cases = signal["cases"]
+        words = ("no cases" if cases == 0 else
+                 f"{amount(cases, below)} case{'' if cases == 1 else 's'} to look at again")
+        change = None
+        if previous is not None:
+            change = (count_change(cases, before[signal["signal_id"]], below)
+                      if signal["signal_id"] in before else NO_EARLIER)
+        rows.append(SignalRow(signal_id=str(signal["signal_id"]), title=str(signal["title"]),
+                              cases=count_text(cases, below), words=words, change=change))
+    return Signals(note=SIGNALS_NOTE, rows=tuple(rows), compared=previous is not None)
+
+
+@dataclass(frozen=True)
+class DueWeek:
+    week: str
+    """``overdue``, or ``1 Apr to 7 Apr``."""
+    items: str
+
+
+def due_by_week(report: AuditReport) -> tuple[DueWeek, ...]:
+    """Items coming due in the four weeks after the as-at date, by week (aggregates)."""
+    below = _hiding(report)
+    return tuple(DueWeek(week=str(week["week"]), items=count_text(week["items"], below))
+                 for week in report.document.get("due_by_week", []))
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    title: str
+    rows: str
+
+
+@dataclass(frozen=True)
+class QuarantineRow:
+    table: str
+    reason: str
+    entries: str
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """DQ-01..06 counts of rows, and the quarantine by table and reason."""
+
+    findings: tuple[Finding, ...]
+    quarantine: tuple[QuarantineRow, ...]
+    nothing_quarantined: str
+
+
+def data_quality(report: AuditReport) -> DataQuality:
+    below = _hiding(report)
+    return DataQuality(
+        findings=tuple(Finding(rule_id=str(d["rule_id"]), title=str(d["title"]),
+                               rows=count_text(d["rows"], below))
+                       for d in report.document["data_quality"]),
+        quarantine=tuple(QuarantineRow(table=str(r["table"]), reason=str(r["reason"]),
+                                       entries=count_text(r["entries"], below))
+                         for r in report.quarantine_summary.iter_rows(named=True)),
+        nothing_quarantined=NOTHING_QUARANTINED,
+    )
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    term: str
+    text: str
+
+
+def glossary() -> tuple[GlossaryEntry, ...]:
+    """The words a board member may not know."""
+    return tuple(GlossaryEntry(term, text) for term, text in GLOSSARY.items())
+
+
+@dataclass(frozen=True)
+class Table:
+    """Any frame as text: a column heading each, a row of cells each (empty for null)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def table(frame: pl.DataFrame) -> Table:
+    """``frame`` as a :class:`Table` (exceptions, worklist, watch list, annual tables).
+
+    Examples
+    --------
+    >>> table(pl.DataFrame({"area": ["Eastvale", None], "items": [3, 12]}))
+    Table(columns=('area', 'items'), rows=(('Eastvale', '3'), ('', '12')))
+    """
+    return Table(columns=tuple(frame.columns),
+                 rows=tuple(tuple("" if v is None else str(v) for v in row)
+                            for row in frame.iter_rows()))
+
+
+# ---- sentences and charts ---------------------------------------------------------------------
+
+def rule_sentence(report: AuditReport, rule_id: str) -> str:
+    """One plain-English sentence about a rule, written from its numbers (it may name an
+    area from the data: the templates escape it)."""
+    entry = report.rule(rule_id)
+    below = _hiding(report)
+    title = entry["title"]
+    if entry["status"] != "assessed":
+        return f"{title}: not assessed ({entry.get('reason', 'no data')})."
+    population = entry["population"]
+    if population == 0:
+        return f"{title}: nothing fell due in the period."
+    if below is not None and is_hidden(population, below):
+        return f"{title}: {amount(population, below)} items fell due, too few to give a rate."
+    text = f"{title}: {percent(entry['rate'])} against a {percent(entry['target'], 0)} target"
+    missed = entry["non_compliant"]
+    if missed == 0:
+        return text + "; none missed."
+    text += f"; {amount(missed, below)} missed"
+    worst = _worst_area(report, rule_id)
+    if worst is not None:
+        area, in_area = worst
+        text += f", {amount(in_area, below)} of them in {area}"
+    return text + "."
+
+
+@dataclass(frozen=True)
+class RuleSection:
+    """A rule under its theme: its sentence, and whether it has charts to draw."""
+
+    rule_id: str
+    sentence: str
+    has_items: bool
+
+
+@dataclass(frozen=True)
+class ThemeSection:
+    title: str
+    rules: tuple[RuleSection, ...]
+
+
+def theme_sections(report: AuditReport, themes: list[Theme] | None = None
+                   ) -> tuple[ThemeSection, ...]:
+    """Each theme (all, in their order, or ``themes``) with a sentence per rule."""
+    return tuple(
+        ThemeSection(title=THEME_TITLES[theme], rules=tuple(
+            RuleSection(rule_id=rule_id, sentence=rule_sentence(report, rule_id),
+                        has_items=report.rule(rule_id)["population"] != 0)
+            for rule_id in report.rules_of(theme)))
+        for theme in (themes or list(THEME_TITLES))
+    )
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One quarter or one value of a breakdown."""
+
+    label: str
+    rate: float | None
+    """0..1; ``None`` when not shown (too few items) or there is none."""
+    rate_text: str
+    """``80.0 %``, or ``rate not shown (too few)``."""
+    bar_text: str
+    """``80 %``, or ``too few``."""
+    met: str
+    not_met: str
+    colour: str
+    """The point's RAG colour."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rule's rate per quarter or per value of a breakdown, against its target."""
+
+    kind: Literal["quarter", "breakdown"]
+    title: str
+    target: float
+    target_text: str
+    points: tuple[ChartPoint, ...]
+
+
+def quarter_chart(report: AuditReport, rule_id: str) -> Chart:
+    """The rule's rate per quarter (a line in the dashboards and reports, bars on paper)."""
+    return _chart(report, rule_id, "quarter", "quarter")
+
+
+def breakdown_chart(report: AuditReport, rule_id: str, dimension: str) -> Chart:
+    """The rule's rate per value of one dimension (area, local unit, category, level)."""
+    return _chart(report, rule_id, dimension, "breakdown")
+
+
+def _chart(report: AuditReport, rule_id: str, dimension: str,
+           kind: Literal["quarter", "breakdown"]) -> Chart:
+    target = float(report.rule(rule_id)["target"])
+    frame = report.shown(report.breakdown(rule_id, dimension))
+    points = tuple(
+        ChartPoint(
+            label=str(row["value"]), rate=row["rate"],
+            rate_text=("rate not shown (too few)" if row["rate"] is None
+                       else percent(row["rate"])),
+            bar_text="too few" if row["rate"] is None else percent(row["rate"], 0),
+            met=str(row["compliant"]), not_met=str(row["non_compliant"]),
+            colour=RAG_COLOURS.get(row["rag"], RAG_COLOURS["none"]),
+        )
+        for row in frame.iter_rows(named=True)
+    )
+    return Chart(kind=kind, title=f"{rule_id} by {DIMENSION_TITLES.get(dimension, dimension)}",
+                 target=target, target_text=f"target {percent(target, 0)}", points=points)
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+def _hiding(report: AuditReport) -> int | None:
+    """The ``suppress_below`` of a board's report; ``None`` for an auditor's (hides nothing)."""
+    return report.suppress_below if report.is_board else None
+
+
+def _shown_headline(report: AuditReport) -> list[dict[str, Any]]:
+    """The headline as this audience may see it (a board's counts as text, ``<5``)."""
+    return list(report.shown(report.headline()).iter_rows(named=True))
+
+
+def _sentence_case(text: str) -> str:
+    """``fewer than 5 rows …`` at the start of a sentence: ``Fewer than 5 rows …``."""
+    return text[:1].upper() + text[1:]
+
+
+def _cell(value: object) -> str:
+    return "—" if value is None else str(value)
+
+
+def _rag(row: dict[str, Any]) -> str:
+    return str(row["rag"]) if row["status"] == "assessed" else "none"
+
+
+def _rag_words(row: dict[str, Any]) -> str:
+    return RAG_WORDS[_rag(row)] if row["status"] == "assessed" else "not assessed"
+
+
+def _worst_area(report: AuditReport, rule_id: str) -> tuple[str, int] | None:
+    """The area with the most misses, when there are two or more with any."""
+    by_area = report.breakdown(rule_id, "area").filter(pl.col("non_compliant") > 0)
+    if by_area.height < 2:
+        return None  # one area: "all of them in X" says nothing new
+    top = by_area.sort(["non_compliant", "value"], descending=[True, False]).row(0, named=True)
+    return str(top["value"]), int(top["non_compliant"])
