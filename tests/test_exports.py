@@ -128,7 +128,8 @@ VALUES = [value for value, _ in HOSTILE]
 
 
 def _data_uri(html: str, css_class: str) -> bytes:
-    match = re.search(rf"class='{css_class}'[^>]*href='data:[^;]+;base64,([^']+)'", html)
+    match = re.search(rf"""class=["']{css_class}["'][^>]*href=["']data:[^;]+;base64,([^'"]+)""",
+                      html)
     assert match, css_class
     return base64.b64decode(match.group(1))
 
