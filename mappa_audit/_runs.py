@@ -292,8 +292,10 @@ class Audited:
     worklist: pl.DataFrame
 
     @classmethod
-    def of(cls, request: RunRequest) -> Audited:
-        """Load, audit, and find the watch list and the worklist, once."""
+    def of(cls, request: RunRequest, area: str | None = None) -> Audited:
+        """Load, audit, and find the watch list and the worklist, once; of one ``area`` when
+        that is the only run to make (the rules then run on its cases alone, a 42nd of the
+        work at national scale), else of every area."""
         from mappa_audit._engine import audit
         from mappa_audit._loader import load_dataset
         from mappa_audit._policy import load_policy
@@ -302,9 +304,9 @@ class Audited:
 
         dataset = load_dataset(request.dataset)
         policy = load_policy(request.policy)
-        result = audit(dataset, request.start, request.end, policy=policy)
+        result = audit(dataset, request.start, request.end, area=area, policy=policy)
         return cls(result, watch_list(result),
-                   due_items(dataset, request.end, policy=policy))
+                   due_items(dataset, request.end, area=result.area, policy=policy))
 
     def areas(self) -> list[str]:
         from mappa_audit._engine import known_areas
@@ -348,7 +350,8 @@ def run_audits(
         audited: Audited | None = None
         failure = None
         try:
-            audited = Audited.of(request)
+            only = areas[0] if areas is not None and len(areas) == 1 else None
+            audited = Audited.of(request, only)
         except MappaAuditError as error:
             failure = error.one_line()
         if areas is None:

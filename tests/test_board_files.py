@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from tests._support import SAMPLE, SampleRuns, folders_printed, mappa
+from _support import SAMPLE, SampleRuns, folders_printed, mappa
 
 pytestmark = pytest.mark.slow
 
