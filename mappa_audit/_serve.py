@@ -103,17 +103,21 @@ class VoilaServer:
 def voila_settings(
     token: str, host: str, port: int, *, preheat: bool, cull_idle_seconds: int = CULL_IDLE_SECONDS,
     max_viewers: int = MAX_VIEWERS, orphan_seconds: int = ORPHAN_SECONDS,
-    secure_cookie: bool = False,
+    secure_cookie: bool = False, hub_prefix: str | None = None,
 ) -> dict[str, object]:
     """The whole Voila configuration (``voila.json``); nothing else is read.
 
     ``secure_cookie`` marks the sign-in cookie ``Secure`` whatever the request's protocol:
     behind a reverse proxy that terminates TLS, Voila sees plain HTTP and would not.
+    ``hub_prefix`` (``/services/board/``): a JupyterHub service at that prefix, which signs
+    viewers in through the hub instead of the token.
     """
+    hub: dict[str, object] = {} if hub_prefix is None else {"base_url": hub_prefix}
     return {
         "Voila": {"token": token, "ip": host, "port": port, "open_browser": False,
-                  "port_retries": 0},
-        "MappaVoila": {"max_viewers": max_viewers, "orphan_seconds": orphan_seconds},
+                  "port_retries": 0, **hub},
+        "MappaVoila": {"max_viewers": max_viewers, "orphan_seconds": orphan_seconds,
+                       "behind_hub": hub_prefix is not None},
         "PasswordIdentityProvider": {
             "allow_password_change": False,
             "secure_cookie": True if secure_cookie else None,
@@ -145,8 +149,14 @@ def start_voila(
     token: str | None = None, preheat: bool = True, timeout: float = 60.0,
     cull_idle_seconds: int = CULL_IDLE_SECONDS, max_viewers: int = MAX_VIEWERS,
     orphan_seconds: int = ORPHAN_SECONDS, secure_cookie: bool = False,
+    hub_prefix: str | None = None,
 ) -> VoilaServer:
-    """Start Voila on the audience's dashboard and wait until it answers."""
+    """Start Voila on the audience's dashboard and wait until it answers.
+
+    With ``hub_prefix``, Voila is a JupyterHub-managed service at that prefix: the hub's
+    ``JUPYTERHUB_*`` settings in this process's environment go to Voila (and never to its
+    kernels), and the hub signs viewers in.
+    """
     if not runs.is_dir():
         msg = f"the runs folder {runs} does not exist"
         raise UsageError(msg, "run `mappa-audit run DATASET …` first, or give --runs")
@@ -162,9 +172,12 @@ def start_voila(
     settings_file = config / "voila.json"
     settings_file.write_text(json.dumps(voila_settings(
         token, host, port, preheat=preheat, cull_idle_seconds=cull_idle_seconds,
-        max_viewers=max_viewers, orphan_seconds=orphan_seconds, secure_cookie=secure_cookie)))
+        max_viewers=max_viewers, orphan_seconds=orphan_seconds, secure_cookie=secure_cookie,
+        hub_prefix=hub_prefix)))
     settings_file.chmod(0o600)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "VOILA"))}
+    if hub_prefix is not None:
+        env |= {k: v for k, v in os.environ.items() if k.startswith("JUPYTERHUB_")}
     env |= {
         # where a pre-heated kernel reaches Voila to learn that a viewer has come
         "VOILA_APP_IP": _loopback_for(host),
@@ -182,7 +195,8 @@ def start_voila(
             [sys.executable, "-m", "mappa_audit._voila_main", str(notebook), "--no-browser"],
             cwd=config, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
-    server = VoilaServer(process, f"http://{_url_host(host)}:{port}/", token, workdir)
+    server = VoilaServer(process, f"http://{_url_host(host)}:{port}{hub_prefix or '/'}", token,
+                         workdir)
     try:
         _wait_until_up(server, timeout)
     except BaseException:  # Ctrl-C or SIGTERM while waiting: leave nothing behind
