@@ -80,10 +80,11 @@ def reports_app(runs: Path, prefix: str) -> Any:
     from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
     from tornado import web
 
+    from mappa_audit._serve import HUB_CHECK_SECONDS
     from mappa_audit._store import read_index
 
     # the one instance every handler uses (HubOAuthenticated asks the class for it)
-    hub_auth = HubOAuth.instance(cache_max_age=60)
+    hub_auth = HubOAuth.instance(cache_max_age=HUB_CHECK_SECONDS)
 
     class Page(HubOAuthenticated, web.RequestHandler):  # type: ignore[misc]
         def set_default_headers(self) -> None:

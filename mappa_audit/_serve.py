@@ -61,6 +61,8 @@ COOKIE_HOURS = 12
 """How long the sign-in cookie lasts: a board meeting, not a month."""
 IOPUB_TIMEOUT_SECONDS = 120
 PREHEATED_KERNELS = 1
+HUB_CHECK_SECONDS = 5
+"""Behind JupyterHub: how long the hub's word on a viewer is trusted before asking again."""
 """Kernels kept started and waiting for the next viewer (Voila's ``default_pool_size``)."""
 
 
@@ -118,6 +120,9 @@ def voila_settings(
                   "port_retries": 0, **hub},
         "MappaVoila": {"max_viewers": max_viewers, "orphan_seconds": orphan_seconds,
                        "behind_hub": hub_prefix is not None},
+        # how long the hub's answer "who is this, may they" is trusted: a signed-out or
+        # removed user's cookie stops opening pages within this time (JupyterHub's 300 s)
+        "HubOAuth": {"cache_max_age": HUB_CHECK_SECONDS},
         "PasswordIdentityProvider": {
             "allow_password_change": False,
             "secure_cookie": True if secure_cookie else None,
