@@ -257,8 +257,11 @@ def test_sigterm_of_hub_start_leaves_nothing_and_frees_the_port(
     while time.monotonic() < deadline and alive(ours):
         time.sleep(0.2)
     assert alive(ours) == set()
-    with socket.socket() as probe:
+    with socket.socket() as probe:  # nothing listens (connections closing may linger)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", port))
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port)):
+        pass
 
 
 def descendants(pid: int) -> set[int]:
