@@ -103,7 +103,9 @@ def init_hub(
     config = TEMPLATE.read_text(encoding="utf-8").format(
         written=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         state=state, state_literal=repr(str(state)), runs_literal=repr(str(runs.resolve())),
-        python_literal=repr(sys.executable), host_literal=repr(host), port=port, tls=tls,
+        python_literal=repr(sys.executable),
+        services_literal=repr(str(Path(__file__).resolve().parent / "_hub_services.py")),
+        host_literal=repr(host), port=port, tls=tls,
         hub_port=free_port(), proxy_api_port=free_port(), proxy_literal=repr(str(proxy)),
         board_port=free_port(), auditor_port=free_port(), reports_port=free_port(),
         min_password=MIN_PASSWORD_LENGTH, failed_logins=FAILED_LOGINS_BEFORE_LOCK,

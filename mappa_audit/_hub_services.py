@@ -1,7 +1,7 @@
 """The hub's services: the two dashboards and the run reports, each signed in by the hub.
 
-JupyterHub starts each as ``python -m mappa_audit._hub_services board|auditor|reports RUNS``
-with its ``JUPYTERHUB_*`` settings in the environment (``jupyterhub_config.py``):
+JupyterHub starts each as ``python -P .../mappa_audit/_hub_services.py board|auditor|reports
+RUNS`` with its ``JUPYTERHUB_*`` settings in the environment (``jupyterhub_config.py``):
 
 - ``board`` and ``auditor``: ``serve``'s locked-down Voila (:func:`mappa_audit._serve.start_voila`
   and :mod:`mappa_audit._voila_main`) at ``/services/<name>/``, with the hub's OAuth in place
@@ -11,6 +11,13 @@ with its ``JUPYTERHUB_*`` settings in the environment (``jupyterhub_config.py``)
   ``custom:mappa:auditor-reports``) every run.
 
 Each service stops when the hub that started it stops, even when the hub was killed.
+
+The hub gives a service about ten seconds to answer on its port, or it stops (JupyterHub 5.5,
+``JupyterHub.start_service``: 10 tries of 1 s), and on a busy machine importing mappa-audit
+alone can take that long. So this file is run as a script, not with ``-m`` (which would
+import the whole package first), imports nothing but the standard library at the top, and
+binds and listens on the service's port before anything else: the hub's request waits in the
+socket's queue until the service answers it (decisions.md 39).
 """
 
 from __future__ import annotations
@@ -18,12 +25,14 @@ from __future__ import annotations
 import html
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlparse
 
-from mappa_audit._privacy import Audience
+if TYPE_CHECKING:
+    from mappa_audit._privacy import Audience
 
 AUDITOR_REPORTS_SCOPE = "custom:mappa:auditor-reports"
 REPORT_FILES = ("audit_report.html", "disclosure_review.html", "board_paper.html",
@@ -52,7 +61,15 @@ def _service_address() -> tuple[str, int, str]:
     return url.hostname or "127.0.0.1", url.port or 80, os.environ["JUPYTERHUB_SERVICE_PREFIX"]
 
 
-def run_dashboard(audience: Audience, runs: Path) -> None:
+def listen_now() -> socket.socket:
+    """The service's port, bound and listening: from now on the hub's check waits, not fails."""
+    host, port, _ = _service_address()
+    listening = socket.create_server((host, port), backlog=128)
+    listening.set_inheritable(False)
+    return listening
+
+
+def run_dashboard(audience: Audience, runs: Path, listening: socket.socket) -> None:
     """A dashboard as a hub service, until the hub stops it."""
     from mappa_audit._serve import start_voila
 
@@ -64,7 +81,8 @@ def run_dashboard(audience: Audience, runs: Path) -> None:
     host, port, prefix = _service_address()
     server = None
     try:
-        server = start_voila(runs, audience, host=host, port=port, hub_prefix=prefix)
+        server = start_voila(runs, audience, host=host, port=port, hub_prefix=prefix,
+                             listening=listening)
         server.process.wait()
     except KeyboardInterrupt:
         pass
@@ -80,6 +98,7 @@ def reports_app(runs: Path, prefix: str) -> Any:
     from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
     from tornado import web
 
+    from mappa_audit._privacy import Audience
     from mappa_audit._serve import HUB_CHECK_SECONDS
     from mappa_audit._store import read_index
 
@@ -156,15 +175,18 @@ def _page(title: str, sentence: str, body: str = "") -> str:
             f"</p>{body}</main></body></html>")
 
 
-def run_reports(runs: Path) -> None:
+def run_reports(runs: Path, listening: socket.socket) -> None:
     """The reports service, until the hub stops it."""
     import asyncio
 
-    host, port, prefix = _service_address()
+    from tornado.httpserver import HTTPServer
+
+    _, _, prefix = _service_address()
     app = reports_app(runs, prefix)
 
     async def serve() -> None:
-        app.listen(port, host)
+        listening.setblocking(False)
+        HTTPServer(app).add_sockets([listening])
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
@@ -177,13 +199,16 @@ def run_reports(runs: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     words = sys.argv[1:] if argv is None else argv
     if len(words) != 2 or words[0] not in ("board", "auditor", "reports"):
-        sys.exit("usage: python -m mappa_audit._hub_services board|auditor|reports RUNS")
+        sys.exit("usage: python -P _hub_services.py board|auditor|reports RUNS")
     _die_with_the_hub()
+    listening = listen_now()
     what, runs = words[0], Path(words[1])
     if what == "reports":
-        run_reports(runs)
+        run_reports(runs, listening)
     else:
-        run_dashboard(Audience(what), runs)
+        from mappa_audit._privacy import Audience
+
+        run_dashboard(Audience(what), runs, listening)
 
 
 if __name__ == "__main__":

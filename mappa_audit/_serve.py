@@ -51,6 +51,9 @@ KERNEL_SECRET_HEADER = "X-Mappa-Kernel-Secret"
 PRIVATE_FOLDER_ENV = "MAPPA_SERVE_PRIVATE"
 """Where Voila learns of serve's private folder, to remove it if serve could not."""
 SERVE_PID_ENV = "MAPPA_SERVE_PID"
+LISTEN_FD_ENV = "MAPPA_LISTEN_FD"
+"""The file descriptor of a socket already listening on Voila's port, when its parent bound
+it (a hub service binds its port at once, before the long imports; see ``start_voila``)."""
 """Voila stops when this process (serve) has gone."""
 CULL_IDLE_SECONDS = 900
 ORPHAN_SECONDS = 60
@@ -154,7 +157,7 @@ def start_voila(
     token: str | None = None, preheat: bool = True, timeout: float = 60.0,
     cull_idle_seconds: int = CULL_IDLE_SECONDS, max_viewers: int = MAX_VIEWERS,
     orphan_seconds: int = ORPHAN_SECONDS, secure_cookie: bool = False,
-    hub_prefix: str | None = None,
+    hub_prefix: str | None = None, listening: socket.socket | None = None,
 ) -> VoilaServer:
     """Start Voila on the audience's dashboard and wait until it answers.
 
@@ -183,6 +186,10 @@ def start_voila(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "VOILA"))}
     if hub_prefix is not None:
         env |= {k: v for k, v in os.environ.items() if k.startswith("JUPYTERHUB_")}
+    pass_fds: tuple[int, ...] = ()
+    if listening is not None:
+        pass_fds = (listening.fileno(),)
+        env[LISTEN_FD_ENV] = str(listening.fileno())
     env |= {
         # where a pre-heated kernel reaches Voila to learn that a viewer has come
         "VOILA_APP_IP": _loopback_for(host),
@@ -198,8 +205,10 @@ def start_voila(
     with (workdir / "voila.log").open("wb") as log:  # the child keeps its own handle
         process = subprocess.Popen(
             [sys.executable, "-m", "mappa_audit._voila_main", str(notebook), "--no-browser"],
-            cwd=config, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=config, env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=pass_fds,
         )
+    if listening is not None:
+        listening.close()  # Voila has it now
     server = VoilaServer(process, f"http://{_url_host(host)}:{port}{hub_prefix or '/'}", token,
                          workdir)
     try:

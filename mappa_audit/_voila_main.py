@@ -46,6 +46,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import sys
 import time
 from collections import deque
@@ -57,6 +58,7 @@ from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.logout import LogoutHandler
 from tornado import web
+from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.websocket import WebSocketClosedError
 from traitlets import Bool, Int
@@ -71,6 +73,7 @@ from voila.voila_identity_provider import VoilaLoginHandler  # type: ignore[impo
 from mappa_audit._serve import (
     KERNEL_SECRET_ENV,
     KERNEL_SECRET_HEADER,
+    LISTEN_FD_ENV,
     PRIVATE_FOLDER_ENV,
     SERVE_PID_ENV,
 )
@@ -483,10 +486,23 @@ class MappaVoila(Voila):  # type: ignore[misc]
         return [(pattern, self._REPLACED.get(handler, handler), *rest)
                 for pattern, handler, *rest in handlers]
 
+    listening: ClassVar[socket.socket | None] = None
+    """The socket our parent bound and listens on for us (``_serve.LISTEN_FD_ENV``), if any."""
+
     def listen(self) -> None:
         self._unwatched_since: dict[str, float] = {}
         self.claimed: set[str] = set()
         PeriodicCallback(self.sweep, 5_000).start()
+        if self.listening is not None:
+            # serve the connections already waiting on it rather than bind the port again
+            listening = self.listening
+
+            def add_socket(port: int, address: str = "", **settings: Any) -> HTTPServer:
+                server = HTTPServer(self.app, **settings)
+                server.add_sockets([listening])
+                return server
+
+            self.app.listen = add_socket
         super().listen()
 
     def _pre_heated(self) -> set[str]:
@@ -569,8 +585,20 @@ PR_SET_PDEATHSIG = 1
 """prctl's option (linux/prctl.h): the signal this process gets when its parent dies."""
 
 
+def _inherited_socket() -> socket.socket | None:
+    """The listening socket our parent handed us, kept from the kernels we start."""
+    descriptor = os.environ.pop(LISTEN_FD_ENV, None)
+    if descriptor is None:
+        return None
+    listening = socket.socket(fileno=int(descriptor))
+    listening.set_inheritable(False)
+    listening.setblocking(False)
+    return listening
+
+
 def main() -> None:
     _stop_with_serve()
+    MappaVoila.listening = _inherited_socket()
     AsyncZMQSocketChannel.get_msg = _get_msg  # type: ignore[method-assign]
     web.RequestHandler.clear = _clear_with_our_headers  # type: ignore[method-assign]
     web.RequestHandler.write_error = _error_page  # type: ignore[method-assign]
