@@ -861,7 +861,9 @@ def hub_start(state: StateArg) -> None:
         _stderr.print("stopping the hub", markup=False)
         code = 0
     finally:
-        stop_hub(process)
+        for stopping in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(stopping, signal.SIG_IGN)  # a second signal must not cut this short
+        stop_hub(process, state)
     if code:
         raise typer.Exit(ExitCode.BAD_INPUT)
 

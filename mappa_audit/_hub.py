@@ -15,6 +15,7 @@ A deployment folder (``STATE``, mode 0700) holds::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -24,6 +25,7 @@ import signal
 import string
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -105,6 +107,7 @@ def init_hub(
         state=state, state_literal=repr(str(state)), runs_literal=repr(str(runs.resolve())),
         python_literal=repr(sys.executable),
         services_literal=repr(str(Path(__file__).resolve().parent / "_hub_services.py")),
+        guard_literal=repr(str(Path(__file__).resolve().parent / "_die_with_parent.py")),
         host_literal=repr(host), port=port, tls=tls,
         hub_port=free_port(), proxy_api_port=free_port(), proxy_literal=repr(str(proxy)),
         board_port=free_port(), auditor_port=free_port(), reports_port=free_port(),
@@ -281,15 +284,24 @@ def remove_user(state: Path, name: str) -> None:
         db.close()
 
 
-# ---- hub start -----------------------------------------------------------------------------
+# ---- hub start ----------------------------------------------------------------------------
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+"""prctl's options (linux/prctl.h)."""
+PROXY_PID_NAME = "jupyterhub-proxy.pid"
+
 
 def start_hub(state: Path) -> subprocess.Popen[bytes]:
     """Start JupyterHub on the deployment, in a process group of its own.
 
-    The group is how :func:`stop_hub` finds everything the hub started (proxy, services,
-    their Voila, JupyterLab servers) even if the hub could not stop one of them.
+    This process becomes the one that orphans of the hub come to (Linux's child subreaper):
+    whatever the hub started and left behind (proxy, services, their Voila and kernels,
+    JupyterLab servers) stays a descendant of this process, where :func:`stop_hub` finds it
+    even though the hub starts each in a session of its own.
     """
     state = _deployment(state)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
     return subprocess.Popen(
         [sys.executable, "-m", "jupyterhub", "--config", str(state / CONFIG_NAME)],
         cwd=state, start_new_session=True, umask=0o077,
@@ -298,17 +310,24 @@ def start_hub(state: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _die_with_parent() -> None:
-    """A killed ``hub start`` takes the hub with it (SIGTERM, which it handles)."""
+def _prctl(option: int, value: int) -> None:
     if sys.platform.startswith("linux"):
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(option, value)
 
 
-def stop_hub(process: subprocess.Popen[bytes], timeout: float = STOP_SECONDS) -> None:
+def _die_with_parent() -> None:
+    """A killed ``hub start`` takes the hub with it (SIGTERM, which it handles: it stops its
+    services and proxy, and those die with it anyway)."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop_hub(process: subprocess.Popen[bytes], state: Path,
+             timeout: float = STOP_SECONDS) -> None:
     """Stop the hub as JupyterHub stops (SIGTERM: it stops its services, servers and proxy),
-    then whatever of its process group is left."""
+    then whatever it left: the proxy of a hub that died (by its pid file), and every process
+    this one still has below it (:func:`start_hub`)."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -316,22 +335,61 @@ def stop_hub(process: subprocess.Popen[bytes], timeout: float = STOP_SECONDS) ->
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    for stopping in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, stopping)
-        except ProcessLookupError:
+    _stop_left_proxy(state / PROXY_PID_NAME)
+    for stopping, seconds in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        left = _descendants(os.getpid())
+        if not left:
             return
-        if stopping is signal.SIGTERM:
-            _wait_for_group(process.pid, 5.0)
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, stopping)
+        _reap_until_gone(left, seconds)
 
 
-def _wait_for_group(group: int, seconds: float) -> None:
-    import time
+def _stop_left_proxy(pid_file: Path) -> None:
+    """The hub removes the proxy's pid file when it stops the proxy: a file left means a hub
+    that died first. (On Linux the proxy would also find its way to :func:`_descendants`.)"""
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGTERM)
+    pid_file.unlink(missing_ok=True)
 
+
+def _descendants(pid: int) -> set[int]:
+    """Every living process below ``pid``, zombies left out (Linux's /proc; nothing
+    elsewhere)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                kids = {int(word) for word in task.read_text().split()}
+            except OSError:
+                continue
+            todo.extend(kids - found)
+            found |= kids
+    return {pid for pid in found if not _zombie(pid)}
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # gone
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
+
+
+def _reap_until_gone(pids: set[int], seconds: float) -> None:
+    """Wait until ``pids`` have exited, collecting those that had become our children."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        if not pids & _descendants(os.getpid()):
             return
         time.sleep(0.1)

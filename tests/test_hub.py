@@ -2,7 +2,7 @@
 
 One hub for the module, started as a user starts it (``hub init``, ``hub user add``,
 ``hub start``) on the session's sample runs; each test signs in in a browser context of its
-own.
+own, and the last one stops it with SIGTERM. A second hub is killed (SIGKILL).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def hub(sample_runs: SampleRuns, tmp_path_factory: pytest.TempPathFactory) -> It
         wait_for_hub(url, process)
         yield Hub(url, port, state, process)
     finally:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)  # nothing if the last test has stopped it
         process.wait(timeout=90)
 
 
@@ -244,19 +244,36 @@ def test_after_signing_out_the_old_cookies_open_nothing(hub: Hub, browser: Brows
     stale.close()
 
 
-def test_sigterm_of_hub_start_leaves_nothing_and_frees_the_port(
+def test_sigterm_of_hub_start_leaves_nothing_and_frees_the_port(hub: Hub) -> None:
+    """``hub start`` stops the hub, then whatever is left below it.
+
+    It stops the module's hub: keep it the last test that uses ``hub`` (pytest runs a
+    module's tests in the order they are written)."""
+    assert_stopping_leaves_nothing(hub.process, hub.port, signal.SIGTERM)
+
+
+def test_sigkill_of_hub_start_leaves_nothing_and_frees_the_port(
         sample_runs: SampleRuns, tmp_path: Path) -> None:
+    """``hub start`` can do nothing: the hub, the proxy, the services and Voila each die
+    with their parent."""
     state, port = make_deployment(tmp_path, sample_runs.folder)
     process = hub_start(state)
     wait_for_hub(f"http://127.0.0.1:{port}/", process)
+    assert_stopping_leaves_nothing(process, port, signal.SIGKILL)
+
+
+def assert_stopping_leaves_nothing(
+        process: subprocess.Popen[bytes], port: int, stopping: signal.Signals) -> None:
     ours = descendants(process.pid)
-    assert len(ours) >= 6  # the hub, the proxy, three services, Voila (and kernels)
-    process.send_signal(signal.SIGTERM)
+    names = {command(pid) for pid in ours}
+    assert len(ours) >= 6, names  # the hub, the proxy, three services, Voila (and kernels)
+    assert any("configurable-http-proxy" in name for name in names), names
+    process.send_signal(stopping)
     process.wait(timeout=90)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline and alive(ours):
         time.sleep(0.2)
-    assert alive(ours) == set()
+    assert {command(pid) for pid in alive(ours)} == set()
     with socket.socket() as probe:  # nothing listens (connections closing may linger)
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", port))
@@ -264,16 +281,25 @@ def test_sigterm_of_hub_start_leaves_nothing_and_frees_the_port(
         pass
 
 
+def command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return f"{pid} (gone)"
+
+
 def descendants(pid: int) -> set[int]:
     found: set[int] = set()
     todo = [pid]
     while todo:
         parent = todo.pop()
-        children = Path(f"/proc/{parent}/task/{parent}/children")
-        if children.exists():
-            kids = {int(word) for word in children.read_text().split()}
+        for children in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                kids = {int(word) for word in children.read_text().split()}
+            except OSError:
+                continue
+            todo.extend(kids - found)
             found |= kids
-            todo.extend(kids)
     return found
 
 
