@@ -222,10 +222,6 @@ def test_five_wrong_passwords_lock_the_account(hub: Hub, browser: Browser) -> No
     page.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "JupyterHub's sign-in cookie stays valid after /hub/logout (it is signed, not a session "
-    "the hub ends): a copy of it is given a new service token. To do: rotate the user's "
-    "cookie_id on sign-out (issue 16)."))
 def test_after_signing_out_the_old_cookies_open_nothing(hub: Hub, browser: Browser) -> None:
     context = browser.new_context()
     page = context.new_page()
