@@ -823,6 +823,126 @@ def sample_data(
     _stderr.print(f"wrote {total} rows in {len(rows)} tables to {out}", markup=False)
 
 
+# ---- mappa-audit hub: JupyterHub for the board and the auditors (issue 16) -----------------
+# A block of its own: the sub-app and its commands, over mappa_audit._hub.
+
+hub_app = typer.Typer(
+    name="hub", no_args_is_help=True,
+    help="Serve the dashboards and reports to personal accounts through JupyterHub.")
+app.add_typer(hub_app)
+hub_user_app = typer.Typer(name="user", no_args_is_help=True,
+                           help="Accounts of a hub: add, list, remove.")
+hub_app.add_typer(hub_user_app)
+StateArg = Annotated[Path, typer.Argument(help="The hub's deployment folder (hub init).")]
+
+
+@hub_app.command("init")
+def hub_init(
+    state: Annotated[Path, typer.Argument(help="New folder to write the deployment into.")],
+    runs: Annotated[Path, typer.Option(help="Folder of run folders (mappa-audit run --out).")],
+    port: Annotated[int, typer.Option(help="Port the hub listens on.")] = 8000,
+    host: Annotated[str | None, typer.Option(
+        help="Address to listen on (default: 127.0.0.1, or every address with TLS).")] = None,
+    tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+) -> None:
+    """Write a JupyterHub deployment (configuration, cookie secret, database) into STATE."""
+    from mappa_audit._hub import init_hub
+
+    try:
+        config = init_hub(state, runs, port=port, host=host, tls_cert=tls_cert,
+                          tls_key=tls_key)
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    sys.stdout.write(f"{config}\n")
+    _stderr.print(f"Add accounts with `mappa-audit hub user add {state} NAME --group board` "
+                  f"and start it with `mappa-audit hub start {state}`.", markup=False)
+
+
+@hub_user_app.command("add")
+def hub_user_add(
+    state: StateArg,
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ @ -).")],
+    group: Annotated[str, typer.Option(help="board, auditors or admins.")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from stdin instead of making one.")] = False,
+) -> None:
+    """Create an account; print its one-time password once (unless --password-stdin)."""
+    from mappa_audit._hub import add_user
+
+    given = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        password = add_user(state, name, group, given)
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    if given is None:
+        _stderr.print(f"Account {name} ({group}) created. Its password, shown once; give it "
+                      "to its owner privately:", markup=False)
+        sys.stdout.write(password + "\n")
+    else:
+        _stderr.print(f"Account {name} ({group}) created.", markup=False)
+
+
+@hub_user_app.command("list")
+def hub_user_list(state: StateArg) -> None:
+    """List the accounts and their groups."""
+    from mappa_audit._hub import list_users
+
+    try:
+        accounts = list_users(state)
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    for account in accounts:
+        groups = ",".join(account.groups) or "-"
+        note = "" if account.has_password else "\t(signs in elsewhere)"
+        sys.stdout.write(f"{account.name}\t{groups}{note}\n")
+
+
+@hub_user_app.command("remove")
+def hub_user_remove(
+    state: StateArg, name: Annotated[str, typer.Argument(help="User name.")],
+) -> None:
+    """Delete an account (its password, groups and tokens)."""
+    from mappa_audit._hub import remove_user
+
+    try:
+        remove_user(state, name)
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    _stderr.print(f"Account {name} removed.", markup=False)
+
+
+@hub_app.command("start")
+def hub_start(state: StateArg) -> None:
+    """Run the hub in the foreground until Ctrl-C or SIGTERM; then stop all it started."""
+    from mappa_audit._hub import find_proxy, start_hub, stop_hub
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for stopping in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stopping, stop)
+    try:
+        find_proxy()
+        process = start_hub(state)
+    except MappaAuditError as error:
+        raise _fail(error) from None
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        _stderr.print("stopping the hub", markup=False)
+        code = 0
+    finally:
+        for stopping in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(stopping, signal.SIG_IGN)  # a second signal must not cut this short
+        stop_hub(process, state)
+    if code:
+        raise typer.Exit(ExitCode.BAD_INPUT)
+
+
+# ---- end of mappa-audit hub ------------------------------------------------------------------
+
+
 class _WarningLine(logging.Handler):
     """The library's logged warnings, one line each on stderr (through rich, so that they
     print above a progress bar instead of through it)."""

@@ -51,6 +51,9 @@ KERNEL_SECRET_HEADER = "X-Mappa-Kernel-Secret"
 PRIVATE_FOLDER_ENV = "MAPPA_SERVE_PRIVATE"
 """Where Voila learns of serve's private folder, to remove it if serve could not."""
 SERVE_PID_ENV = "MAPPA_SERVE_PID"
+LISTEN_FD_ENV = "MAPPA_LISTEN_FD"
+"""The file descriptor of a socket already listening on Voila's port, when its parent bound
+it (a hub service binds its port at once, before the long imports; see ``start_voila``)."""
 """Voila stops when this process (serve) has gone."""
 CULL_IDLE_SECONDS = 900
 ORPHAN_SECONDS = 60
@@ -61,6 +64,8 @@ COOKIE_HOURS = 12
 """How long the sign-in cookie lasts: a board meeting, not a month."""
 IOPUB_TIMEOUT_SECONDS = 120
 PREHEATED_KERNELS = 1
+HUB_CHECK_SECONDS = 5
+"""Behind JupyterHub: how long the hub's word on a viewer is trusted before asking again."""
 """Kernels kept started and waiting for the next viewer (Voila's ``default_pool_size``)."""
 
 
@@ -103,17 +108,24 @@ class VoilaServer:
 def voila_settings(
     token: str, host: str, port: int, *, preheat: bool, cull_idle_seconds: int = CULL_IDLE_SECONDS,
     max_viewers: int = MAX_VIEWERS, orphan_seconds: int = ORPHAN_SECONDS,
-    secure_cookie: bool = False,
+    secure_cookie: bool = False, hub_prefix: str | None = None,
 ) -> dict[str, object]:
     """The whole Voila configuration (``voila.json``); nothing else is read.
 
     ``secure_cookie`` marks the sign-in cookie ``Secure`` whatever the request's protocol:
     behind a reverse proxy that terminates TLS, Voila sees plain HTTP and would not.
+    ``hub_prefix`` (``/services/board/``): a JupyterHub service at that prefix, which signs
+    viewers in through the hub instead of the token.
     """
+    hub: dict[str, object] = {} if hub_prefix is None else {"base_url": hub_prefix}
     return {
         "Voila": {"token": token, "ip": host, "port": port, "open_browser": False,
-                  "port_retries": 0},
-        "MappaVoila": {"max_viewers": max_viewers, "orphan_seconds": orphan_seconds},
+                  "port_retries": 0, **hub},
+        "MappaVoila": {"max_viewers": max_viewers, "orphan_seconds": orphan_seconds,
+                       "behind_hub": hub_prefix is not None},
+        # how long the hub's answer "who is this, may they" is trusted: a signed-out or
+        # removed user's cookie stops opening pages within this time (JupyterHub's 300 s)
+        "HubOAuth": {"cache_max_age": HUB_CHECK_SECONDS},
         "PasswordIdentityProvider": {
             "allow_password_change": False,
             "secure_cookie": True if secure_cookie else None,
@@ -145,8 +157,14 @@ def start_voila(
     token: str | None = None, preheat: bool = True, timeout: float = 60.0,
     cull_idle_seconds: int = CULL_IDLE_SECONDS, max_viewers: int = MAX_VIEWERS,
     orphan_seconds: int = ORPHAN_SECONDS, secure_cookie: bool = False,
+    hub_prefix: str | None = None, listening: socket.socket | None = None,
 ) -> VoilaServer:
-    """Start Voila on the audience's dashboard and wait until it answers."""
+    """Start Voila on the audience's dashboard and wait until it answers.
+
+    With ``hub_prefix``, Voila is a JupyterHub-managed service at that prefix: the hub's
+    ``JUPYTERHUB_*`` settings in this process's environment go to Voila (and never to its
+    kernels), and the hub signs viewers in.
+    """
     if not runs.is_dir():
         msg = f"the runs folder {runs} does not exist"
         hint = ("run `mappa-audit run DATASET …` first, or give the folder that holds the run "
@@ -164,9 +182,16 @@ def start_voila(
     settings_file = config / "voila.json"
     settings_file.write_text(json.dumps(voila_settings(
         token, host, port, preheat=preheat, cull_idle_seconds=cull_idle_seconds,
-        max_viewers=max_viewers, orphan_seconds=orphan_seconds, secure_cookie=secure_cookie)))
+        max_viewers=max_viewers, orphan_seconds=orphan_seconds, secure_cookie=secure_cookie,
+        hub_prefix=hub_prefix)))
     settings_file.chmod(0o600)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "VOILA"))}
+    if hub_prefix is not None:
+        env |= {k: v for k, v in os.environ.items() if k.startswith("JUPYTERHUB_")}
+    pass_fds: tuple[int, ...] = ()
+    if listening is not None:
+        pass_fds = (listening.fileno(),)
+        env[LISTEN_FD_ENV] = str(listening.fileno())
     env |= {
         # where a pre-heated kernel reaches Voila to learn that a viewer has come
         "VOILA_APP_IP": _loopback_for(host),
@@ -182,9 +207,12 @@ def start_voila(
     with (workdir / "voila.log").open("wb") as log:  # the child keeps its own handle
         process = subprocess.Popen(
             [sys.executable, "-m", "mappa_audit._voila_main", str(notebook), "--no-browser"],
-            cwd=config, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=config, env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=pass_fds,
         )
-    server = VoilaServer(process, f"http://{_url_host(host)}:{port}/", token, workdir)
+    if listening is not None:
+        listening.close()  # Voila has it now
+    server = VoilaServer(process, f"http://{_url_host(host)}:{port}{hub_prefix or '/'}", token,
+                         workdir)
     try:
         _wait_until_up(server, timeout)
     except BaseException:  # Ctrl-C or SIGTERM while waiting: leave nothing behind

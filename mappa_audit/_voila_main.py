@@ -45,6 +45,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import sys
 import time
 from collections import deque
@@ -56,9 +57,10 @@ from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.logout import LogoutHandler
 from tornado import web
+from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.websocket import WebSocketClosedError
-from traitlets import Int
+from traitlets import Bool, Int
 from voila.app import Voila  # type: ignore[import-untyped]
 from voila.request_info_handler import RequestInfoSocketHandler  # type: ignore[import-untyped]
 from voila.tornado.handler import TornadoVoilaHandler  # type: ignore[import-untyped]
@@ -71,6 +73,7 @@ from mappa_audit._render import render
 from mappa_audit._serve import (
     KERNEL_SECRET_ENV,
     KERNEL_SECRET_HEADER,
+    LISTEN_FD_ENV,
     PRIVATE_FOLDER_ENV,
     SERVE_PID_ENV,
 )
@@ -259,8 +262,12 @@ def _send_viewer_has_come(cls: type[RequestInfoSocketHandler], message: dict[str
 
 
 class KernelSocket(VoilaKernelWebsocketHandler):  # type: ignore[misc]
-    """The page's socket to its kernel: widget messages only, no tracebacks out."""
+    """The page's socket to its kernel: widget messages only, no code, no tracebacks out."""
 
+    ALLOWED_MESSAGE_TYPES = frozenset({
+        "comm_open", "comm_msg", "comm_close", "comm_info_request", "kernel_info_request"})
+    """What a dashboard page sends its kernel (Voila runs the notebook on the server): an
+    ``execute_request`` from a viewer would run code as the server's user."""
     ALLOWED_COMM_TARGETS = frozenset({"jupyter.widget.control"})
     MAX_COMM_OPENS = 4
 
@@ -271,6 +278,10 @@ class KernelSocket(VoilaKernelWebsocketHandler):  # type: ignore[misc]
 
     def on_message(self, message: str | bytes) -> None:
         header, content = _parts(message)
+        if header.get("msg_type") not in self.ALLOWED_MESSAGE_TYPES:
+            self.log.warning("refused a %r message from a page",
+                             str(header.get("msg_type", "unreadable"))[:40])
+            return
         if header.get("msg_type") == "comm_open":
             target = str(content.get("target_name", ""))
             self._comm_opens += 1
@@ -364,8 +375,55 @@ class PlainLogout(LogoutHandler):
 
 # ---- the application -----------------------------------------------------------------------
 
+# ---- behind JupyterHub ---------------------------------------------------------------------
+
+HUB_ENV_PREFIX = "JUPYTERHUB_"
+
+
+def hub_identity_provider_class() -> type[Any]:
+    """JupyterHub's own identity provider for Jupyter servers (OAuth with the hub, the
+    service's access scope checked on every request), fitted to standalone Voila.
+
+    Imported only behind a hub: ``serve`` never loads JupyterHub.
+    """
+    from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
+    from jupyterhub.utils import url_path_join
+
+    class HubIdentity(JupyterHubIdentityProvider):  # type: ignore[misc]
+        """Sign-in is the hub's: no token, no password form; the hub's OAuth callback and
+        sign-out under the service's prefix (standalone Voila does not prefix them)."""
+
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.pop("token", None)  # the hub's api token is this provider's "token"
+            kwargs.pop("login_handler_class", None)
+            super().__init__(**kwargs)
+
+        def get_handlers(self) -> list[tuple[Any, ...]]:
+            prefix = self.parent.server_url
+            return [(url_path_join(prefix, pattern), *rest)
+                    for pattern, *rest in super().get_handlers()]
+
+    return HubIdentity
+
+
+def _keep_hub_secrets_from_kernels(identity: Any) -> None:
+    """Read every setting the hub gave in the environment now, then take it out of the
+    environment, which every kernel inherits: a dashboard kernel never holds the service's
+    hub token."""
+    hub_auth = identity.hub_auth
+    for name in hub_auth.trait_names():
+        with contextlib.suppress(Exception):  # a trait that cannot be computed stays unset
+            getattr(hub_auth, name)
+    for name in [name for name in os.environ if name.startswith(HUB_ENV_PREFIX)]:
+        del os.environ[name]
+
+
 class MappaVoila(Voila):  # type: ignore[misc]
     """Voila with the defences of this module."""
+
+    behind_hub = Bool(False, config=True, help=(
+        "Sign viewers in through JupyterHub (a hub-managed service, JUPYTERHUB_* in the "
+        "environment) instead of the token and password form."))
 
     max_viewers = Int(25, config=True, help=(
         "Viewers' kernels at most; the pre-heated kernel comes on top."))
@@ -385,9 +443,14 @@ class MappaVoila(Voila):  # type: ignore[misc]
     }
 
     def init_settings(self) -> dict[str, Any]:
+        if self.behind_hub:
+            self.identity_provider_class = hub_identity_provider_class()
         settings: dict[str, Any] = super().init_settings()
-        self.identity_provider.login_handler_class = ThrottledLogin
-        self.identity_provider.logout_handler_class = PlainLogout
+        if self.behind_hub:
+            _keep_hub_secrets_from_kernels(self.identity_provider)
+        else:
+            self.identity_provider.login_handler_class = ThrottledLogin
+            self.identity_provider.logout_handler_class = PlainLogout
         settings["mappa_voila"] = self
         settings["websocket_max_message_size"] = self.max_message_bytes
         self._starting = 0
@@ -418,10 +481,23 @@ class MappaVoila(Voila):  # type: ignore[misc]
         return [(pattern, self._REPLACED.get(handler, handler), *rest)
                 for pattern, handler, *rest in handlers]
 
+    listening: ClassVar[socket.socket | None] = None
+    """The socket our parent bound and listens on for us (``_serve.LISTEN_FD_ENV``), if any."""
+
     def listen(self) -> None:
         self._unwatched_since: dict[str, float] = {}
         self.claimed: set[str] = set()
         PeriodicCallback(self.sweep, 5_000).start()
+        if self.listening is not None:
+            # serve the connections already waiting on it rather than bind the port again
+            listening = self.listening
+
+            def add_socket(port: int, address: str = "", **settings: Any) -> HTTPServer:
+                server = HTTPServer(self.app, **settings)
+                server.add_sockets([listening])
+                return server
+
+            self.app.listen = add_socket
         super().listen()
 
     def _pre_heated(self) -> set[str]:
@@ -504,8 +580,20 @@ PR_SET_PDEATHSIG = 1
 """prctl's option (linux/prctl.h): the signal this process gets when its parent dies."""
 
 
+def _inherited_socket() -> socket.socket | None:
+    """The listening socket our parent handed us, kept from the kernels we start."""
+    descriptor = os.environ.pop(LISTEN_FD_ENV, None)
+    if descriptor is None:
+        return None
+    listening = socket.socket(fileno=int(descriptor))
+    listening.set_inheritable(False)
+    listening.setblocking(False)
+    return listening
+
+
 def main() -> None:
     _stop_with_serve()
+    MappaVoila.listening = _inherited_socket()
     AsyncZMQSocketChannel.get_msg = _get_msg  # type: ignore[method-assign]
     web.RequestHandler.clear = _clear_with_our_headers  # type: ignore[method-assign]
     web.RequestHandler.write_error = _error_page  # type: ignore[method-assign]

@@ -1,0 +1,312 @@
+"""``mappa-audit hub``: a real JupyterHub, the real configurable-http-proxy and real Chromium.
+
+One hub for the module, started as a user starts it (``hub init``, ``hub user add``,
+``hub start``) on the session's sample runs; each test signs in in a browser context of its
+own, and the last one stops it with SIGTERM. A second hub is killed (SIGKILL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+from test_dashboards import assert_no_case_level_text, shown_population, shown_rate, tiles
+
+from mappa_audit._serve import free_port
+
+from _support import SampleRuns, mappa
+
+pytestmark = pytest.mark.slow
+
+WAIT_MS = 90_000
+PASSWORDS = {"board.member": "board-member-password", "auditor": "auditor-password-1",
+             "locked.out": "locked-out-password"}
+GROUPS = {"board.member": "board", "auditor": "auditors", "locked.out": "board"}
+
+
+@dataclass
+class Hub:
+    url: str
+    port: int
+    state: Path
+    process: subprocess.Popen[bytes]
+
+
+def hub_start(state: Path) -> subprocess.Popen[bytes]:
+    """``mappa-audit hub start``, its log (the hub's, the services') beside the deployment."""
+    with (state.parent / "hub.log").open("ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "mappa_audit", "hub", "start", state],
+                                stdout=log, stderr=subprocess.STDOUT)
+
+
+def make_deployment(folder: Path, runs: Path) -> tuple[Path, int]:
+    port = free_port()
+    state = folder / "state"
+    result = mappa("hub", "init", state, "--runs", runs, "--port", str(port))
+    assert result.returncode == 0, result.stderr
+    for name, password in PASSWORDS.items():
+        added = subprocess.run(
+            [sys.executable, "-m", "mappa_audit", "hub", "user", "add", state, name,
+             "--group", GROUPS[name], "--password-stdin"],
+            input=password + "\n", capture_output=True, text=True, check=False)
+        assert added.returncode == 0, added.stderr
+    return state, port
+
+
+def wait_for_hub(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    """Until the last service (reports) has its route: then every service has."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "hub start stopped"
+        try:
+            with urllib.request.urlopen(url + "services/reports/", timeout=5):
+                return
+        except urllib.error.HTTPError as error:
+            if error.code in (200, 302, 403):
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail("the hub did not start in time")
+
+
+@pytest.fixture(scope="module")
+def hub(sample_runs: SampleRuns, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    state, port = make_deployment(tmp_path_factory.mktemp("hub"), sample_runs.folder)
+    process = hub_start(state)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_hub(url, process)
+        yield Hub(url, port, state, process)
+    finally:
+        process.send_signal(signal.SIGTERM)  # nothing if the last test has stopped it
+        process.wait(timeout=90)
+
+
+def sign_in(page: Page, hub: Hub, name: str, path: str, password: str | None = None) -> None:
+    page.goto(hub.url + path.lstrip("/"))
+    assert "/hub/login" in page.url
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", password or PASSWORDS[name])
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state()
+
+
+def status_of(page: Page, url: str) -> int:
+    response = page.goto(url)
+    assert response is not None
+    return response.status
+
+
+def test_anonymous_gets_the_login_page(hub: Hub, browser: Browser) -> None:
+    page = browser.new_page()
+    for path in ("services/board/", "services/auditor/", "services/reports/", "hub/admin"):
+        page.goto(hub.url + path)
+        assert "/hub/login" in page.url, path
+        assert page.locator("input[name=password]").is_visible()
+    page.close()
+
+
+def test_a_board_member_sees_the_board_dashboard_and_nothing_else(
+        hub: Hub, browser: Browser, sample_runs: SampleRuns) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, hub, "board.member", "services/board/")
+    page.wait_for_selector(".mappa-tile", timeout=WAIT_MS)
+    assert page.url.startswith(hub.url + "services/board/")
+    results = json.loads((sample_runs.board / "results.json").read_text())
+    on_page = tiles(page)
+    assert list(on_page) == [rule["rule_id"] for rule in results["rules"]]
+    for rule in results["rules"]:
+        assert on_page[rule["rule_id"]]["rate"] == shown_rate(rule["rate"], rule["population"])
+        assert on_page[rule["rule_id"]]["population"] == shown_population(rule["population"])
+    assert_no_case_level_text(page)
+
+    # refused: the auditor dashboard, the admin page and API, a server of their own
+    assert status_of(page, hub.url + "services/auditor/") == 403
+    assert status_of(page, hub.url + "hub/admin") == 403
+    assert status_of(page, hub.url + "hub/api/users") == 403
+    assert status_of(page, hub.url + "hub/api/users/auditor") in (403, 404)
+    assert status_of(page, hub.url + "hub/spawn") == 403
+    assert status_of(page, hub.url + "user/board.member/") in (403, 404)
+    assert status_of(page, hub.url + "user/auditor/") in (403, 404)
+    xsrf = next(c["value"] for c in context.cookies() if c["name"] == "_xsrf")
+    started = page.request.post(hub.url + "hub/api/users/board.member/server",
+                                headers={"X-XSRFToken": xsrf})
+    assert started.status == 403
+
+    # the reports: board runs listed and opened; auditor runs neither listed nor opened
+    page.goto(hub.url + "services/reports/")
+    index = page.inner_text("body")
+    assert "board" in index
+    assert "auditor" not in index
+    board_report = f"services/reports/{sample_runs.board.name}/audit_report.html"
+    assert status_of(page, hub.url + board_report) == 200
+    for run in sample_runs.auditor:
+        assert status_of(page, f"{hub.url}services/reports/{run.name}/audit_report.html") == 404
+    assert status_of(page, hub.url + "services/reports/..%2F..%2Fetc/passwd") == 404
+    context.close()
+
+
+def test_a_board_member_cannot_run_code_on_the_dashboards_kernel(
+        hub: Hub, browser: Browser, tmp_path: Path) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, hub, "board.member", "services/board/")
+    page.wait_for_selector(".mappa-tile", timeout=WAIT_MS)
+    kernel_id = page.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+    witness = tmp_path / "ran"
+    code = f"open({str(witness)!r}, 'w').write('x')"
+    answer = page.evaluate(
+        """([url, code]) => new Promise((resolve) => {
+            const socket = new WebSocket(url);
+            const id = 'attack-' + Math.random();
+            socket.onopen = () => socket.send(JSON.stringify({
+                channel: 'shell', buffers: [], metadata: {}, parent_header: {},
+                header: {msg_id: id, msg_type: 'execute_request', username: 'x',
+                         session: 'x', version: '5.3', date: new Date().toISOString()},
+                content: {code: code, silent: false, store_history: false,
+                          user_expressions: {}, allow_stdin: false, stop_on_error: true}}));
+            socket.onmessage = (event) => {
+                if (typeof event.data === 'string' && event.data.includes(id)
+                        && event.data.includes('execute_reply')) resolve('replied');
+            };
+            socket.onerror = () => resolve('error');
+            setTimeout(() => resolve('no reply'), 8000);
+        })""",
+        [f"ws://127.0.0.1:{hub.port}/services/board/api/kernels/{kernel_id}/channels", code])
+    assert answer == "no reply"
+    assert not witness.exists()
+    context.close()
+
+
+def test_an_auditor_opens_both_dashboards_and_every_report(
+        hub: Hub, browser: Browser, sample_runs: SampleRuns) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, hub, "auditor", "services/auditor/")
+    assert page.url.startswith(hub.url + "services/auditor/")
+    page.wait_for_selector(".mappa-status", timeout=WAIT_MS)
+    page.goto(hub.url + "services/board/")
+    page.wait_for_selector(".mappa-tile", timeout=WAIT_MS)
+    page.goto(hub.url + "services/reports/")
+    assert "auditor" in page.inner_text("body")
+    for run in sample_runs.auditor:
+        assert status_of(page, f"{hub.url}services/reports/{run.name}/audit_report.html") == 200
+    assert status_of(page, hub.url + "hub/admin") == 403
+    context.close()
+
+
+def test_five_wrong_passwords_lock_the_account(hub: Hub, browser: Browser) -> None:
+    page = browser.new_page()
+    for _ in range(5):
+        sign_in(page, hub, "locked.out", "hub/home", password="not-the-password")
+        assert "/hub/login" in page.url
+    sign_in(page, hub, "locked.out", "hub/home")  # the right password, too late
+    assert "/hub/login" in page.url
+    assert status_of(page, hub.url + "services/board/") == 200
+    assert "/hub/login" in page.url
+    page.close()
+
+
+def test_after_signing_out_the_old_cookies_open_nothing(hub: Hub, browser: Browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, hub, "board.member", "services/reports/")
+    assert page.url == hub.url + "services/reports/"
+    cookies = context.cookies()
+    page.goto(hub.url + "hub/logout")
+    context.close()
+    time.sleep(6)  # the services trust the hub's word for 5 s (HUB_CHECK_SECONDS)
+    stale = browser.new_context()
+    stale.add_cookies(cookies)  # type: ignore[arg-type]
+    page = stale.new_page()
+    for path in ("services/reports/", "services/board/", "hub/home"):
+        page.goto(hub.url + path)
+        assert "/hub/login" in page.url, path
+    stale.close()
+
+
+def test_sigterm_of_hub_start_leaves_nothing_and_frees_the_port(hub: Hub) -> None:
+    """``hub start`` stops the hub, then whatever is left below it.
+
+    It stops the module's hub: keep it the last test that uses ``hub`` (pytest runs a
+    module's tests in the order they are written)."""
+    assert_stopping_leaves_nothing(hub.process, hub.port, signal.SIGTERM)
+
+
+def test_sigkill_of_hub_start_leaves_nothing_and_frees_the_port(
+        sample_runs: SampleRuns, tmp_path: Path) -> None:
+    """``hub start`` can do nothing: the hub, the proxy, the services and Voila each die
+    with their parent."""
+    state, port = make_deployment(tmp_path, sample_runs.folder)
+    process = hub_start(state)
+    wait_for_hub(f"http://127.0.0.1:{port}/", process)
+    assert_stopping_leaves_nothing(process, port, signal.SIGKILL)
+
+
+def assert_stopping_leaves_nothing(
+        process: subprocess.Popen[bytes], port: int, stopping: signal.Signals) -> None:
+    ours = descendants(process.pid)
+    names = {command(pid) for pid in ours}
+    assert len(ours) >= 6, names  # the hub, the proxy, three services, Voila (and kernels)
+    assert any("configurable-http-proxy" in name for name in names), names
+    process.send_signal(stopping)
+    process.wait(timeout=90)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and alive(ours):
+        time.sleep(0.2)
+    assert {command(pid) for pid in alive(ours)} == set()
+    with socket.socket() as probe:  # nothing listens (connections closing may linger)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port)):
+        pass
+
+
+def command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return f"{pid} (gone)"
+
+
+def descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for children in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                kids = {int(word) for word in children.read_text().split()}
+            except OSError:
+                continue
+            todo.extend(kids - found)
+            found |= kids
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    living = set()
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        status = Path(f"/proc/{pid}/status")
+        if status.exists() and "zombie" not in status.read_text():
+            living.add(pid)
+    return living
