@@ -130,7 +130,8 @@ FLAGS = {
     "audience": "--audience", "strict": "--strict", "strata": "--strata", "size": "--size",
     "min_per_stratum": "--min-per-stratum", "include_level1": "--include-level1",
     "cases": "--cases", "areas": "--areas", "invalid_rows": "--invalid-rows",
-    "runs": "--runs", "port": "--port",
+    "runs": "--runs", "port": "--port", "tls_cert": "--tls-cert", "tls_key": "--tls-key",
+    "group": "--group",
 }
 """The flag of each library argument that a library message may name."""
 

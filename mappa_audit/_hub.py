@@ -81,9 +81,9 @@ def init_hub(
                               "started with `mappa-audit hub start`")
     if not runs.is_dir():
         msg = f"the runs folder {runs} does not exist"
-        raise UsageError(msg, "run `mappa-audit run DATASET …` first, or give --runs")
+        raise UsageError(msg, "make a run first (`mappa-audit run`), or give another `runs`")
     if (tls_cert is None) != (tls_key is None):
-        msg = "--tls-cert and --tls-key go together"
+        msg = "`tls_cert` and `tls_key` go together"
         raise UsageError(msg, "give both (the certificate and its private key), or neither")
     for path in (tls_cert, tls_key):
         if path is not None and not path.is_file():
@@ -170,7 +170,7 @@ def _open_db(state: Path) -> _Db:
 def _deployment(state: Path) -> Path:
     if not (state / CONFIG_NAME).is_file() or not (state / DB_NAME).is_file():
         msg = f"{state} is not a hub deployment (no {CONFIG_NAME} and {DB_NAME} in it)"
-        raise UsageError(msg, "make one with `mappa-audit hub init STATE --runs RUNS`")
+        raise UsageError(msg, "make one with `mappa-audit hub init`")
     return state
 
 
@@ -225,7 +225,7 @@ def add_user(state: Path, name: str, group: str, password: str | None = None) ->
     name = normalise_name(name)
     if group not in GROUPS:
         msg = f"there is no group {group!r}"
-        raise UsageError(msg, f"give --group {' or '.join(GROUPS)}")
+        raise UsageError(msg, f"give `group` {' or '.join(GROUPS)}")
     password = one_time_password() if password is None else password
     check_password(password)
     db = _open_db(state)

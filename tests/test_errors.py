@@ -8,6 +8,7 @@ import ast
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -170,8 +171,14 @@ def test_the_command_line_names_the_flag(mistake: str, broken: Path, tmp_path: P
 
 
 def _cli_flags() -> set[str]:
-    group = typer.main.get_command(_cli.app)
-    return {flag for command in group.commands.values()  # type: ignore[attr-defined]
+    """Every option of every command, sub-commands (``hub user add``) included."""
+    def commands(group: Any) -> list[Any]:
+        found = []
+        for command in group.commands.values():
+            found += commands(command) if hasattr(command, "commands") else [command]
+        return found
+
+    return {flag for command in commands(typer.main.get_command(_cli.app))
             for param in command.params for flag in (*param.opts, *param.secondary_opts)
             if flag.startswith("--")}
 
