@@ -193,7 +193,8 @@ def normalise_name(name: str) -> str:
 def check_password(password: str) -> None:
     """Refuse a password NativeAuthenticator would refuse: too short, or a common one."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        msg = f"the password has {len(password)} characters, fewer than {MIN_PASSWORD_LENGTH}"
+        msg = (f"the password has {len(password)} characters; it needs at least "
+               f"{MIN_PASSWORD_LENGTH}")
         raise UsageError(msg, "choose a longer one, or let `hub user add` make one")
     common = files("nativeauthenticator") / "common-credentials.txt"
     if password in set(common.read_text(encoding="utf-8").splitlines()):

@@ -58,3 +58,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if fixture in used:
                 for mark in marks:
                     item.add_marker(mark)
+
+
+MANY_FUZZ = "test_mutated_dataset_loads_or_fails_cleanly_many"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the 10,000-example fuzz run's workers now, in the background at the lowest
+    priority, when it is among the tests to run (tests/test_fuzz.py: ``start_many``)."""
+    if any(item.name == MANY_FUZZ for item in session.items):
+        import test_fuzz
+
+        test_fuzz.start_many()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    import sys
+
+    if "test_fuzz" in sys.modules:
+        sys.modules["test_fuzz"].stop_many()

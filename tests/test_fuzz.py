@@ -266,8 +266,18 @@ def check_many(examples: int, seed: int) -> None:
     loads_or_fails_cleanly()
 
 
-@pytest.mark.slow
-def test_mutated_dataset_loads_or_fails_cleanly_many() -> None:
+Workers = list[tuple[int, "subprocess.Popen[str]"]]
+_started: Workers = []
+"""The many-examples run's processes, when ``start_many`` started them ahead of the test."""
+
+
+def start_many() -> Workers:
+    """Start the processes of the many-examples run: one per core, each with its own seed.
+
+    ``tests/conftest.py`` starts them as soon as the test is collected, at the lowest CPU
+    priority: the suite spends about 40 % of its time waiting on browsers, servers and
+    kernels, and the workers use that idle time instead of four minutes of their own.
+    """
     examples = int(os.environ.get("MAPPA_FUZZ_EXAMPLES", "10000"))
     chosen = os.environ.get("MAPPA_FUZZ_SEED", str(FIXED_SEED))
     first_seed = random.randrange(2**31) if chosen == "random" else int(chosen)
@@ -275,14 +285,31 @@ def test_mutated_dataset_loads_or_fails_cleanly_many() -> None:
     shares = [examples // workers + (i < examples % workers) for i in range(workers)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
-    processes = [
+    _started[:] = [
         (first_seed + i, subprocess.Popen(
             [sys.executable, "-W", "error", "-c",
-             f"import test_fuzz; test_fuzz.check_many({share}, {first_seed + i})"],
+             f"import os; os.nice(19); import test_fuzz; "
+             f"test_fuzz.check_many({share}, {first_seed + i})"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         ))
         for i, share in enumerate(shares)
     ]
+    return list(_started)
+
+
+def stop_many() -> None:
+    """Stop workers the test did not wait for (the session ended before it ran)."""
+    for _, process in _started:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    _started.clear()
+
+
+@pytest.mark.slow
+def test_mutated_dataset_loads_or_fails_cleanly_many() -> None:
+    processes = list(_started) or start_many()
+    _started.clear()
     failures = []
     for seed, process in processes:
         output, _ = process.communicate()
