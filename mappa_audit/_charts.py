@@ -9,6 +9,7 @@ template (``templates/views/chart.svg.j2``), which escapes it.
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,10 @@ _TEMPLATE = go.layout.Template(layout={
     "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"},
     "hovermode": "closest", "title": {"x": 0.05}, "xaxis": _AXIS, "yaxis": _AXIS,
 })
+PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
+"""How every chart is drawn, wherever it is shown (a dashboard's plotly.js, JupyterLab, the HTML
+report): with no mode bar. Its buttons were most of a page's tab stops, and one of them, "Share
+chart…", offers to upload the chart to Plotly's cloud: not on an OFFICIAL-SENSITIVE page."""
 _LINE_BREAK = "<br>"
 """plotly.js's line break in hover text."""
 
@@ -80,6 +85,22 @@ def figure(chart: Chart) -> go.Figure:
         "font": {"family": "system-ui, sans-serif", "size": 13},
         "shapes": [line], "annotations": [label] if chart.kind == "quarter" else [],
     })
+
+
+def figure_spec(plotted: go.Figure) -> dict[str, Any]:
+    """A figure as plotly.js draws it: its data and layout, and :data:`PLOTLY_CONFIG` (the
+    ``config`` that plotly's MIME renderer and ``mappa-charts.js`` pass to ``newPlot``)."""
+    return {**json.loads(plotted.to_json()), "config": PLOTLY_CONFIG}
+
+
+def figure_json(plotted: go.Figure) -> str:
+    """:func:`figure_spec` as JSON, for a dashboard's ``chart.html.j2``."""
+    return json.dumps(figure_spec(plotted), separators=(",", ":"))
+
+
+def figure_html(plotted: go.Figure) -> str:
+    """A figure as HTML for the run's report, whose template inlines plotly.js once."""
+    return str(plotted.to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG))
 
 
 # ---- the paper's SVG --------------------------------------------------------------------------

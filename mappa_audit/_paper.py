@@ -73,7 +73,7 @@ def render_paper(run_folder: str | Path, *, allow_small_suppression: bool = Fals
         weeks=views.due_by_week(report),
         quality=views.data_quality(report),
         sections=sections,
-        entries=views.glossary(),
+        entries=views.glossary(report),
     )
 
 

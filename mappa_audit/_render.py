@@ -43,9 +43,10 @@ def render(name: str, **context: Any) -> str:
 
 
 def plotly_json(figure: Any) -> Markup:
-    r"""A plotly figure's JSON to sit in a ``<script type="application/json">``, which the
-    browser never runs: ``<``, ``>`` and ``&`` are escaped so that no text in it can close
-    that element (JSON reads ``\u003c`` as ``<``).
+    r"""A plotly figure's JSON (made already, or anything with plotly's ``to_json``) to sit in
+    a ``<script type="application/json">``, which the browser never runs: ``<``, ``>`` and
+    ``&`` are escaped so that no text in it can close that element (JSON reads ``\u003c`` as
+    ``<``).
 
     Examples
     --------
@@ -54,8 +55,11 @@ def plotly_json(figure: Any) -> Markup:
     ...         return '{"title": "</script> & co"}'
     >>> print(plotly_json(Figure()))
     {"title": "\u003c/script\u003e \u0026 co"}
+    >>> print(plotly_json('{"a": "<b>"}'))
+    {"a": "\u003cb\u003e"}
     """
-    spec = figure.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace(
+    text = figure if isinstance(figure, str) else figure.to_json()
+    spec = text.replace("<", "\\u003c").replace(">", "\\u003e").replace(
         "&", "\\u0026")
     # escaped just above for the script element it goes into, where HTML escaping would
     # break the JSON (the browser does not decode entities there)

@@ -417,7 +417,8 @@ def _file_run(request: RunRequest, outcome: RunOutcome, manifest: dict[str, Any]
     """The HTML of each notebook that ran, then the manifest's last word and the index."""
     folder = outcome.folder
     for notebook in outcome.notebooks:
-        render_html(folder / notebook, request.audience)
+        render_html(folder / notebook, request.audience, title=_report_title(
+            request, outcome.area, notebook))
     # papermill and nbconvert made their files under the private umask; a last pass also
     # narrows what a kernel made some other way (and gives the group its read bit back)
     restrict(folder.iterdir())
@@ -598,13 +599,23 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())[:500]
 
 
-def render_html(notebook: Path, audience: Audience) -> None:
-    """The executed notebook as HTML without code, for readers; works offline."""
+def _report_title(request: RunRequest, area: str | None, notebook: str) -> str:
+    from mappa_audit._views import report_title
+
+    return report_title(Path(notebook).stem, area, {"start": request.start.isoformat(),
+                                                    "end": request.end.isoformat()})
+
+
+def render_html(notebook: Path, audience: Audience, title: str | None = None) -> None:
+    """The executed notebook as HTML without code, for readers; works offline. ``title`` is
+    the page's title (else the notebook's kind, such as "MAPPA audit report")."""
     if not notebook.exists():
         return
     import nbformat
     import plotly.offline
     from nbconvert import HTMLExporter
+
+    from mappa_audit._views import report_title
 
     exporter = HTMLExporter(
         template_name="mappa_report",
@@ -612,6 +623,8 @@ def render_html(notebook: Path, audience: Audience) -> None:
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
     )
     node = nbformat.read(notebook, as_version=4)
+    # the lab template's <title> (escaped there): without it, every report is "Notebook"
+    node.metadata["title"] = title or report_title(notebook.stem)
     if audience is Audience.BOARD:
         _drop_error_outputs(node)
     marking = ("OFFICIAL-SENSITIVE: MAPPA board report (aggregates only)"

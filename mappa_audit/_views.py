@@ -22,7 +22,9 @@ from mappa_audit._privacy import is_hidden, shown_count
 from mappa_audit._report import AuditReport
 from mappa_audit.rules import Theme
 
-RAG_COLOURS = {"green": "#2e7d32", "amber": "#b26a00", "red": "#c62828", "none": "#6b6b6b"}
+RAG_COLOURS = {"green": "#2e7d32", "amber": "#a36100", "red": "#c62828", "none": "#6b6b6b"}
+"""Each is the background of white text (a RAG pill) and a text colour on white: every one
+has a contrast of at least 4.5:1 with white (WCAG 2.2 AA for normal text; amber is 4.9:1)."""
 RAG_WORDS = {"green": "on target", "amber": "near target", "red": "below target",
              "none": "too few to rate"}
 QUIET_COLOUR = "#555"
@@ -50,8 +52,29 @@ GLOSSARY = {
     "Disclosure": "Telling a third party (a new partner, a landlord, a head teacher) about "
     "an offender to protect them; each decision needs a recorded rationale.",
     "ViSOR": "The national database of people who pose a risk of serious harm.",
-    "RAG": "Green: at or above the target; amber: within the amber margin below it; red: "
-    "further below; grey: too few items to give a rate.",
+    "RAG": "Red, amber, green: how a rate compares with its target. Green: at or above the "
+    "target; amber: near target (see below); red: below target, further than that; grey: "
+    "too few items to give a rate.",
+    "Near target (amber)": "The rate is below its target, but by no more than the amber "
+    "margin the board's policy sets for that standard.",
+    "Items": "What a standard counts: one thing that had to happen by a date, such as a "
+    "first meeting, a review or a recorded rationale. A case can give several items; a rate "
+    "is the share of items that met the standard.",
+    "Points": "Percentage points: the difference between two rates. From 80 % to 85 % is 5 "
+    "points better (not 5 % better).",
+    "As-at date": "The day the data describe: anything recorded after it is left out, and "
+    "anything not yet due by then is counted as not yet due, not as missed.",
+    "Cannot tell": "Items the standard cannot judge from the records (for example, a date it "
+    "needs is missing); they are left out of the rate, and counted and listed on their own.",
+    "Quarantined": "Input rows that could not be read or made no sense (a date that is not a "
+    "date, a case that does not exist); they are set aside, counted, and left out of every "
+    "standard until the data are fixed.",
+    "Local unit": "The local unit or district inside an area that the case belongs to.",
+    "MAPPA category": "Why a person is managed under MAPPA. Category 1: registered sexual "
+    "offenders; 2: violent offenders (12 months' custody or more, or a hospital order) and "
+    "other sexual offenders; 3: other dangerous offenders; 4: terrorist or terrorism-risk "
+    "offenders.",
+    "Level set": "The day a case's MAPPA management level (1, 2 or 3) was first set.",
 }
 AUDITOR_NOTE = "Auditor view: holds case references. OFFICIAL-SENSITIVE; do not circulate."
 NO_EARLIER_RUN = "There is no earlier run of the same length to compare with."
@@ -140,6 +163,29 @@ def long_date(value: str | dt.date) -> str:
 def period_words(period: dict[str, str]) -> str:
     """A run's period: ``1 April 2025 to 31 March 2026``."""
     return f"{long_date(period['start'])} to {long_date(period['end'])}"
+
+
+REPORT_TITLES = {"audit_report": "MAPPA audit report",
+                 "disclosure_review": "MAPPA disclosure review",
+                 "annual_report": "MAPPA annual report"}
+"""The title of each notebook's HTML (its browser tab, its name in a screen reader's list)."""
+
+
+def report_title(name: str, area: str | None = None,
+                 period: dict[str, str] | None = None) -> str:
+    """The page title of notebook ``name``'s HTML; with ``period``, where and when.
+
+    Examples
+    --------
+    >>> report_title("audit_report", None, {"start": "2025-04-01", "end": "2026-03-31"})
+    'MAPPA audit report: all areas, 1 April 2025 to 31 March 2026'
+    >>> report_title("annual_report")
+    'MAPPA annual report'
+    """
+    title = REPORT_TITLES.get(name, REPORT_TITLES["audit_report"])
+    if period is None:
+        return title
+    return f"{title}: {area or 'all areas'}, {period_words(period)}"
 
 
 def comparison_sentence(previous: AuditReport | None) -> str:
@@ -467,9 +513,40 @@ class GlossaryEntry:
     text: str
 
 
-def glossary() -> tuple[GlossaryEntry, ...]:
-    """The words a board member may not know."""
-    return tuple(GlossaryEntry(term, text) for term, text in GLOSSARY.items())
+def glossary(report: AuditReport | None = None) -> tuple[GlossaryEntry, ...]:
+    """The words a board member may not know; with ``report``, "near target" says how near,
+    from the amber margins of the policy the run used.
+
+    Examples
+    --------
+    >>> [e.term for e in glossary()][-3:]
+    ['Local unit', 'MAPPA category', 'Level set']
+    """
+    margins = sorted({float(rule["amber_margin"]) for rule in
+                      (report.document["rules"] if report is not None else [])
+                      if rule.get("amber_margin") is not None})
+    how_near = f" In this report: {amber_margin_words(margins)}." if margins else ""
+    return tuple(GlossaryEntry(term, text + how_near if term.startswith("Near target") else text)
+                 for term, text in GLOSSARY.items())
+
+
+def amber_margin_words(margins: list[float]) -> str:
+    """How near "near target" is, from the policy's amber margins (0..1), as a clause.
+
+    Examples
+    --------
+    >>> amber_margin_words([0.1])
+    'within 10 points below the target'
+    >>> amber_margin_words([0.05, 0.1])
+    'within 5 to 10 points below the target, as the policy sets for each standard'
+    """
+    def points(margin: float) -> str:
+        return f"{margin * 100:.3g}"
+
+    if len(margins) == 1:
+        return f"within {points(margins[0])} points below the target"
+    return (f"within {points(margins[0])} to {points(margins[-1])} points below the target, "
+            "as the policy sets for each standard")
 
 
 @dataclass(frozen=True)

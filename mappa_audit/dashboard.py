@@ -21,7 +21,7 @@ from IPython.display import display
 
 from mappa_audit import _views as views
 from mappa_audit._calendar import day_month
-from mappa_audit._charts import figure
+from mappa_audit._charts import figure, figure_json
 from mappa_audit._downloads import Downloads
 from mappa_audit._errors import MappaAuditError
 from mappa_audit._render import render
@@ -89,6 +89,7 @@ class BoardOverview:
         self.charts = widgets.HTML()
         self.signals = widgets.HTML()
         self.coming_due = widgets.HTML()
+        self.glossary = widgets.HTML()
         self._reports: dict[str, AuditReport] = {}
         self.report: AuditReport | None = None
         for control in (self.run, self.area, self.theme, self.rule, self.breakdown):
@@ -97,8 +98,7 @@ class BoardOverview:
         self._load_run()
 
     def widget(self) -> widgets.Widget:
-        glossary = widgets.Accordion(children=[
-            widgets.HTML(render("glossary.html.j2", entries=views.glossary()))])
+        glossary = widgets.Accordion(children=[self.glossary])
         glossary.set_title(0, "What the words mean")
         glossary.selected_index = None
         return widgets.VBox([
@@ -155,6 +155,7 @@ class BoardOverview:
         self.tiles.value = _tiles_html(report, rule_ids, previous)
         self.signals.value = render("signals.html.j2", view=views.signals(report, previous))
         self.coming_due.value = render("due_by_week.html.j2", weeks=views.due_by_week(report))
+        self.glossary.value = render("glossary.html.j2", entries=views.glossary(report))
         self._busy = True
         try:
             options = [(f"{r} · {report.rule(r)['title']}", r) for r in rule_ids]
@@ -192,7 +193,7 @@ def _heading(text: str) -> widgets.HTML:
 
 def _chart_html(plotted: go.Figure) -> str:
     """A chart as the page's own plotly.js draws it (``mappa-charts.js`` of the Voila template)."""
-    return render("chart.html.j2", figure=plotted)
+    return render("chart.html.j2", figure=figure_json(plotted))
 
 
 def _banner_html(report: AuditReport, previous: AuditReport | None) -> str:

@@ -10,7 +10,6 @@ raw HTML through, and a sentence names areas from the data.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import plotly.graph_objects as go
@@ -18,7 +17,7 @@ import polars as pl
 from IPython.display import HTML, display
 
 from mappa_audit import _views as views
-from mappa_audit._charts import figure
+from mappa_audit._charts import figure, figure_html, figure_spec
 from mappa_audit._disclosure_review import shown_summary
 from mappa_audit._render import render
 from mappa_audit._report import MAX_EXCEPTION_ROWS, AuditReport, previous_report
@@ -45,10 +44,9 @@ def show_figure(figure: go.Figure, *, with_html: bool = True) -> None:
     ``with_html=False`` leaves out the HTML copy the export needs: a live dashboard draws the
     plotly JSON itself, and every redraw then sends and renders half as much.
     """
-    bundle: dict[str, Any] = {"application/vnd.plotly.v1+json": json.loads(figure.to_json())}
+    bundle: dict[str, Any] = {"application/vnd.plotly.v1+json": figure_spec(figure)}
     if with_html:
-        bundle["text/html"] = figure.to_html(full_html=False, include_plotlyjs=False,
-                                             config={"displaylogo": False, "responsive": True})
+        bundle["text/html"] = figure_html(figure)
     display(bundle, raw=True)
 
 
@@ -112,9 +110,9 @@ def show_exceptions(report: AuditReport, theme: str | None = None) -> None:
     _table(shown)
 
 
-def show_glossary() -> None:
-    """The words a board member may not know."""
-    display(HTML(render("glossary.html.j2", entries=views.glossary())))
+def show_glossary(report: AuditReport | None = None) -> None:
+    """The words a board member may not know (with ``report``, how near "near target" is)."""
+    display(HTML(render("glossary.html.j2", entries=views.glossary(report))))
 
 
 def show_disclosure_summary(report: AuditReport, by: str) -> None:

@@ -122,6 +122,7 @@ def test_board_tiles_show_the_runs_numbers(board_server: VoilaServer, page: Page
         assert tile["population"] == shown_population(rule["population"])
         assert "points" in tile["change"] or "no change" in tile["change"]
     assert page.get_by_text("OFFICIAL-SENSITIVE").first.is_visible()
+    assert_page_structure(page, "MAPPA board overview", "MAPPA board overview")
     body = page.inner_text("body")
     assert "1 April 2025 to 31 March 2026" in body
     assert "Watch list" in body
@@ -136,6 +137,46 @@ def test_board_tiles_show_the_runs_numbers(board_server: VoilaServer, page: Page
                and urllib.parse.urlsplit(url).hostname != "127.0.0.1"]
     assert len(page.requests) > 10  # type: ignore[attr-defined]
     assert outside == []
+
+
+def assert_page_structure(page: Page, title: str, heading: str) -> None:
+    """WCAG 2.2 AA's part that a dashboard's own code decides: a page title, one h1 and one
+    main landmark; and no plotly mode bar (most of the page's tab stops, and a "Share chart"
+    that uploads to Plotly's cloud)."""
+    assert page.title() == title
+    assert page.get_by_role("heading", level=1).inner_text().startswith(heading)
+    assert page.get_by_role("main").count() == 1
+    assert page.locator(".modebar-btn, .modebar").count() == 0
+
+
+def contrast_on_page(page: Page, selector: str) -> list[float]:
+    """The WCAG contrast of each ``selector`` element's text with its own background (text
+    colour blended over it, as the browser paints a translucent colour)."""
+    pairs = page.eval_on_selector_all(selector, r"""elements => elements.map(e => {
+        const parse = c => {
+            const v = c.match(/[\d.]+/g).map(Number);
+            return v.length === 3 ? v.concat([1]) : v;
+        };
+        let node = e, background = [255, 255, 255, 0];
+        while (node && background[3] === 0) {  // the first painted background up the tree
+            background = parse(getComputedStyle(node).backgroundColor);
+            node = node.parentElement;
+        }
+        if (background[3] === 0) { background = [255, 255, 255, 1]; }
+        return [parse(getComputedStyle(e).color), background];
+    })""")
+
+    def luminance(rgb: list[float]) -> float:
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+                  for c in (v / 255 for v in rgb)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    ratios = []
+    for (*text, alpha), (*background, _) in pairs:
+        painted = [alpha * t + (1 - alpha) * b for t, b in zip(text, background, strict=True)]
+        light, dark = sorted((luminance(painted), luminance(background)), reverse=True)
+        ratios.append((light + 0.05) / (dark + 0.05))
+    return ratios
 
 
 def test_area_dropdown_redraws_tiles_and_chart(board_server: VoilaServer, page: Page,
@@ -179,6 +220,10 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
     assert f"page 1 of {-(-exceptions.height // 50)} · {exceptions.height} exceptions" in (
         page.inner_text(".mappa-status"))
     assert page.locator("table.mappa-exceptions tr").count() == 51  # header and 50 rows
+    assert_page_structure(page, "MAPPA exceptions (auditor view)", "MAPPA exceptions")
+    inactive = contrast_on_page(page, ".lm-TabBar-tab:not(.lm-mod-current) .lm-TabBar-tabLabel")
+    assert len(inactive) == 2
+    assert min(inactive) >= 4.5, inactive  # WCAG 2.2 AA, normal text
     first_page = page.inner_text("table.mappa-exceptions")
     page.get_by_role("button", name="Next ▶").click()
     page.wait_for_function("old => document.querySelector('table.mappa-exceptions')"
@@ -356,6 +401,14 @@ def test_a_run_made_after_the_kernel_was_heated_is_shown(tmp_path: Path, page: P
         assert "No audit has been run yet" not in page.inner_text("body")
     finally:
         server.stop()
+
+
+def test_a_runs_report_is_titled_with_its_area_and_period(sample_runs: SampleRuns) -> None:
+    html = (sample_runs.board / "audit_report.html").read_text(encoding="utf-8")
+    assert ("<title>MAPPA audit report: all areas, 1 April 2025 to 31 March 2026</title>"
+            in html)
+    review = (sample_runs.board / "disclosure_review.html").read_text(encoding="utf-8")
+    assert "<title>MAPPA disclosure review: all areas, 1 April 2025" in review
 
 
 def test_chart_json_cannot_close_its_script_element() -> None:

@@ -266,3 +266,21 @@ def test_auditor_run_keeps_worklist_and_watch_list(auditor_runs: list[Path]) -> 
         for name in ("worklist.parquet", "watch_list.parquet"):
             frame = pl.read_parquet(folder / name)
             assert set(frame["area"]) <= {area}, name
+
+
+def test_a_reports_html_is_titled_for_what_it_is(tmp_path: Path) -> None:
+    # without a title, nbconvert's lab template names every report "Notebook"; the title is
+    # from the data (an area's name) and must stay text
+    from mappa_audit._privacy import Audience
+    from mappa_audit._runs import render_html
+
+    notebook = tmp_path / "audit_report.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Hi")]),
+                   notebook)
+    render_html(notebook, Audience.BOARD, title="MAPPA audit report: A<b>B</b>, 2025")
+    html = notebook.with_suffix(".html").read_text(encoding="utf-8")
+    assert "<title>MAPPA audit report: A&lt;b&gt;B&lt;/b&gt;, 2025</title>" in html
+    render_html(notebook, Audience.BOARD)
+    html = notebook.with_suffix(".html").read_text(encoding="utf-8")
+    assert "<title>MAPPA audit report</title>" in html
+    assert "<main>" in html

@@ -17,7 +17,7 @@ from jinja2 import UndefinedError
 
 import mappa_audit
 from mappa_audit import _views as views
-from mappa_audit._charts import figure, svg_chart
+from mappa_audit._charts import figure, figure_json, svg_chart
 from mappa_audit._render import environment, render
 from mappa_audit._report import AuditReport
 from mappa_audit._views import Change
@@ -411,7 +411,7 @@ FRAGMENTS: dict[str, Any] = {
     "message.html.j2": lambda r: {"text": "No audit has been run yet."},
     "heading.html.j2": lambda r: {"text": "Watch list", "warning": None},
     "status.html.j2": lambda r: {"text": "page 1 of 1 · 3 exceptions"},
-    "chart.html.j2": lambda r: {"figure": figure(views.quarter_chart(r, "TML-01"))},
+    "chart.html.j2": lambda r: {"figure": figure_json(figure(views.quarter_chart(r, "TML-01")))},
     "page.html.j2": lambda r: {"title": "MAPPA dashboard", "sentence": "Signed out.",
                                "refresh_to": None},
     "download_link.html.j2": lambda r: {"ready": "The CSV file of this selection is ready:",
@@ -443,3 +443,97 @@ def test_a_fragment_without_its_context_is_an_error(board: AuditReport, name: st
     missing = dict(list(context.items())[1:])  # the first name left out
     with pytest.raises(UndefinedError):
         render(name, **missing)
+
+
+# ---- WCAG 2.2 AA and what a chart offers --------------------------------------------------------
+
+def _relative_luminance(colour: str) -> float:
+    """WCAG 2.2's relative luminance of ``#rrggbb`` (sRGB channels linearised)."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG 2.2's contrast ratio of two colours, 1 to 21."""
+    light, dark = sorted((_relative_luminance(one), _relative_luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_the_contrast_formula() -> None:
+    assert contrast("#000000", "#ffffff") == pytest.approx(21)
+    assert contrast("#b26a00", "#ffffff") == pytest.approx(4.24, abs=0.01)  # the old amber
+
+
+@pytest.mark.parametrize("rag", list(views.RAG_COLOURS))
+def test_white_text_on_every_rag_colour_reaches_aa(rag: str) -> None:
+    # each colour is the background of a white RAG pill (and green and red colour changes'
+    # text on white): 4.5:1 for normal text
+    assert contrast(views.RAG_COLOURS[rag], "#ffffff") >= 4.5
+
+
+def test_every_rag_pill_is_white_on_a_colour_that_reaches_aa(board: AuditReport) -> None:
+    html = render("headline.html.j2", rows=views.headline_rows(board))
+    backgrounds = re.findall(r'class="rag rag-\w+" style="background:(#[0-9a-f]{6})"', html)
+    assert backgrounds
+    assert all(contrast(colour, "#ffffff") >= 4.5 for colour in backgrounds)
+    css = (Path(mappa_audit.__file__).parent / "templates" / "views" / "tables.css").read_text()
+    assert "span.rag {color: white;" in css  # the text on those backgrounds
+
+
+@pytest.mark.parametrize("term", ["Items", "As-at date", "Quarantined", "Points", "Cannot tell",
+                                  "Near target (amber)", "Local unit", "MAPPA category",
+                                  "Level set"])
+def test_the_glossary_explains_the_words_the_pages_use(term: str) -> None:
+    entries = {entry.term: entry.text for entry in views.glossary()}
+    assert len(entries[term]) > 40
+
+
+def test_near_target_says_how_near_from_the_policy(auditor: AuditReport) -> None:
+    document = {**auditor.document, "rules": [
+        {**rule, "amber_margin": margin}
+        for rule, margin in zip(auditor.document["rules"], (0.1, 0.05), strict=True)]}
+    report = AuditReport(audience=auditor.audience, document=document,
+                         rule_results=auditor.rule_results,
+                         quarantine_summary=auditor.quarantine_summary)
+    [near] = [e.text for e in views.glossary(report) if e.term == "Near target (amber)"]
+    assert near.endswith("In this report: within 5 to 10 points below the target, as the "
+                         "policy sets for each standard.")
+    [plain] = [e.text for e in views.glossary() if e.term == "Near target (amber)"]
+    assert "In this report" not in plain
+
+
+def test_a_report_is_titled_for_what_it_is() -> None:
+    period = {"start": "2025-04-01", "end": "2025-06-30"}
+    assert (views.report_title("audit_report", "Eastvale", period)
+            == "MAPPA audit report: Eastvale, 1 April 2025 to 30 June 2025")
+    assert views.report_title("disclosure_review") == "MAPPA disclosure review"
+
+
+def test_a_dashboard_banner_title_is_the_page_heading(board: AuditReport) -> None:
+    html = render("banner.html.j2", view=views.banner(board, title="MAPPA board overview"))
+    assert '<h1 class="mappa-banner-title">MAPPA board overview</h1>' in html
+    assert "<h1" not in render("banner.html.j2", view=views.banner(board))
+    assert "<h1" in render("heading.html.j2", text="MAPPA exceptions", warning="auditor view")
+    assert "<h2" in render("heading.html.j2", text="Watch list", warning=None)
+
+
+def test_every_chart_is_drawn_without_the_mode_bar(board: AuditReport,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # the mode bar's buttons were most of a page's tab stops, and "Share chart…" offers to
+    # upload an OFFICIAL-SENSITIVE chart to Plotly's cloud
+    import json
+
+    from mappa_audit import notebook
+    from mappa_audit.dashboard import _chart_html
+
+    plotted = figure(views.quarter_chart(board, "TML-01"))
+    dashboard = _chart_html(plotted)
+    body = dashboard.split('<script type="application/json">', 1)[1].rsplit("</script>", 1)[0]
+    assert json.loads(body)["config"]["displayModeBar"] is False
+    shown: list[dict[str, Any]] = []
+    monkeypatch.setattr(notebook, "display", lambda bundle, raw: shown.append(bundle))
+    notebook.show_figure(plotted)
+    [bundle] = shown
+    assert bundle["application/vnd.plotly.v1+json"]["config"]["displayModeBar"] is False
+    assert '"displayModeBar": false' in bundle["text/html"]

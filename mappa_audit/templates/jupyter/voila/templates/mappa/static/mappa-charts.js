@@ -7,13 +7,16 @@
  * of the browser's part of the first render. */
 (function () {
   "use strict";
-  var config = {displaylogo: false, responsive: true};
+  /* the kernel sends each chart's config with it (mappa_audit._charts.PLOTLY_CONFIG: no mode
+   * bar, so no "Share chart" upload to Plotly's cloud); this is the same, should one not */
+  var fallback = {displayModeBar: false, displaylogo: false, responsive: true};
   function draw(chart) {
     chart.classList.add("mappa-chart-drawn");
     var source = chart.querySelector("script[type='application/json']");
     if (!source) { return; }
     var figure = JSON.parse(source.textContent);
-    window.Plotly.newPlot(chart, figure.data, figure.layout || {}, config);
+    window.Plotly.newPlot(chart, figure.data, figure.layout || {},
+                          figure.config || fallback);
   }
   function drawNew() {
     document.querySelectorAll(".mappa-chart:not(.mappa-chart-drawn)").forEach(draw);
