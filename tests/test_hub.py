@@ -45,10 +45,12 @@ class Hub:
 
 
 def hub_start(state: Path) -> subprocess.Popen[bytes]:
-    """``mappa-audit hub start``, its log (the hub's, the services') beside the deployment."""
+    """``mappa-audit hub start``, its log (the hub's, the services') beside the deployment.
+
+    The deployment is named relative to the working folder, as scripts/demo.sh names it."""
     with (state.parent / "hub.log").open("ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "mappa_audit", "hub", "start", state],
-                                stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen([sys.executable, "-m", "mappa_audit", "hub", "start", state.name],
+                                cwd=state.parent, stdout=log, stderr=subprocess.STDOUT)
 
 
 def make_deployment(folder: Path, runs: Path) -> tuple[Path, int]:
