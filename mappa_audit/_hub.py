@@ -301,7 +301,7 @@ def start_hub(state: Path) -> subprocess.Popen[bytes]:
     JupyterLab servers) stays a descendant of this process, where :func:`stop_hub` finds it
     even though the hub starts each in a session of its own.
     """
-    state = _deployment(state)
+    state = _deployment(state).resolve()  # the hub runs in it: a relative path would not hold
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     return subprocess.Popen(
         [sys.executable, "-m", "jupyterhub", "--config", str(state / CONFIG_NAME)],

@@ -45,10 +45,12 @@ class Hub:
 
 
 def hub_start(state: Path) -> subprocess.Popen[bytes]:
-    """``mappa-audit hub start``, its log (the hub's, the services') beside the deployment."""
+    """``mappa-audit hub start``, its log (the hub's, the services') beside the deployment.
+
+    The deployment is named relative to the working folder, as scripts/demo.sh names it."""
     with (state.parent / "hub.log").open("ab") as log:
-        return subprocess.Popen([sys.executable, "-m", "mappa_audit", "hub", "start", state],
-                                stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen([sys.executable, "-m", "mappa_audit", "hub", "start", state.name],
+                                cwd=state.parent, stdout=log, stderr=subprocess.STDOUT)
 
 
 def make_deployment(folder: Path, runs: Path) -> tuple[Path, int]:
@@ -207,6 +209,35 @@ def test_an_auditor_opens_both_dashboards_and_every_report(
     for run in sample_runs.auditor:
         assert status_of(page, f"{hub.url}services/reports/{run.name}/audit_report.html") == 200
     assert status_of(page, hub.url + "hub/admin") == 403
+    context.close()
+
+
+def test_an_auditor_starts_jupyterlab_with_the_audit_notebooks_and_a_board_member_cannot(
+        hub: Hub, browser: Browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, hub, "auditor", "hub/spawn")
+    page.wait_for_url(f"{hub.url}user/auditor/lab**", timeout=WAIT_MS)
+    page.wait_for_selector(".jp-LabShell", timeout=WAIT_MS)  # JupyterLab itself, not a message
+    listing = page.request.get(hub.url + "user/auditor/api/contents")
+    assert listing.status == 200
+    names = {item["name"] for item in listing.json()["content"]}
+    assert {"audit_report.ipynb", "disclosure_review.ipynb"} <= names
+    # stop it (JupyterLab is heavy for the tests after this one on two cores), with the
+    # hub's XSRF cookie, not JupyterLab's (both are called _xsrf)
+    xsrf = next(c["value"] for c in context.cookies()
+                if c["name"] == "_xsrf" and c["path"].startswith("/hub"))
+    stopped = page.request.delete(hub.url + "hub/api/users/auditor/server",
+                                  headers={"X-XSRFToken": xsrf})
+    assert stopped.status in (202, 204)
+    context.close()
+
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, hub, "board.member", "hub/spawn")
+    assert status_of(page, hub.url + "hub/spawn") == 403
+    assert status_of(page, hub.url + "user/board.member/lab") in (403, 404)
+    assert page.locator(".jp-LabShell").count() == 0
     context.close()
 
 
