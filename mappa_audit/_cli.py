@@ -547,7 +547,8 @@ def due(
     Uses the audit rules themselves: an item listed as due on a date is non-compliant in any
     later audit of that date if nothing is recorded by then. Holds case ids: auditor use only.
     """
-    from mappa_audit._exports import csv_bytes, xlsx_bytes
+    from mappa_audit._exports import about_rows, csv_bytes, xlsx_bytes
+    from mappa_audit._headings import for_people
     from mappa_audit._worklist import due_items
 
     try:
@@ -571,9 +572,9 @@ def due(
     elif output is WorklistFormat.CSV:
         data = csv_bytes(worklist)
     else:
-        data = xlsx_bytes({"worklist": worklist}, notes={"worklist": [
-            f"MAPPA due-soon worklist as at {day.isoformat()}, next {weeks} weeks. "
-            "OFFICIAL-SENSITIVE: holds case references."]})
+        data = xlsx_bytes({"Coming due": for_people(worklist)}, about=about_rows(
+            f"MAPPA worklist: items due in the {weeks} weeks after the as-at date, and overdue",
+            dataset=dataset.name, as_at=day.isoformat(), weeks_ahead=weeks, area=area))
     _deliver(data, out, f"{worklist.height} items")
 
 
@@ -592,22 +593,30 @@ def _deliver(data: bytes, out: Path | None, what: str) -> None:
 
 
 def _print_worklist(worklist: Any, day: dt.date, weeks: int) -> None:
+    """The worklist for a terminal: two lines an item, so that it reads at 80 columns."""
+    from mappa_audit._headings import for_people
+
+    shown = for_people(worklist)
     console = Console(highlight=False)
-    overdue = worklist.filter(pl.col("status") == "overdue").height
+    overdue = shown.filter(pl.col("Status") == "overdue").height
     console.print(f"[bold]Due by {day + dt.timedelta(weeks=weeks)}[/] (as at {day}): "
                   f"{worklist.height} items, [bold red]{overdue} overdue[/]")
-    table = Table(header_style="bold")
-    for name in ("Status", "Due", "Left", "What", "Case", "Item", "Area", "Lead"):
-        table.add_column(name, justify="right" if name == "Left" else "left",
-                         no_wrap=name != "What", overflow="fold")
-    for row in worklist.iter_rows(named=True):
-        unit = "wd" if row["day_unit"] == "working days" else "d"
-        style = "red" if row["status"] == "overdue" else ""
-        table.add_row(row["status"], str(row["due_date"]), f"{row['days_left']} {unit}",
-                      *(escape(row[name] or "") for name in ("what", "case_id", "item_id",
-                                                             "area", "lead_agency")),
-                      style=style)
+    table = Table(header_style="bold", show_lines=True, pad_edge=False)
+    table.add_column("Due", no_wrap=True)
+    table.add_column("Left", justify="right", no_wrap=True)
+    table.add_column("To do", ratio=2, overflow="fold")
+    table.add_column("Case, item", min_width=12, ratio=2, overflow="fold")
+    table.add_column("Area, lead", ratio=1, overflow="fold")
+    for row in shown.iter_rows(named=True):
+        table.add_row(
+            f"{row['Due']}\n{row['Status']}",
+            f"{row['Days left']} d\n{row['Working days left']} wd",
+            *(escape(f"{row[first] or ''}\n{row[second] or ''}")
+              for first, second in (("To do", "Rule"), ("Case", "Item"),
+                                    ("Area", "Lead agency"))),
+            style="red" if row["Status"] == "overdue" else "")
     console.print(table)
+    console.print("d: calendar days, wd: working days; negative: overdue by that many.")
 
 
 class SampleFormat(enum.StrEnum):
@@ -646,8 +655,9 @@ def sample(
     the 4-point scores of the MAPPA audit forms; the method, seed and stratum sizes are written
     above it. Holds case ids: auditor use only.
     """
-    from mappa_audit._exports import csv_bytes, xlsx_bytes
-    from mappa_audit._sample import sample_cases
+    from mappa_audit._exports import about_rows, csv_bytes, xlsx_bytes
+    from mappa_audit._headings import HEADINGS, for_people
+    from mappa_audit._sample import SCORE_COLUMNS, sample_cases
 
     try:
         if output is SampleFormat.XLSX and out is None:
@@ -667,8 +677,13 @@ def sample(
     if output is SampleFormat.CSV:
         data = csv_bytes(drawn.cases)
     else:
-        data = xlsx_bytes({"sample": drawn.cases, "strata": drawn.strata},
-                          notes={"sample": drawn.method, "strata": drawn.method[:3]})
+        about = about_rows("MAPPA file-audit sample: a worksheet to score",
+                           dataset=dataset.name, period=f"{start} to {end}", area=area,
+                           seed=seed)
+        about += [("Method", line) for line in drawn.method]
+        scores = {HEADINGS[column]: (1, 4) for column in SCORE_COLUMNS}
+        data = xlsx_bytes({"Sample": for_people(drawn.cases),
+                           "Strata": for_people(drawn.strata)}, about=about, scores=scores)
     _deliver(data, out, f"{drawn.cases.height} cases")
 
 
