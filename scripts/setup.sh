@@ -15,8 +15,9 @@ extra=""
 quiet() { "$@" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }; }
 quiet .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 quiet .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extra}"
-# the hub's proxy (configurable-http-proxy, from npm) for the hub tests; `mappa-audit hub`
-# users run scripts/install-proxy.sh themselves
+# the hub's proxy (configurable-http-proxy, from npm) for the hub tests, and axe-core (npm)
+# for the accessibility tests; `mappa-audit hub` users run scripts/install-proxy.sh themselves
 if [ "${1:-}" = "--test" ]; then
     bash scripts/install-proxy.sh
+    bash scripts/install-axe.sh
 fi

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "data_samples"
@@ -86,3 +87,25 @@ def sample_with(folder: Path, replace: dict[str, dict[str, str]]) -> Path:
         )
         table.write_csv(folder / source.name)
     return folder
+
+
+AXE = ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core from npm (scripts/install-axe.sh, pinned), Deque's accessibility engine."""
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+"""axe-core's rule tags for WCAG 2.2 level AA (every level A and AA rule of 2.0, 2.1, 2.2)."""
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's WCAG 2.2 AA violations on ``page`` as it is now, one line each (rule, impact,
+    how many elements, the first element, and axe's advice), for an assertion message.
+
+    The engine is evaluated in the page through the DevTools protocol, which the page's
+    Content-Security-Policy does not govern (a ``<script>`` tag would be refused)."""
+    assert AXE.is_file(), "axe-core is missing: run bash scripts/install-axe.sh"
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})", WCAG_22_AA)
+    return [f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements, first "
+            f"{v['nodes'][0]['target']}): {v['nodes'][0]['failureSummary']}"
+            for v in found["violations"]]
