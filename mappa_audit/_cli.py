@@ -131,7 +131,7 @@ FLAGS = {
     "min_per_stratum": "--min-per-stratum", "include_level1": "--include-level1",
     "cases": "--cases", "areas": "--areas", "invalid_rows": "--invalid-rows",
     "runs": "--runs", "port": "--port", "tls_cert": "--tls-cert", "tls_key": "--tls-key",
-    "group": "--group",
+    "group": "--group", "national": "--national",
 }
 """The flag of each library argument that a library message may name."""
 
@@ -613,21 +613,26 @@ def annual(
         AnnualFormat, typer.Option("--format", help="report: Excel and HTML in --out; json: "
                                    "the tables on stdout, for scripts.")
     ] = AnnualFormat.REPORT,
+    national: Annotated[Path | None, typer.Option(
+        help="National figures file (TOML) to compare with, newer than the shipped one.")
+    ] = None,
 ) -> None:
     """Run notebooks/annual_report.ipynb: the annual-report tables as Excel and HTML (or, with
     --format json, print them for scripts)."""
     if output is AnnualFormat.JSON:
         _annual_json(dataset, year, area, policy, exact=exact,
-                     allow_small_suppression=allow_small_suppression)
+                     allow_small_suppression=allow_small_suppression, national=national)
         return
     from mappa_audit._annual import financial_year
     from mappa_audit._files import restrict
+    from mappa_audit._national import load_national
     from mappa_audit._policy import load_policy
     from mappa_audit._privacy import Audience, check_board_suppression
     from mappa_audit._runs import execute_notebook, render_html
 
     try:
         financial_year(year)
+        load_national(national)  # a bad file fails here, in one line, before the notebook
         policy_used = None
         with contextlib.suppress(MappaAuditError):  # the notebook fails on it and says why
             policy_used = load_policy(policy)
@@ -647,7 +652,8 @@ def annual(
     parameters = {"dataset": str(dataset.resolve()), "financial_year": year, "area": area,
                   "policy": str(policy.resolve()) if policy else None,
                   "publication": not exact, "output_folder": str(out.resolve()),
-                  "allow_small_suppression": allow_small_suppression}
+                  "allow_small_suppression": allow_small_suppression,
+                  "national": str(national.resolve()) if national else None}
     failure = execute_notebook("annual_report", parameters, out)
     render_html(out / "annual_report.ipynb", Audience.BOARD)
     restrict(out / name for name in ("annual_report.ipynb", "annual_report.html",
@@ -662,7 +668,7 @@ def annual(
 
 
 def _annual_json(dataset: Path, year: str, area: str | None, policy: Path | None, *,
-                 exact: bool, allow_small_suppression: bool) -> None:
+                 exact: bool, allow_small_suppression: bool, national: Path | None) -> None:
     """``annual --format json``: ``{"tables": [{"id", "title", "columns", "rows"}]}``."""
     from mappa_audit._annual import annual_document, annual_tables, financial_year
     from mappa_audit._engine import resolve_area
@@ -678,7 +684,7 @@ def _annual_json(dataset: Path, year: str, area: str | None, policy: Path | None
             allow_small_suppression=allow_small_suppression)
         loaded = load_dataset(dataset)
         area = resolve_area(loaded, area) if area is not None else None  # spelt as the data
-        tables = annual_tables(loaded, year, area=area, policy=policy_used)
+        tables = annual_tables(loaded, year, area=area, policy=policy_used, national=national)
     except SmallSuppressionError as error:
         raise _small_suppression(error, "use --exact for a working copy (not for "
                                  "publication)") from None
