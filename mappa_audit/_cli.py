@@ -131,7 +131,7 @@ FLAGS = {
     "min_per_stratum": "--min-per-stratum", "include_level1": "--include-level1",
     "cases": "--cases", "areas": "--areas", "invalid_rows": "--invalid-rows",
     "runs": "--runs", "port": "--port", "tls_cert": "--tls-cert", "tls_key": "--tls-key",
-    "group": "--group", "national": "--national",
+    "group": "--group", "national": "--national", "profile": "--profile",
 }
 """The flag of each library argument that a library message may name."""
 
@@ -814,6 +814,9 @@ def sample_data(
     invalid_rows: Annotated[
         int, typer.Option(help="Rows to corrupt on purpose, to try the quarantine.")
     ] = 0,
+    profile: Annotated[str, typer.Option(
+        help="demo: lapse-rich, a quarter at Level 2/3 (data_samples/); national: published "
+             "proportions (about 3/4 Category 1, under 2 % at Level 2/3).")] = "demo",
 ) -> None:
     """Write a synthetic dataset (fictional areas, no real people)."""
     from mappa_audit._generate import generate_dataset
@@ -822,7 +825,7 @@ def sample_data(
         rows = generate_dataset(
             out, cases=cases, seed=seed, start=parse_date(start, "start"),
             end=parse_date(end, "end"),
-            areas=areas, invalid_rows=invalid_rows,
+            areas=areas, invalid_rows=invalid_rows, profile=profile,
         )
     except MappaAuditError as error:
         raise _fail(error) from None
