@@ -177,46 +177,79 @@ def annual_tables(
     >>> tables["sfo_charged_by_level"]["level"].to_list()
     ['1', '2', '3', 'none']
     """
-    if not isinstance(dataset, Dataset):
-        dataset = load_dataset(dataset)
-    if not isinstance(policy, Policy):
-        policy = load_policy(policy)
-    start, end = financial_year(year)
-    last_start, last_end = financial_year(end.year - 1)
-    if area is not None:
-        area = resolve_area(dataset, area)  # as the audit does: an unknown area is an error
-    now = build_context(dataset, start, end, policy)
-    then = build_context(dataset, last_start, last_end, policy)
-    this, last = _figures(now, area), _figures(then, area)
-    if dataset.present("events"):
-        this |= _outcomes(now, area)
-        last |= _outcomes(then, area)
-    tables: dict[str, pl.DataFrame] = {}
-    for name in TABLE_TITLES:
-        if name == "equality_level23":
-            tables[name] = _equality(now, area)
-        elif name in NEEDS_TABLE and not dataset.present(NEEDS_TABLE[name]):
-            continue  # not recorded in this dataset, which is not 0
-        elif name in EQUALITY_TABLES:
-            tables[name] = _equality_of(_EQUALITY_ITEMS[name](now, area), name)
-        elif name == "level_use_by_area":
-            extra = _level_use_by(now, area, "area", dataset.present("referrals"))
-            tables[name] = _level_use(now, area).join(
-                extra.select("area", *LEVEL_USE_EXTRA), on="area", how="left")
-        elif name == "level_use_by_lau":
-            tables[name] = _level_use_by(now, area, "lau", dataset.present("referrals"))
-        elif name == "national_figures":
-            figures = national if isinstance(national, NationalFigures) else load_national(
-                national)
-            tables[name] = figures.frame()
-        elif name in this:
-            key = this[name].columns[0]
-            tables[name] = this[name].join(
-                last[name], on=key, how="full", coalesce=True, suffix="_last",
-                maintain_order="left",
-            ).select(key, pl.col("count").fill_null(0),
-                     pl.col("count_last").fill_null(0).alias("previous_year_count"))
-    return tables
+    return AnnualSource(dataset, year, policy=policy, national=national).tables(area)
+
+
+class AnnualSource:
+    """One financial year of a dataset, and the year before, ready to give each area's
+    annual tables: the as-at views and level timelines are built once, however many areas
+    are asked for (``run`` asks for each area's; decision 48).
+
+    Examples
+    --------
+    >>> source = AnnualSource("data_samples", "2025-26")
+    >>> [len(source.tables(area)) for area in (None, "Eastvale")]
+    [20, 20]
+    """
+
+    def __init__(self, dataset: Dataset | str | Path, year: str | int, *,
+                 policy: Policy | str | Path | None = None,
+                 national: NationalFigures | str | Path | None = None) -> None:
+        self.dataset = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
+        self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
+        self.national = (national if isinstance(national, NationalFigures)
+                         else load_national(national))
+        self.year = year
+        start, end = financial_year(year)
+        last_start, last_end = financial_year(end.year - 1)
+        self.now = build_context(self.dataset, start, end, self.policy)
+        self.then = build_context(self.dataset, last_start, last_end, self.policy)
+
+    def tables(self, area: str | None = None) -> dict[str, pl.DataFrame]:
+        """The tables of :func:`annual_tables` for ``area`` (``None``: all areas)."""
+        dataset, now, then = self.dataset, self.now, self.then
+        if area is not None:
+            area = resolve_area(dataset, area)  # as the audit does: unknown is an error
+        this, last = _figures(now, area), _figures(then, area)
+        if dataset.present("events"):
+            this |= _outcomes(now, area)
+            last |= _outcomes(then, area)
+        tables: dict[str, pl.DataFrame] = {}
+        for name in TABLE_TITLES:
+            if name == "equality_level23":
+                tables[name] = _equality(now, area)
+            elif name in NEEDS_TABLE and not dataset.present(NEEDS_TABLE[name]):
+                continue  # not recorded in this dataset, which is not 0
+            elif name in EQUALITY_TABLES:
+                tables[name] = _equality_of(_EQUALITY_ITEMS[name](now, area), name)
+            elif name == "level_use_by_area":
+                extra = _level_use_by(now, area, "area", dataset.present("referrals"))
+                tables[name] = _level_use(now, area).join(
+                    extra.select("area", *LEVEL_USE_EXTRA), on="area", how="left")
+            elif name == "level_use_by_lau":
+                tables[name] = _level_use_by(now, area, "lau", dataset.present("referrals"))
+            elif name == "national_figures":
+                tables[name] = self.national.frame()
+            elif name in this:
+                key = this[name].columns[0]
+                tables[name] = this[name].join(
+                    last[name], on=key, how="full", coalesce=True, suffix="_last",
+                    maintain_order="left",
+                ).select(key, pl.col("count").fill_null(0),
+                         pl.col("count_last").fill_null(0).alias("previous_year_count"))
+        return tables
+
+
+def last_whole_year(end: dt.date) -> str:
+    """The last financial year that ends on or before ``end`` (a run's annual tables).
+
+    Examples
+    --------
+    >>> last_whole_year(dt.date(2026, 3, 31)), last_whole_year(dt.date(2026, 3, 30))
+    ('2025-26', '2024-25')
+    """
+    ends = end.year if end >= dt.date(end.year, 3, 31) else end.year - 1
+    return year_label(dt.date(ends - 1, 4, 1))
 
 
 def year_label(start: dt.date) -> str:
@@ -634,3 +667,30 @@ def write_annual_workbook(
     notes = {name: [TABLE_TITLES[name], f"Financial year {year}, {where}; {how}."]
              for name in tables}
     write_bytes_atomically(path, xlsx_bytes(tables, notes=notes))
+
+
+def board_document(document: dict[str, Any], suppress_below: int) -> dict[str, Any]:
+    """An ``annual --format json`` document (or a run's ``outcomes.json``) as a board may
+    read it: an exact one (an auditor's run) hidden as :func:`annual_document` hides, one
+    hidden already as it is. For the board's pages, whichever run they are shown.
+
+    Examples
+    --------
+    >>> exact = annual_document(annual_tables("data_samples", "2025-26"), "2025-26",
+    ...                         area=None, suppress_below=None)
+    >>> board = board_document(exact, 5)
+    >>> sfo = next(t for t in board["tables"] if t["id"] == "sfo_charged_by_level")
+    >>> board["exact"], sfo["rows"][1]
+    (False, {'level': '2', 'count': '<5', 'previous_year_count': 0})
+    """
+    if not document.get("exact"):
+        return document
+    tables = {entry["id"]: pl.DataFrame(entry["rows"], schema=entry["columns"], orient="row")
+              if entry["rows"] else pl.DataFrame(schema=dict.fromkeys(entry["columns"],
+                                                                        pl.Int64))
+              for entry in document["tables"] if entry.get("rows") is not None}
+    hidden_document = annual_document(tables, document["year"], area=document.get("area"),
+                                      suppress_below=suppress_below)
+    hidden_document["tables"] = [entry for entry in hidden_document["tables"]
+                                 if entry["id"] in {e["id"] for e in document["tables"]}]
+    return hidden_document

@@ -21,6 +21,7 @@ and C12 none recorded.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -33,10 +34,14 @@ from mappa_audit._annual import (
     TABLE_TITLES,
     annual_document,
     annual_tables,
+    board_document,
     published,
 )
+from mappa_audit._charts import ranked_figure, svg_ranked_chart
 from mappa_audit._errors import ArgumentError
 from mappa_audit._national import load_national
+from mappa_audit._outcome_views import outcomes_theme
+from mappa_audit._render import render
 
 from _support import mappa_in_process, write_dataset
 
@@ -478,3 +483,42 @@ def test_a_bad_national_file_is_a_one_line_error(twelve: Path, tmp_path: Path, t
     assert result.stdout == ""
     assert "--national newer.toml" in result.stderr
     assert named in result.stderr
+
+
+# ---- the "Outcomes and equality" theme (issue 18, item 6) ---------------------------------
+
+def test_the_board_theme_shows_a_group_of_three_as_under_five(twelve: Path) -> None:
+    """What the board's dashboard, paper and report render: groups of 3 are "<5" with no
+    rate, and nothing names a case."""
+    tables = annual_tables(twelve, "2025-26")
+    exact = annual_document(tables, "2025-26", area=None, suppress_below=None)
+    theme = outcomes_theme(board_document(exact, 5))  # an auditor's run, shown to a board
+    equality = next(t for t in theme.tables if t.id == "equality_level23")
+    assert equality.table is not None
+    black = next(row for row in equality.table.rows if row[:2] == ("Ethnic group", "Black"))
+    assert black == ("Ethnic group", "Black", "<5", "<5", "—", "—")
+    html = render("outcomes.html.j2", theme=theme, figures=(),
+                  svgs=tuple(svg_ranked_chart(chart) for chart in theme.charts))
+    assert not re.search(r"\bC\d\d\b", html)  # no case id anywhere
+    assert not re.search(r">\s*[1-4]\s*<", html)  # no count from 1 to 4 in a cell
+
+
+def test_the_ranked_charts_draw_the_national_line_when_the_file_has_it(
+        twelve: Path, tmp_path: Path) -> None:
+    newer = tmp_path / "national.toml"
+    newer.write_text(NATIONAL, encoding="utf-8")
+    tables = annual_tables(twelve, "2025-26", national=newer)
+    theme = outcomes_theme(annual_document(tables, "2025-26", area=None, suppress_below=5))
+    share, category, referral = theme.charts
+    # Eastvale 0.5 before Northmoor 0.2; the national 2 % from the file, its source named
+    assert [bar.label for bar in share.bars] == [EAST, NORTH]
+    assert share.national == 0.02
+    assert "made up for the tests" in share.national_text
+    assert category.national is None  # the file has no figure: no line, and it says so
+    assert referral.bars[-1].text == "too few"  # 4 people at Level 1 in each area: hidden
+    plotted = ranked_figure(share)
+    assert plotted.layout.shapes[0].x0 == 2.0  # the national line, in %
+    assert list(plotted.data[0].y) == [NORTH, EAST]  # plotly draws the first at the bottom
+    laid = svg_ranked_chart(share)
+    assert [bar.label for bar in laid.bars] == [EAST, NORTH]
+    assert laid.national_x is not None
