@@ -56,6 +56,8 @@ TABLE_TITLES = {
                            "by sex, age band and ethnic group",
     "level_use_by_area": "How each area uses the levels: eligible people on 31 March",
     "level_use_by_lau": "How each local unit uses the levels: eligible people on 31 March",
+    "level_use_by_area_category": "How each area uses the levels, by category: eligible "
+                                  "people on 31 March",
     "national_figures": "Published national figures the level use is compared with",
 }
 """Every table's stable id and title, in the order of the report (ids are documented in
@@ -98,6 +100,7 @@ RATES: dict[str, dict[str, tuple[str, ...]]] = {
                           "level_1_referral_rate": ("level_1_people",)},
     "level_use_by_lau": {"share_level_2_3": ("eligible",), "share_category_3": ("eligible",),
                          "level_1_referral_rate": ("level_1_people",)},
+    "level_use_by_area_category": {"share_level_2_3": ("eligible",)},
 }
 RATES |= {
     name: {"rate": (population,),
@@ -189,7 +192,7 @@ class AnnualSource:
     --------
     >>> source = AnnualSource("data_samples", "2025-26")
     >>> [len(source.tables(area)) for area in (None, "Eastvale")]
-    [20, 20]
+    [21, 21]
     """
 
     def __init__(self, dataset: Dataset | str | Path, year: str | int, *,
@@ -228,6 +231,8 @@ class AnnualSource:
                     extra.select("area", *LEVEL_USE_EXTRA), on="area", how="left")
             elif name == "level_use_by_lau":
                 tables[name] = _level_use_by(now, area, "lau", dataset.present("referrals"))
+            elif name == "level_use_by_area_category":
+                tables[name] = _level_use_by_category(now, area)
             elif name == "national_figures":
                 tables[name] = self.national.frame()
             elif name in this:
@@ -634,6 +639,26 @@ def _level_use_by(ctx: AuditContext, area: str | None, key: str, referrals: bool
             pl.lit(None, pl.Float64).alias("level_1_referral_rate"))
     return table.select(*keys, "eligible", "level_1", "level_2", "level_3", "share_level_2_3",
                         "category_3", *LEVEL_USE_EXTRA)
+
+
+def _level_use_by_category(ctx: AuditContext, area: str | None) -> pl.DataFrame:
+    """Per area and category (every category, 0 included): eligible people on 31 March, at
+    each level then, and the share at Level 2 or 3."""
+    people = _eligible_on_31_march(ctx, area)
+    level = pl.col("level_then")
+    counted = people.group_by("area", "category").agg(
+        pl.len().cast(pl.Int64).alias("eligible"),
+        *[(level == n).sum().cast(pl.Int64).alias(f"level_{n}") for n in (1, 2, 3)],
+    )
+    every = people.select("area").unique().join(
+        pl.DataFrame({"category": list(CATEGORY_NAMES)},
+                     schema={"category": people.schema["category"]}), how="cross")
+    share = (pl.col("level_2") + pl.col("level_3")) / pl.col("eligible")
+    return every.join(counted, on=["area", "category"], how="left").with_columns(
+        pl.col(name).fill_null(0) for name in ("eligible", "level_1", "level_2", "level_3")
+    ).sort("area", "category").select(
+        "area", pl.col("category").cast(pl.Int64), "eligible", "level_1", "level_2", "level_3",
+        pl.when(pl.col("eligible") > 0).then(share.round(4)).alias("share_level_2_3"))
 
 
 def _measures(counts: dict[str, int]) -> pl.DataFrame:

@@ -17,7 +17,7 @@ from mappa_audit._views import Table, percent, suppression_sentence
 OUTCOMES_THEME = "Outcomes and equality"
 THEME_TABLES = ("sfo_charged_by_level", "returned_to_custody_by_level", "equality_level23",
                 "equality_referral_acceptance", "equality_step_down", "equality_disclosure",
-                "level_use_by_area", "level_use_by_lau")
+                "level_use_by_area", "level_use_by_lau", "level_use_by_area_category")
 """The annual tables the theme shows, in its order (every table is in ``annual``)."""
 COLUMN_WORDS = {
     "level": "Level at the time", "count": "This year", "previous_year_count": "Year before",
@@ -28,8 +28,8 @@ COLUMN_WORDS = {
     "stepped_down": "Stepped down to Level 1 within 6 months",
     "decisions": "Disclosure decisions", "decisions_to_disclose": "Decisions to disclose",
     "rate": "Rate", "relative_rate_index": "Relative rate index",
-    "area": "Area", "lau": "Local unit", "level_1": "Level 1", "level_2": "Level 2",
-    "level_3": "Level 3", "share_level_2_3": "Share at Level 2 or 3",
+    "area": "Area", "lau": "Local unit", "category": "Category", "level_1": "Level 1",
+    "level_2": "Level 2", "level_3": "Level 3", "share_level_2_3": "Share at Level 2 or 3",
     "category_3": "Category 3", "share_category_3": "Share in Category 3",
     "level_1_people": "At Level 1 in the year",
     "referred_from_level_1": "Referred from Level 1 to 2/3",
@@ -165,6 +165,8 @@ def _cell(column: str, value: object) -> str:
         return CHARACTERISTIC_WORDS.get(str(value), str(value))
     if column == "level":
         return "no level recorded" if value == "none" else f"Level {value}"
+    if column == "category":
+        return f"Category {value}"
     if value is None:
         return NOT_SHOWN
     if column in RATE_COLUMNS:

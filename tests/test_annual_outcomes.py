@@ -184,7 +184,7 @@ def tables(twelve: Path) -> dict[str, pl.DataFrame]:
 def rows(frame: pl.DataFrame) -> dict[str, tuple[object, ...]]:
     """A table keyed by its first column (two columns for the equality and local-unit
     tables)."""
-    if "characteristic" in frame.columns or "lau" in frame.columns:
+    if {"characteristic", "lau", "category"} & set(frame.columns):
         return {f"{row[0]}/{row[1]}": row[2:] for row in frame.iter_rows()}
     return {row[0]: row[1:] for row in frame.iter_rows()}
 
@@ -265,6 +265,15 @@ EXPECTED = [
     ("level_use_by_lau", f"{EAST}/{EAST_S}", (3, 2, 1, 0, 0.3333, 1, 0.3333, 2, 1, 0.5)),
     ("level_use_by_lau", f"{NORTH}/{NORTH_C}", (4, 3, 1, 0, 0.25, 1, 0.25, 3, 2, 0.6667)),
     ("level_use_by_lau", f"{NORTH}/not recorded", (1, 0, 0, 0, 0.0, 0, 0.0, 1, 0, 0.0)),
+    # by area and category on 31 March: eligible, Level 1, 2, 3, share at 2/3
+    ("level_use_by_area_category", f"{EAST}/1", (3, 2, 1, 0, 0.3333)),  # C01, C05; C02
+    ("level_use_by_area_category", f"{EAST}/2", (2, 0, 1, 1, 1.0)),  # C06; C03
+    ("level_use_by_area_category", f"{EAST}/3", (1, 1, 0, 0, 0.0)),  # C04, down on 31 March
+    ("level_use_by_area_category", f"{EAST}/4", (0, 0, 0, 0, None)),  # nobody: no share
+    ("level_use_by_area_category", f"{NORTH}/1", (2, 2, 0, 0, 0.0)),  # C07, C08
+    ("level_use_by_area_category", f"{NORTH}/2", (1, 1, 0, 0, 0.0)),  # C10
+    ("level_use_by_area_category", f"{NORTH}/3", (1, 0, 1, 0, 1.0)),  # C09
+    ("level_use_by_area_category", f"{NORTH}/4", (1, 0, 0, 0, 0.0)),  # C12, no level
 ]
 
 
