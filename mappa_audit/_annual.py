@@ -89,6 +89,8 @@ STEP_DOWN_MONTHS = 6
 LEVEL_USE_EXTRA = ("share_category_3", "level_1_people", "referred_from_level_1",
                    "level_1_referral_rate")
 """The columns ``level_use_by_area`` and ``level_use_by_lau`` have after the first ones."""
+REFERRAL_COLUMNS = ("referred_from_level_1", "level_1_referral_rate")
+"""Left out of the level-use tables of a dataset without ``referrals``."""
 GROUP_NOT_RECORDED = "not recorded"
 LEVEL_WORDS = ("1", "2", "3", "none")
 """The ``level`` column of the by-level tables: the level at the event, or none recorded."""
@@ -228,7 +230,8 @@ class AnnualSource:
             elif name == "level_use_by_area":
                 extra = _level_use_by(now, area, "area", dataset.present("referrals"))
                 tables[name] = _level_use(now, area).join(
-                    extra.select("area", *LEVEL_USE_EXTRA), on="area", how="left")
+                    extra.drop("eligible", "level_1", "level_2", "level_3",
+                               "share_level_2_3", "category_3"), on="area", how="left")
             elif name == "level_use_by_lau":
                 tables[name] = _level_use_by(now, area, "lau", dataset.present("referrals"))
             elif name == "level_use_by_area_category":
@@ -633,12 +636,11 @@ def _level_use_by(ctx: AuditContext, area: str | None, key: str, referrals: bool
             (pl.col("referred_from_level_1") / pl.col("level_1_people")).round(4))
         .alias("level_1_referral_rate"),
     )
-    if not referrals:  # no referrals table: not recorded, not 0
-        table = table.with_columns(
-            pl.lit(None, pl.Int64).alias("referred_from_level_1"),
-            pl.lit(None, pl.Float64).alias("level_1_referral_rate"))
-    return table.select(*keys, "eligible", "level_1", "level_2", "level_3", "share_level_2_3",
-                        "category_3", *LEVEL_USE_EXTRA)
+    columns = [*keys, "eligible", "level_1", "level_2", "level_3", "share_level_2_3",
+               "category_3", *LEVEL_USE_EXTRA]
+    if not referrals:  # no referrals table: not recorded, which is neither 0 nor hidden
+        columns = [c for c in columns if c not in REFERRAL_COLUMNS]
+    return table.select(columns)
 
 
 def _level_use_by_category(ctx: AuditContext, area: str | None) -> pl.DataFrame:

@@ -107,9 +107,11 @@ def outcomes_theme(document: dict[str, Any]) -> OutcomesTheme:
     tables = tuple(_table(by_id[name]) for name in THEME_TABLES if name in by_id)
     national = {row["figure"]: row for row in (by_id.get("national_figures", {}).get("rows")
                                                or [])}
-    area_rows = by_id.get("level_use_by_area", {}).get("rows") or []
+    level_use = by_id.get("level_use_by_area", {})
+    area_rows = level_use.get("rows") or []
+    # a measure the dataset does not record (no referrals table) has no column: no chart
     charts = tuple(ranked_chart(area_rows, measure, national.get(measure))
-                   for measure in RANKED_MEASURES)
+                   for measure in RANKED_MEASURES if measure in (level_use.get("columns") or ()))
     where = document.get("area") or "all areas"
     hiding = document.get("suppress_below")
     return OutcomesTheme(

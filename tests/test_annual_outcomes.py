@@ -324,8 +324,10 @@ def test_no_events_table_is_not_recorded_never_zero(tmp_path: Path) -> None:
     # no referrals or disclosures tables either: not recorded, and no referral rate
     assert "equality_referral_acceptance" not in tables
     assert "equality_disclosure" not in tables
-    assert tables["level_use_by_area"]["level_1_referral_rate"].null_count() == 2
-    assert tables["level_use_by_area"]["referred_from_level_1"].null_count() == 2
+    # nor a referral rate: its columns are left out, neither 0 nor "<5"
+    assert tables["level_use_by_area"].columns[-2:] == ["share_category_3", "level_1_people"]
+    assert "level_1_referral_rate" not in tables["level_use_by_lau"].columns
+    assert "referred_from_level_1" not in published(tables, 5)["level_use_by_area"].columns
     document = annual_document(tables, "2025-26", area=None, suppress_below=5)
     by_id = {table["id"]: table for table in document["tables"]}
     for name in EVENT_TABLES:
