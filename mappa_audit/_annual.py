@@ -6,10 +6,12 @@ managed at Level 2 and at Level 3 at any time in the year; Level 2/3 meetings he
 disclosure decisions and disclosures made; the outcomes of the MoJ MAPPA annual report from
 the ``events`` table (notification requirements revoked and breached, restrictive orders
 imposed and breached, returns to custody, serious further offence charges, Serious Case
-Reviews), counted by the level at the time of the event; the share at Level 2/3 by sex, age
-band and ethnic group with its relative rate index; and each area's use of the levels.
-docs/rules.md, "Annual report tables", defines every figure; docs/decisions.md 27 and 39-42
-record the readings.
+Reviews), counted by the level at the time of the event; by sex, age band and ethnic group,
+with relative rate indices, the share at Level 2/3, referral acceptance, step-down after
+release and disclosure decisions; each area's and local unit's use of the levels; and the
+published national figures they are compared with (:mod:`mappa_audit._national`).
+docs/rules.md, "Annual report tables", defines every figure; docs/decisions.md 27, 39-42 and
+45-48 record the readings.
 """
 
 from __future__ import annotations
