@@ -195,19 +195,21 @@ def ranked_figure(chart: RankedChart) -> go.Figure:
         shapes.append({"type": "line", "yref": "y domain", "y0": 0, "y1": 1, "xref": "x",
                        "x0": national, "x1": national,
                        "line": {"dash": "dash", "color": RAG_COLOURS["red"]}})
+    # below the axis's tick labels, in pixels: the chart's height grows with its bars
     notes.append({"text": chart_text(chart.national_text), "showarrow": False,
-                  "xref": "paper", "x": 0, "xanchor": "left", "yref": "paper", "y": -0.12,
-                  "yanchor": "top", "font": {"size": 11}})
+                  "xref": "paper", "x": 0, "xanchor": "left", "yref": "paper", "y": 0,
+                  "yanchor": "top", "yshift": -26, "font": {"size": 11}})
     hidden = [bar.label for bar in chart.bars if bar.value is None]
     if hidden:
         notes.append({"text": chart_text("Too few to show: " + ", ".join(hidden)),
                       "showarrow": False, "xref": "paper", "x": 0, "xanchor": "left",
-                      "yref": "paper", "y": -0.2, "yanchor": "top", "font": {"size": 11}})
+                      "yref": "paper", "y": 0, "yanchor": "top", "yshift": -44,
+                      "font": {"size": 11}})
     return go.Figure(data=[trace], layout={
         "title": {"text": chart_text(chart.title)}, "template": _TEMPLATE,
         "height": 140 + 26 * max(len(shown), 1),
         "margin": {"l": 140, "r": 30, "t": 50, "b": 70},
-        "xaxis": {"title": {"text": "%"}, "range": [0, top]}, "showlegend": False,
+        "xaxis": {"ticksuffix": " %", "range": [0, top]}, "showlegend": False,
         "font": {"family": "system-ui, sans-serif", "size": 13},
         "shapes": shapes, "annotations": notes,
     })
