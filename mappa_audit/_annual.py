@@ -11,7 +11,7 @@ with relative rate indices, the share at Level 2/3, referral acceptance, step-do
 release and disclosure decisions; each area's and local unit's use of the levels; and the
 published national figures they are compared with (:mod:`mappa_audit._national`).
 docs/rules.md, "Annual report tables", defines every figure; docs/decisions.md 27, 39-42 and
-45-48 record the readings.
+46-49 record the readings.
 """
 
 from __future__ import annotations
@@ -116,8 +116,9 @@ _DETAILS = dict(EVENT_DETAILS)
 
 
 def financial_year(year: str | int) -> tuple[dt.date, dt.date]:
-    """``"2025-26"`` (April 2025 to March 2026), or ``2026`` (the year it ends), to its first
-    and last day. The second year of ``"2025-26"`` must follow the first.
+    """``"2025-26"`` (April 2025 to March 2026), or the integer ``2026`` (the year it ends), to
+    its first and last day. The second year of ``"2025-26"`` must follow the first. A year
+    written alone as text (``"2025"``) is refused: people mean 2025-26 as often as 2024-25.
 
     Examples
     --------
@@ -128,6 +129,11 @@ def financial_year(year: str | int) -> tuple[dt.date, dt.date]:
     ...
     mappa_audit._errors.ArgumentError: `year` '2025-27' is not a financial year such as 2025-26
     Hint: write the year as 2025-26 (April 2025 to March 2026)
+    >>> financial_year("2025")
+    Traceback (most recent call last):
+    ...
+    mappa_audit._errors.ArgumentError: `year` '2025' could mean 2024-25 or 2025-26
+    Hint: write 2025-26 for April 2025 to March 2026, or 2024-25 for April 2024 to March 2025
     """
     text = str(year).strip()
     both = re.fullmatch(r"(\d{4})-(\d{2}|\d{4})", text)
@@ -136,8 +142,16 @@ def financial_year(year: str | int) -> tuple[dt.date, dt.date]:
         first, second = int(both.group(1)), int(both.group(2))
         if second in ((first + 1) % 100, first + 1):
             end_year = first + 1
-    elif text.isdigit():
-        end_year = int(text)
+    elif isinstance(year, int):
+        end_year = year
+    elif text.isdigit() and len(text) == 4:
+        first = int(text)
+        msg = (f"`year` {year!r} could mean {first - 1}-{first % 100:02d} or "
+               f"{first}-{(first + 1) % 100:02d}")
+        hint = (f"write {first}-{(first + 1) % 100:02d} for April {first} to March "
+                f"{first + 1}, or {first - 1}-{first % 100:02d} for April {first - 1} to March "
+                f"{first}")
+        raise ArgumentError(msg, hint, argument="year")
     if not 1990 < end_year < 2100:
         msg = f"`year` {year!r} is not a financial year such as 2025-26"
         hint = "write the year as 2025-26 (April 2025 to March 2026)"
@@ -190,7 +204,7 @@ def annual_tables(
 class AnnualSource:
     """One financial year of a dataset, and the year before, ready to give each area's
     annual tables: the as-at views and level timelines are built once, however many areas
-    are asked for (``run`` asks for each area's; decision 48).
+    are asked for (``run`` asks for each area's; decision 49).
 
     Examples
     --------

@@ -75,6 +75,7 @@ class _OneLineErrors(TyperGroup):
         from typer._click.exceptions import NoArgsIsHelpError
         from typer._click.exceptions import UsageError as ClickUsageError
 
+        _dress_help(self)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False,
                                 windows_expand_args=windows_expand_args, **extra)
@@ -91,6 +92,67 @@ class _OneLineErrors(TyperGroup):
             _stderr.print("mappa-audit: interrupted")
             raise SystemExit(ExitCode.INTERRUPTED) from None
         raise SystemExit(code if isinstance(code, int) else ExitCode.OK)
+
+
+EXAMPLES = {
+    "": "mappa-audit validate data_samples, then mappa-audit check data_samples --start "
+        "2025-04-01 --end 2026-03-31",
+    "check": "mappa-audit check data_samples --start 2025-04-01 --end 2026-03-31 --area "
+             "Eastvale --format json > results.json",
+    "validate": "mappa-audit validate data_samples --format json",
+    "run": "mappa-audit run data_samples --period last-quarter --today 2026-04-15 --each-area",
+    "due": "mappa-audit due data_samples --as-at 2026-03-02 --weeks 4 --format xlsx "
+           "--out worklist.xlsx",
+    "sample": "mappa-audit sample data_samples --start 2025-04-01 --end 2026-03-31 --size 20 "
+              "--seed 7 --format xlsx --out file-audit.xlsx",
+    "annual": "mappa-audit annual data_samples --year 2025-26 --out annual-2025-26",
+    "paper": "mappa-audit paper runs/20260402T060000Z_all_2025-04-01_2026-03-31 --format pdf",
+    "serve": "mappa-audit serve --runs runs --audience board",
+    "sample-data": "mappa-audit sample-data synthetic --cases 5000 --areas 4 --seed 2",
+    "hub": "mappa-audit hub init hub-state --runs runs --port 8000",
+    "hub init": "mappa-audit hub init hub-state --runs runs --port 8000",
+    "hub start": "mappa-audit hub start hub-state",
+    "hub user": "mappa-audit hub user add hub-state jo.bloggs --group board",
+    "hub user add": "mappa-audit hub user add hub-state jo.bloggs --group board",
+    "hub user list": "mappa-audit hub user list hub-state",
+    "hub user remove": "mappa-audit hub user remove hub-state jo.bloggs",
+}
+"""An example for each command's ``--help``, keyed by the words after ``mappa-audit``
+(tests/test_cli.py parses each one with its command)."""
+
+
+def _dress_help(group: Any, path: str = "") -> None:
+    """Give every command its example (:data:`EXAMPLES`) and show an on/off flag as a flag:
+    typer would print ``--strict <bool>``, as if the flag took a value."""
+    _help_as_a_flag(group)
+    if not path:
+        group.epilog = f"Example: {EXAMPLES['']}"
+    for name, command in group.commands.items():
+        words = f"{path} {name}".strip()
+        if words in EXAMPLES:
+            command.epilog = f"Example: {EXAMPLES[words]}"
+        for param in command.params:
+            if getattr(param, "is_flag", False):
+                param.metavar = ""
+        _help_as_a_flag(command)
+        if hasattr(command, "commands"):
+            _dress_help(command, words)
+
+
+def _help_as_a_flag(command: Any) -> None:
+    """``--help`` too: click makes it afresh for each context, so its maker is wrapped."""
+    make = command.get_help_option
+    if getattr(make, "dressed", False):
+        return
+
+    def help_option(ctx: Any) -> Any:
+        option = make(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    help_option.dressed = True  # type: ignore[attr-defined]
+    command.get_help_option = help_option
 
 
 app = typer.Typer(
@@ -122,6 +184,18 @@ AllowSmallSuppressionOption = Annotated[
         help="Let a board output use a policy whose suppress_below is under 5 (a warning is "
         "printed, and a run's manifest records it)."),
 ]
+
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace the output if it is already there.")
+]
+
+
+def _refuse_to_overwrite(*targets: Path, force: bool) -> None:
+    """Outputs are never replaced silently: fail before any work when one is there already."""
+    there = [target for target in targets if target.exists()]
+    if there and not force:
+        msg = f"{there[0]} is already there and would be replaced"
+        raise UsageError(msg, "give --out a new name, or add --force to replace it")
 
 
 FLAGS = {
@@ -466,13 +540,15 @@ def due(
         Path | None, typer.Option(help="File to write (needed for xlsx; csv/json default to "
                                   "stdout).")
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """List what falls due in the next weeks and is not done yet; overdue items first.
 
     Uses the audit rules themselves: an item listed as due on a date is non-compliant in any
     later audit of that date if nothing is recorded by then. Holds case ids: auditor use only.
     """
-    from mappa_audit._exports import csv_bytes, xlsx_bytes
+    from mappa_audit._exports import about_rows, csv_bytes, xlsx_bytes
+    from mappa_audit._headings import for_people
     from mappa_audit._worklist import due_items
 
     try:
@@ -480,6 +556,8 @@ def due(
         if output is WorklistFormat.XLSX and out is None:
             msg = "--format xlsx needs --out FILE.xlsx"
             raise UsageError(msg, "for example --out worklist.xlsx")
+        if out is not None:
+            _refuse_to_overwrite(out, force=force)
         worklist = due_items(dataset, day, weeks=weeks, area=area, policy=policy)
     except MappaAuditError as error:
         raise _fail(error) from None
@@ -494,9 +572,9 @@ def due(
     elif output is WorklistFormat.CSV:
         data = csv_bytes(worklist)
     else:
-        data = xlsx_bytes({"worklist": worklist}, notes={"worklist": [
-            f"MAPPA due-soon worklist as at {day.isoformat()}, next {weeks} weeks. "
-            "OFFICIAL-SENSITIVE: holds case references."]})
+        data = xlsx_bytes({"Coming due": for_people(worklist)}, about=about_rows(
+            f"MAPPA worklist: items due in the {weeks} weeks after the as-at date, and overdue",
+            dataset=dataset.name, as_at=day.isoformat(), weeks_ahead=weeks, area=area))
     _deliver(data, out, f"{worklist.height} items")
 
 
@@ -515,22 +593,30 @@ def _deliver(data: bytes, out: Path | None, what: str) -> None:
 
 
 def _print_worklist(worklist: Any, day: dt.date, weeks: int) -> None:
+    """The worklist for a terminal: two lines an item, so that it reads at 80 columns."""
+    from mappa_audit._headings import for_people
+
+    shown = for_people(worklist)
     console = Console(highlight=False)
-    overdue = worklist.filter(pl.col("status") == "overdue").height
+    overdue = shown.filter(pl.col("Status") == "overdue").height
     console.print(f"[bold]Due by {day + dt.timedelta(weeks=weeks)}[/] (as at {day}): "
                   f"{worklist.height} items, [bold red]{overdue} overdue[/]")
-    table = Table(header_style="bold")
-    for name in ("Status", "Due", "Left", "What", "Case", "Item", "Area", "Lead"):
-        table.add_column(name, justify="right" if name == "Left" else "left",
-                         no_wrap=name != "What", overflow="fold")
-    for row in worklist.iter_rows(named=True):
-        unit = "wd" if row["day_unit"] == "working days" else "d"
-        style = "red" if row["status"] == "overdue" else ""
-        table.add_row(row["status"], str(row["due_date"]), f"{row['days_left']} {unit}",
-                      *(escape(row[name] or "") for name in ("what", "case_id", "item_id",
-                                                             "area", "lead_agency")),
-                      style=style)
+    table = Table(header_style="bold", show_lines=True, pad_edge=False)
+    table.add_column("Due", no_wrap=True)
+    table.add_column("Left", justify="right", no_wrap=True)
+    table.add_column("To do", ratio=2, overflow="fold")
+    table.add_column("Case, item", min_width=12, ratio=2, overflow="fold")
+    table.add_column("Area, lead", ratio=1, overflow="fold")
+    for row in shown.iter_rows(named=True):
+        table.add_row(
+            f"{row['Due']}\n{row['Status']}",
+            f"{row['Days left']} d\n{row['Working days left']} wd",
+            *(escape(f"{row[first] or ''}\n{row[second] or ''}")
+              for first, second in (("To do", "Rule"), ("Case", "Item"),
+                                    ("Area", "Lead agency"))),
+            style="red" if row["Status"] == "overdue" else "")
     console.print(table)
+    console.print("d: calendar days, wd: working days; negative: overdue by that many.")
 
 
 class SampleFormat(enum.StrEnum):
@@ -561,6 +647,7 @@ def sample(
     out: Annotated[
         Path | None, typer.Option(help="File to write (needed for xlsx; csv defaults to stdout).")
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Draw a stratified random sample of cases for a file audit, reproducible from the seed.
 
@@ -568,13 +655,16 @@ def sample(
     the 4-point scores of the MAPPA audit forms; the method, seed and stratum sizes are written
     above it. Holds case ids: auditor use only.
     """
-    from mappa_audit._exports import csv_bytes, xlsx_bytes
-    from mappa_audit._sample import sample_cases
+    from mappa_audit._exports import about_rows, csv_bytes, xlsx_bytes
+    from mappa_audit._headings import HEADINGS, for_people
+    from mappa_audit._sample import SCORE_COLUMNS, sample_cases
 
     try:
         if output is SampleFormat.XLSX and out is None:
             msg = "--format xlsx needs --out FILE.xlsx"
             raise UsageError(msg, "for example --out file-audit-sample.xlsx")
+        if out is not None:
+            _refuse_to_overwrite(out, force=force)
         drawn = sample_cases(
             dataset, parse_date(start, "start"), parse_date(end, "end"), size=size, seed=seed,
             strata=tuple(s.strip() for s in strata.split(",") if s.strip()),
@@ -587,9 +677,17 @@ def sample(
     if output is SampleFormat.CSV:
         data = csv_bytes(drawn.cases)
     else:
-        data = xlsx_bytes({"sample": drawn.cases, "strata": drawn.strata},
-                          notes={"sample": drawn.method, "strata": drawn.method[:3]})
+        about = about_rows("MAPPA file-audit sample: a worksheet to score",
+                           dataset=dataset.name, period=f"{start} to {end}", area=area,
+                           seed=seed)
+        about += [("Method", line) for line in drawn.method]
+        scores = {HEADINGS[column]: (1, 4) for column in SCORE_COLUMNS}
+        data = xlsx_bytes({"Sample": for_people(drawn.cases),
+                           "Strata": for_people(drawn.strata)}, about=about, scores=scores)
     _deliver(data, out, f"{drawn.cases.height} cases")
+
+
+_ANNUAL_FILES = ("annual_report.ipynb", "annual_report.html", "annual_report.xlsx")
 
 
 class AnnualFormat(enum.StrEnum):
@@ -613,12 +711,16 @@ def annual(
         AnnualFormat, typer.Option("--format", help="report: Excel and HTML in --out; json: "
                                    "the tables on stdout, for scripts.")
     ] = AnnualFormat.REPORT,
+    force: ForceOption = False,
     national: Annotated[Path | None, typer.Option(
         help="National figures file (TOML) to compare with, newer than the shipped one.")
     ] = None,
 ) -> None:
-    """Run notebooks/annual_report.ipynb: the annual-report tables as Excel and HTML (or, with
-    --format json, print them for scripts)."""
+    """Make the MAPPA annual-report tables of a financial year, as Excel and HTML.
+
+    Runs notebooks/annual_report.ipynb into --out (a new folder, or one without a report in
+    it unless --force); with --format json, prints the tables for scripts instead.
+    """
     if output is AnnualFormat.JSON:
         _annual_json(dataset, year, area, policy, exact=exact,
                      allow_small_suppression=allow_small_suppression, national=national)
@@ -641,6 +743,7 @@ def annual(
             allow_small_suppression=allow_small_suppression)
         if area is not None:  # an area the dataset does not hold fails here, as in `check`
             area = resolve_area(load_dataset(dataset), area)
+        _refuse_to_overwrite(*(out / name for name in _ANNUAL_FILES), force=force)
         _check_writable(out)
     except SmallSuppressionError as error:
         raise _small_suppression(error, "use --exact for a working copy (not for "
@@ -656,8 +759,7 @@ def annual(
                   "national": str(national.resolve()) if national else None}
     failure = execute_notebook("annual_report", parameters, out)
     render_html(out / "annual_report.ipynb", Audience.BOARD)
-    restrict(out / name for name in ("annual_report.ipynb", "annual_report.html",
-                                     "annual_report.xlsx"))
+    restrict(out / name for name in _ANNUAL_FILES)
     if failure is not None:
         _stderr.print(f"mappa-audit: the annual report failed: {in_cli_words(failure)}",
                       markup=False,
@@ -713,14 +815,18 @@ def paper(
                                   "run folder).")
     ] = None,
     allow_small_suppression: AllowSmallSuppressionOption = False,
+    force: ForceOption = False,
 ) -> None:
-    """Render the board view of a run as a self-contained paper for the SMB (no code, no
-    case ids, small numbers hidden, works offline)."""
+    """Render the board view of a run as a paper for the SMB, in HTML or PDF.
+
+    Self-contained: no code, no case ids, small numbers hidden, works offline.
+    """
     from mappa_audit._files import write_text_atomically
     from mappa_audit._paper import print_pdf, render_paper
 
     target = out or run_folder / f"board_paper.{output.value}"
     try:
+        _refuse_to_overwrite(target, force=force)
         document = render_paper(run_folder, allow_small_suppression=allow_small_suppression)
         if output is PaperFormat.HTML:
             write_text_atomically(target, document)

@@ -52,6 +52,7 @@ class Downloads:
         self.sheet = sheet
         self.rows = pl.DataFrame()
         self.name = "mappa"
+        self.about: list[tuple[str, str]] | None = None
         # no icon: its glyph would be read out as part of the button's name
         self.buttons = {kind: widgets.Button(description=label)
                         for kind, (label, *_) in KINDS.items()}
@@ -69,11 +70,13 @@ class Downloads:
     def widget(self) -> widgets.Widget:
         return self.box
 
-    def offer(self, rows: pl.DataFrame, name: str) -> None:
-        """Let the buttons build files of ``rows``, named ``name`` (without suffix). Nothing
-        is built here; a file prepared for an earlier selection is withdrawn, so a link never
-        holds other rows than those the filters now show. No rows: no buttons."""
-        self.rows, self.name = rows, name
+    def offer(self, rows: pl.DataFrame, name: str,
+              about: list[tuple[str, str]] | None = None) -> None:
+        """Let the buttons build files of ``rows``, named ``name`` (without suffix), the Excel
+        file opening on an ``about`` sheet (``_exports.about_rows``). Nothing is built here;
+        a file prepared for an earlier selection is withdrawn, so a link never holds other
+        rows than those the filters now show. No rows: no buttons."""
+        self.rows, self.name, self.about = rows, name, about
         self.status.value = ""
         for kind, button in self.buttons.items():
             button.tooltip = f"Build the {KINDS[kind][1]} file of the {_rows(rows)} shown"
@@ -89,7 +92,8 @@ class Downloads:
         rows = self.rows
         self.status.value = f"Preparing the {word} file of this selection ({_rows(rows)})…"
         try:
-            data = csv_bytes(rows) if kind == "csv" else xlsx_bytes({self.sheet: rows})
+            data = (csv_bytes(rows) if kind == "csv"
+                    else xlsx_bytes({self.sheet: rows}, about=self.about))
         except Exception as error:  # say so on the page; the kernel's log has the rest
             self.status.value = (f"The {word} file could not be prepared "
                                  f"({type(error).__name__}); try again.")  # a class name

@@ -52,6 +52,10 @@ ITEM_SCHEMA = pl.Schema(
         "quarter": pl.String(),
         "due_date": pl.Date(),
         "awaiting": pl.Boolean(),
+        "done_date": pl.Date(),
+        "meeting_date": pl.Date(),
+        "owner_agency": pl.String(),
+        "lead_agency": pl.String(),
     }
 )
 RULE_RESULT_SCHEMA = pl.Schema(
@@ -68,7 +72,8 @@ RULE_RESULT_SCHEMA = pl.Schema(
         "rag": pl.String(),
     }
 )
-EXCEPTION_COLUMNS = ("rule_id", "case_id", "item_id", "item_date", "outcome", "reason")
+EXCEPTION_COLUMNS = ("rule_id", "case_id", "item_id", "item_date", "outcome", "reason",
+                     "due_date", "done_date", "meeting_date", "owner_agency", "lead_agency")
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +305,8 @@ def _with_breakdown_keys(ctx: AuditContext, rule_items: list[pl.DataFrame]) -> p
         "_level",
     )
     keys = keys.join(
-        ctx.case_attributes.select("case_id", "area", "lau", "category"), on="case_id", how="left"
+        ctx.case_attributes.select("case_id", "area", "lau", "category", "lead_agency"),
+        on="case_id", how="left",
     ).sort("_position")
     keys = keys.select(
         pl.col("area").fill_null(NOT_RECORDED),
@@ -308,6 +314,7 @@ def _with_breakdown_keys(ctx: AuditContext, rule_items: list[pl.DataFrame]) -> p
         pl.col("category").cast(pl.String).fill_null(NOT_RECORDED),
         pl.col("_level").cast(pl.String).fill_null(NO_LEVEL).alias("level"),
         _quarter_of(items["item_date"]).alias("quarter"),
+        "lead_agency",
     )
     return items.hstack(keys.collect()).select(ITEM_SCHEMA.names()).cast(ITEM_SCHEMA)
 
@@ -329,7 +336,8 @@ def _quarter_of(dates: pl.Series) -> pl.Expr:
     return pl.col("item_date").replace_strict(days, labels, return_dtype=pl.String)
 
 
-_RULE_COLUMNS = ("item_id", "case_id", "item_date", "outcome", "reason", "due_date", "awaiting")
+_RULE_COLUMNS = ("item_id", "case_id", "item_date", "outcome", "reason", "due_date", "awaiting",
+                 "done_date", "meeting_date", "owner_agency")
 """What every rule function yields (``mappa_audit.rules._shapes.items``)."""
 
 

@@ -15,6 +15,8 @@ written as a string, never as a formula, a hyperlink (``https://…``) or a numb
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 
@@ -57,27 +59,78 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     return b"\xef\xbb\xbf" + neutralise_formulas(frame).write_csv().encode("utf-8")
 
 
-def xlsx_bytes(sheets: dict[str, pl.DataFrame], *, notes: dict[str, list[str]] | None = None
-               ) -> bytes:
-    """One workbook, one formatted sheet per frame (bold header, frozen top row, filters).
+def xlsx_bytes(sheets: dict[str, pl.DataFrame], *, notes: dict[str, list[str]] | None = None,
+               about: Sequence[tuple[str, str]] | None = None,
+               scores: dict[str, tuple[int, int]] | None = None) -> bytes:
+    """One workbook, one formatted sheet per frame (bold header, frozen top row, filters,
+    typed columns: dates as dates, counts as numbers).
 
-    ``notes`` puts lines of text above a sheet's table (method, seed, suppression…). Text is
-    neutralised as in a CSV too: a cell someone edits and enters again is read afresh.
+    ``notes`` puts lines of text above a sheet's table (a table's title, how it was counted).
+    ``about`` adds a first sheet, "About", of what the workbook is (:func:`about_rows`).
+    ``scores`` lets a column take whole numbers from its first to its second value only (the
+    file-audit worksheet's 1 to 4). Text is neutralised as in a CSV too: a cell someone edits
+    and enters again is read afresh.
     """
     import xlsxwriter
 
     buffer = io.BytesIO()
     with xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS) as workbook:
+        if about:
+            _about_sheet(workbook, about)
         for name, frame in sheets.items():
             lines = (notes or {}).get(name, [])
             worksheet = workbook.add_worksheet(name[:31])
+            first_row = len(lines) + (1 if lines else 0)
+            neutralise_formulas(frame).write_excel(
+                workbook=workbook, worksheet=worksheet, position=(first_row, 0),
+                autofit=True, autofilter=True, table_style="Table Style Light 9",
+                freeze_panes=(first_row + 1, 0), dtype_formats={pl.Date: "yyyy-mm-dd"},
+            )
+            # after the table's autofit, so that a long note does not widen its column
             for row, line in enumerate(lines):
                 worksheet.write_string(row, 0, line)
-            neutralise_formulas(frame).write_excel(
-                workbook=workbook, worksheet=worksheet,
-                position=(len(lines) + (1 if lines else 0), 0),
-                autofit=True, autofilter=True, table_style="Table Style Light 9",
-                freeze_panes=(len(lines) + (2 if lines else 1), 0),
-                dtype_formats={pl.Date: "yyyy-mm-dd"},
-            )
+            for column, (low, high) in (scores or {}).items():
+                if column in frame.columns and frame.height:
+                    at = frame.columns.index(column)
+                    worksheet.data_validation(first_row + 1, at, first_row + frame.height, at, {
+                        "validate": "integer", "criteria": "between", "minimum": low,
+                        "maximum": high, "error_title": "Score",
+                        "error_message": f"A whole number from {low} to {high}."})
     return buffer.getvalue()
+
+
+MARKING = "OFFICIAL-SENSITIVE"
+"""The protective marking of every file that holds case references."""
+
+
+def about_rows(what: str, **facts: object) -> list[tuple[str, str]]:
+    """The "About" sheet of a workbook: what it holds, its marking, when it was made, and
+    ``facts`` (run, period, filters, as-at…), each a row, labelled from its name.
+
+    Examples
+    --------
+    >>> about_rows("Exceptions", as_at="2026-03-31", area=None)[0]
+    ('Holds', 'Exceptions')
+    >>> [label for label, _ in about_rows("Exceptions", as_at="2026-03-31", area=None)]
+    ['Holds', 'Marking', 'Generated at', 'As at', 'Area']
+    """
+    import datetime as dt
+
+    made = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    rows = [("Holds", what),
+            ("Marking", f"{MARKING}: holds case references; do not circulate."),
+            ("Generated at", made)]
+    rows += [(name.replace("_", " ").capitalize(),
+              "all" if value is None else str(value)) for name, value in facts.items()]
+    return rows
+
+
+def _about_sheet(workbook: Any, rows: Sequence[tuple[str, str]]) -> None:
+    sheet = workbook.add_worksheet("About")
+    bold = workbook.add_format({"bold": True})
+    sheet.set_column(0, 0, max(len(label) for label, _ in rows) + 2)
+    sheet.set_column(1, 1, min(100, max(len(value) for _, value in rows) + 2))
+    cells = neutralise_formulas(pl.DataFrame(list(rows), schema=["label", "value"], orient="row"))
+    for row, (label, value) in enumerate(cells.iter_rows()):
+        sheet.write_string(row, 0, label, bold)
+        sheet.write_string(row, 1, value)

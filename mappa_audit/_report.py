@@ -19,7 +19,7 @@ import polars as pl
 
 from mappa_audit._calendar import day_month
 from mappa_audit._disclosure_review import DISCLOSURE_COUNTS, disclosure_summaries
-from mappa_audit._engine import AuditResult
+from mappa_audit._engine import BREAKDOWNS, EXCEPTION_COLUMNS, AuditResult
 from mappa_audit._errors import AuditorOnlyError, NotFoundError, UsageError
 from mappa_audit._files import make_folder
 from mappa_audit._privacy import (
@@ -184,10 +184,8 @@ class AuditReport:
             "disclosure_summary": self.disclosure,
             "watch_list": self.watch,
             "worklist": self.worklist,
-            "exceptions": (None if self.exceptions is None else self.exceptions.select(
-                "rule_id", "case_id", "item_id", "item_date", "outcome", "reason",
-                "area", "lau", "category", "level", "quarter",
-            )),
+            "exceptions": (None if self.exceptions is None
+                           else self.exceptions.select(*EXCEPTION_COLUMNS, *BREAKDOWNS)),
         }
         write_run_data(folder, self.document,
                        {name: frame for name, frame in frames.items() if frame is not None})

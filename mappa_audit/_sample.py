@@ -28,7 +28,8 @@ SCORE_COLUMNS = (
     "score_risk_assessment", "score_risk_management_plan", "score_meetings_and_attendance",
     "score_disclosure", "score_overall",
 )
-"""Empty columns for the auditor: the 4-point scale of the MAPPA audit forms."""
+"""Empty columns for the auditor: the 4-point scale of the MAPPA audit forms (then who audited
+the case, when, and notes)."""
 SCALE = "4 excellent, 3 good, 2 requires improvement, 1 poor"
 
 
@@ -102,6 +103,8 @@ def sample_cases(
         chosen.append(members[sorted(picks.tolist())])
     cases = pl.concat(chosen).sort([*keys, "case_id"]).with_columns(
         *(pl.lit(None, pl.Int8).alias(c) for c in SCORE_COLUMNS),
+        pl.lit(None, pl.String).alias("auditor"),
+        pl.lit(None, pl.Date).alias("date_audited"),
         pl.lit(None, pl.String).alias("auditor_notes"),
     )
     method = [
@@ -112,7 +115,7 @@ def sample_cases(
         f"{min_per_stratum} per stratum where it has that many cases.",
         f"Seed {seed}; numpy default_rng; population {population.height} cases in "
         f"{sizes.height} strata. The same data, arguments and seed give the same cases.",
-        f"Scores: {SCALE}. Free text is never exported; add notes in auditor_notes.",
+        f"Scores: {SCALE}. Free text is never exported; add notes under Auditor's notes.",
     ]
     return CaseSample(cases=cases, strata=sizes, method=method)
 

@@ -589,6 +589,26 @@ def table(frame: pl.DataFrame) -> Table:
 
 # ---- sentences and charts ---------------------------------------------------------------------
 
+def panel_title(title: str, run: AuditReport, area: str | None) -> str:
+    """A board panel's heading, saying which areas its figures are of when they are not the
+    chosen ``area``'s: the watch list and coming-due counts are kept for the run's own area
+    only (``run`` is the whole run's report, before any area is chosen).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> run = SimpleNamespace(document={"area": None})
+    >>> panel_title("Watch list", run, None)
+    'Watch list'
+    >>> panel_title("Watch list", run, "Eastvale")
+    'Watch list: all areas, not only Eastvale'
+    """
+    covers = run.document.get("area")
+    if area is None or area == covers:
+        return title
+    return f"{title}: {covers or 'all areas'}, not only {area}"
+
+
 def rule_sentence(report: AuditReport, rule_id: str) -> str:
     """One plain-English sentence about a rule, written from its numbers (it may name an
     area from the data: the templates escape it)."""

@@ -30,7 +30,10 @@ OVERDUE_LOOKBACK_DAYS = 365
 """How far back overdue items are listed (older lapses belong to the audit, not the worklist)."""
 
 WORKLIST_COLUMNS = ("status", "due_date", "days_left", "day_unit", "rule_id", "what", "case_id",
-                    "item_id", "area", "lau", "lead_agency")
+                    "item_id", "area", "lau", "lead_agency", "calendar_days_left",
+                    "working_days_left")
+"""``days_left`` counts in the rule's own unit (``day_unit``), for format 1's readers; the last
+two columns (results-format 1.2) give one unit each, and are what people are shown."""
 
 
 def dataset_as_at(dataset: Dataset, as_at: dt.date) -> Dataset:
@@ -49,10 +52,11 @@ def due_items(
 ) -> pl.DataFrame:
     """Everything due by ``as_at + weeks`` and not done on ``as_at``; overdue items first.
 
-    Columns: ``status`` (``overdue`` or ``due``), ``due_date``, ``days_left`` (working days
-    for rules that count working days, else calendar days; negative when overdue),
-    ``day_unit``, ``rule_id``, ``what``, ``case_id``, ``item_id``, ``area``, ``lau``,
-    ``lead_agency``.
+    Columns: ``status`` (``overdue``: due on or before ``as_at``, as the audit counts it; or
+    ``due``), ``due_date``, ``days_left`` (working days for rules that count working days,
+    else calendar days; negative when overdue), ``day_unit``, ``rule_id``, ``what``,
+    ``case_id``, ``item_id``, ``area``, ``lau``, ``lead_agency``, and the days left in each
+    unit: ``calendar_days_left`` and ``working_days_left``.
 
     Examples
     --------
@@ -94,7 +98,9 @@ def due_items(
 def _with_days_left(
     items: pl.DataFrame, as_at: dt.date, working: list[str], calendar: WorkingDayCalendar
 ) -> pl.DataFrame:
-    """Days from ``as_at`` to the due date: working days after ``as_at`` up to the due day."""
+    """Days from ``as_at`` to the due date, in calendar days and in working days (the working
+    days after ``as_at`` up to the due day), each in a column of its own; and ``days_left``,
+    in working days for the ``working`` rules, else calendar days (with its ``day_unit``)."""
     closed = list(calendar.closed_days)
     after, due_next = pl.lit(as_at + dt.timedelta(days=1)), pl.col("due_date") + pl.duration(
         days=1)
@@ -102,10 +108,13 @@ def _with_days_left(
     behind = -pl.business_day_count(due_next, after, holidays=closed)
     counts_working = pl.col("rule_id").is_in(working)
     return items.with_columns(
-        pl.when(counts_working)
-        .then(pl.when(pl.col("due_date") > as_at).then(ahead).otherwise(behind))
-        .otherwise((pl.col("due_date") - pl.lit(as_at)).dt.total_days())
-        .cast(pl.Int64).alias("days_left"),
+        (pl.col("due_date") - pl.lit(as_at)).dt.total_days().cast(pl.Int64)
+        .alias("calendar_days_left"),
+        pl.when(pl.col("due_date") > as_at).then(ahead).otherwise(behind)
+        .cast(pl.Int64).alias("working_days_left"),
+    ).with_columns(
+        pl.when(counts_working).then(pl.col("working_days_left"))
+        .otherwise(pl.col("calendar_days_left")).alias("days_left"),
         pl.when(counts_working).then(pl.lit("working days")).otherwise(pl.lit("days"))
         .alias("day_unit"),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,10 @@ from mappa_audit._annual import board_document
 from mappa_audit._calendar import day_month
 from mappa_audit._charts import figure, figure_json, ranked_figure
 from mappa_audit._downloads import Downloads
+from mappa_audit._engine import EXCEPTION_COLUMNS
 from mappa_audit._errors import MappaAuditError
+from mappa_audit._exports import about_rows
+from mappa_audit._headings import for_people
 from mappa_audit._outcome_views import OUTCOMES_THEME, outcomes_theme
 from mappa_audit._render import render
 from mappa_audit._report import AuditReport
@@ -96,6 +100,8 @@ class BoardOverview:
         self.charts = widgets.HTML()
         self.signals = widgets.HTML()
         self.coming_due = widgets.HTML()
+        self.signals_heading = widgets.HTML()
+        self.coming_due_heading = widgets.HTML()
         self.glossary = widgets.HTML()
         self._reports: dict[str, AuditReport] = {}
         self.report: AuditReport | None = None
@@ -115,8 +121,8 @@ class BoardOverview:
             widgets.HBox([self.rule, self.breakdown], layout={"flex_flow": "row wrap"}),
             self.charts,
             widgets.HBox([
-                widgets.VBox([_heading("Watch list"), self.signals], layout={"width": "62%"}),
-                widgets.VBox([_heading("Coming due after the as-at date"), self.coming_due],
+                widgets.VBox([self.signals_heading, self.signals], layout={"width": "62%"}),
+                widgets.VBox([self.coming_due_heading, self.coming_due],
                              layout={"width": "36%"}),
             ], layout={"justify_content": "space-between"}),
             glossary,
@@ -170,6 +176,13 @@ class BoardOverview:
                     if theme is None or r["rule_id"] in report.rules_of(theme)]
         self.banner.value = _banner_html(report, previous)
         self.tiles.value = _tiles_html(report, rule_ids, previous)
+        # a board folder counts these for the run's own area only: with an area chosen, the
+        # headings say so rather than show the run's figures as that area's
+        self.signals_heading.value = render("heading.html.j2", warning=None, text=(
+            views.panel_title("Watch list", self._report_of(self.run.value), area)))
+        self.coming_due_heading.value = render("heading.html.j2", warning=None, text=(
+            views.panel_title("Coming due after the as-at date", self._report_of(self.run.value),
+                              area)))
         self.signals.value = render("signals.html.j2", view=views.signals(report, previous))
         self.coming_due.value = render("due_by_week.html.j2", weeks=views.due_by_week(report))
         self.glossary.value = render("glossary.html.j2", entries=views.glossary(report))
@@ -285,8 +298,94 @@ def board_overview(runs: str | Path | None = None) -> None:
 
 # ---- the auditor's exceptions --------------------------------------------------------------
 
+class PagedList:
+    """One of the auditor's lists (exceptions, worklist, watch list): a page of it at a time,
+    a search by case id, a status line a screen reader announces, and its downloads.
+
+    Headings, rule titles and outcomes are in words (:func:`for_people`), on the page and in
+    the files; a file is named for its run and the filters that made it, and its workbook
+    opens on an "About" sheet that says so.
+    """
+
+    def __init__(self, noun: str, css: str, sheet: str, empty: str) -> None:
+        self.noun, self.css, self.sheet, self.empty = noun, css, sheet, empty
+        self.search = widgets.Text(description="Case id", placeholder="part of a case id",
+                                   continuous_update=False, layout={"width": "260px"})
+        self.search.add_class(f"mappa-search-{css}")
+        self.previous_page = widgets.Button(description="◀ Previous", layout={"width": "110px"})
+        self.next_page = widgets.Button(description="Next ▶", layout={"width": "110px"})
+        self.status = widgets.HTML()
+        self.status.add_class("mappa-live")
+        self.table = widgets.HTML()
+        self.downloads = Downloads(sheet, css)
+        self.rows = pl.DataFrame()
+        self.titles: dict[str, str] = {}
+        self.name, self.about = "mappa", list[tuple[str, str]]()
+        self.page = 0
+        self.search.observe(lambda _: self._searched(), names="value")
+        self.previous_page.on_click(lambda _: self._turn(-1))
+        self.next_page.on_click(lambda _: self._turn(1))
+
+    def widget(self, filters: list[widgets.Widget]) -> widgets.Widget:
+        return widgets.VBox([
+            widgets.HBox([*filters, self.search], layout={"flex_flow": "row wrap"}),
+            widgets.HBox([self.previous_page, self.next_page, self.status],
+                         layout={"flex_flow": "row wrap", "align_items": "center"}),
+            self.table,
+            self.downloads.widget(),
+        ])
+
+    def show(self, rows: pl.DataFrame, titles: dict[str, str], name: str,
+             about: list[tuple[str, str]]) -> None:
+        """List ``rows`` (already filtered) from its first page; ``name`` and ``about`` are
+        its files' name and "About" sheet without the case-id search, added here."""
+        self.rows, self.titles, self.name, self.about = rows, titles, name, about
+        self.page = 0
+        self._searched()
+
+    def selection(self) -> pl.DataFrame:
+        wanted = self.search.value.strip().upper()
+        if not wanted or "case_id" not in self.rows.columns:
+            return self.rows
+        return self.rows.filter(pl.col("case_id").str.to_uppercase().str.contains(
+            wanted, literal=True))
+
+    def _searched(self) -> None:
+        self.page = 0
+        wanted = self.search.value.strip()
+        selection = self.selection()
+        name = self.name + (f"-case-{_slug(wanted)}" if wanted else "")
+        about = [*self.about, ("Case id contains", wanted or "(no search)")]
+        self.downloads.offer(for_people(selection, self.titles), name, about)
+        self._show(selection)
+
+    def _turn(self, step: int) -> None:
+        self.page += step
+        self._show(self.selection())
+
+    def _show(self, selection: pl.DataFrame) -> None:
+        pages = max(1, -(-selection.height // PAGE_SIZE))
+        self.page = min(max(self.page, 0), pages - 1)
+        self.previous_page.disabled = self.page == 0
+        self.next_page.disabled = self.page >= pages - 1
+        self.status.value = render("status.html.j2", css=self.css, text=(
+            f"page {self.page + 1} of {pages} · {selection.height} {self.noun}"))
+        rows = selection.slice(self.page * PAGE_SIZE, PAGE_SIZE)
+        self.table.value = (render("list.html.j2", view=None, empty=self.empty)
+                            if selection.height == 0 else
+                            render("list.html.j2", view=views.table(for_people(
+                                rows, self.titles)), css=f"mappa-list mappa-{self.css}",
+                                label=self.sheet, more=None, downloads=""))
+
+
+def _slug(text: str) -> str:
+    """A filter's value as part of a file name: ``Ashby Fen`` → ``ashby-fen``."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
 class AuditorExceptions:
-    """Filters, a paged exception table and downloads of the current selection."""
+    """The run, and its three lists: exceptions, coming due and the watch list, each with
+    filters of its own, paged and searchable by case id."""
 
     FILTERS = ("rule_id", "area", "level", "quarter")
 
@@ -299,20 +398,20 @@ class AuditorExceptions:
         self.filters = {name: widgets.Dropdown(description=label, layout={"width": "220px"})
                         for name, label in zip(self.FILTERS, ("Rule", "Area", "Level", "Quarter"),
                                                strict=True)}
-        self.page = 0
-        self.previous_page = widgets.Button(description="◀ Previous", layout={"width": "110px"})
-        self.next_page = widgets.Button(description="Next ▶", layout={"width": "110px"})
-        self.status = widgets.HTML()
-        self.table = widgets.HTML()
-        self.downloads = Downloads("exceptions", "exceptions")
-        self.coming_due = widgets.HTML()
-        self.due_downloads = Downloads("worklist", "worklist")
         self.due_filters = {
             name: widgets.Dropdown(description=label, layout={"width": "300px"})
             for name, label in (("what", "What"), ("status", "Status"), ("area", "Area "))
         }
-        self.watch = widgets.HTML()
-        self.watch_downloads = Downloads("watch list", "watch")
+        self.lists = {
+            "exceptions": PagedList("exceptions", "exceptions", "Exceptions",
+                                    "No exception in this selection."),
+            "worklist": PagedList("items", "worklist", "Coming due", "Nothing in this "
+                                  "selection falls due in the four weeks after the as-at date."),
+            "watch": PagedList("cases", "watch", "Watch list", "No case on the watch list."),
+        }
+        self.watch_signals = widgets.HTML()
+        self.report: AuditReport | None = None
+        self.titles: dict[str, str] = {}
         self.exceptions = pl.DataFrame()
         self.worklist: pl.DataFrame | None = None
         self.run.observe(lambda _: self._load_run(), names="value")
@@ -320,25 +419,19 @@ class AuditorExceptions:
             control.observe(lambda _: self._filter(), names="value")
         for control in self.due_filters.values():
             control.observe(lambda _: self._show_due(), names="value")
-        self.previous_page.on_click(lambda _: self._turn(-1))
-        self.next_page.on_click(lambda _: self._turn(1))
         self._busy = False
         self._load_run()
 
+    @property
+    def downloads(self) -> Downloads:
+        return self.lists["exceptions"].downloads
+
     def widget(self) -> widgets.Widget:
-        exceptions = widgets.VBox([
-            widgets.HBox(list(self.filters.values()), layout={"flex_flow": "row wrap"}),
-            widgets.HBox([self.previous_page, self.next_page, self.status]),
-            self.table,
-            self.downloads.widget(),
+        tabs = widgets.Tab(children=[
+            self.lists["exceptions"].widget(list(self.filters.values())),
+            self.lists["worklist"].widget(list(self.due_filters.values())),
+            widgets.VBox([self.watch_signals, self.lists["watch"].widget([])]),
         ])
-        coming_due = widgets.VBox([
-            widgets.HBox(list(self.due_filters.values()), layout={"flex_flow": "row wrap"}),
-            self.coming_due,
-            self.due_downloads.widget(),
-        ])
-        watch = widgets.VBox([self.watch, self.watch_downloads.widget()])
-        tabs = widgets.Tab(children=[exceptions, coming_due, watch])
         for index, title in enumerate(("Exceptions", "Coming due", "Watch list")):
             tabs.set_title(index, title)
         return widgets.VBox([
@@ -348,9 +441,25 @@ class AuditorExceptions:
             tabs,
         ])
 
+    def _about(self, what: str, filters: dict[str, widgets.Dropdown]) -> list[tuple[str, str]]:
+        period = self.report.document["period"] if self.report else {}
+        area = self.report.document.get("area") if self.report else None
+        return about_rows(what, run=self.run.value, area_of_the_run=area or "all areas",
+                          period=f"{period.get('start')} to {period.get('end')}",
+                          as_at=period.get("as_at")) + [
+            (f"Filter: {control.description.strip()}", str(control.value))
+            for control in filters.values()]
+
+    def _name(self, stem: str, filters: dict[str, widgets.Dropdown]) -> str:
+        chosen = [_slug(str(control.value)) for control in filters.values()
+                  if control.value != ALL]
+        return "-".join([f"mappa-{stem}-{self.run.value}", *chosen])
+
     def _load_run(self) -> None:
         report = AuditReport.from_run(self.runs / self.run.value, "auditor")
         assert report.exceptions is not None
+        self.report = report
+        self.titles = {entry["rule_id"]: entry["title"] for entry in report.document["rules"]}
         self.exceptions = report.exceptions.sort("rule_id", "item_date", "case_id")
         self.worklist = report.worklist
         self._busy = True
@@ -360,75 +469,48 @@ class AuditorExceptions:
                           else sorted({str(v) for v in self.worklist[name].to_list()}))
                 control.options = [ALL, *values]
                 control.value = ALL
-        finally:
-            self._busy = False
-        self._show_due()
-        self.watch.value = (render("signals.html.j2", view=views.signals(report))
-                            + _list_html(report.watch, "mappa-watch", ""))
-        self.watch_downloads.offer(_or_empty(report.watch), f"mappa-watch-{self.run.value}")
-        self._busy = True
-        try:
             for name, control in self.filters.items():
                 values = sorted({str(v) for v in self.exceptions[name].to_list()})
                 control.options = [ALL, *values]
                 control.value = ALL
+            for paged in self.lists.values():
+                paged.search.value = ""
         finally:
             self._busy = False
+        self._show_due()
+        self.watch_signals.value = render("signals.html.j2", view=views.signals(report))
+        self.lists["watch"].show(_or_empty(report.watch), self.titles,
+                                 f"mappa-watch-{self.run.value}",
+                                 self._about("Watch list", {}))
         self._filter()
 
     def _show_due(self) -> None:
         if self._busy:
             return
-        worklist = self.worklist
-        if worklist is not None:
-            for name, control in self.due_filters.items():
-                if control.value != ALL:
-                    worklist = worklist.filter(pl.col(name).cast(pl.String) == control.value)
-        self.coming_due.value = _list_html(worklist, "mappa-worklist",
-                                           "Nothing in this selection falls due in the four "
-                                           "weeks after the as-at date.")
-        self.due_downloads.offer(_or_empty(worklist), f"mappa-worklist-{self.run.value}")
+        worklist = _or_empty(self.worklist)
+        for name, control in self.due_filters.items():
+            if control.value != ALL:
+                worklist = worklist.filter(pl.col(name).cast(pl.String) == control.value)
+        self.lists["worklist"].show(worklist, self.titles, self._name("worklist",
+                                                                      self.due_filters),
+                                    self._about("Worklist: items coming due",
+                                                self.due_filters))
 
     def selection(self) -> pl.DataFrame:
         frame = self.exceptions
         for name, control in self.filters.items():
             if control.value != ALL:
                 frame = frame.filter(pl.col(name).cast(pl.String) == control.value)
-        return frame.select("rule_id", "case_id", "item_id", "item_date", "outcome", "reason",
-                            "area", "lau", "level", "quarter")
+        shown = [*EXCEPTION_COLUMNS, "area", "lau", "level", "quarter"]
+        # a run made before results-format 1.2 has no dates and owners to show
+        return frame.select(name for name in shown if name in frame.columns)
 
     def _filter(self) -> None:
         if self._busy:
             return
-        self.page = 0
-        selection = self.selection()
-        self.downloads.offer(selection, f"mappa-exceptions-{self.run.value}")
-        self._show(selection)
-
-    def _turn(self, step: int) -> None:
-        self.page += step
-        self._show(self.selection())
-
-    def _show(self, selection: pl.DataFrame) -> None:
-        pages = max(1, -(-selection.height // PAGE_SIZE))
-        self.page = min(max(self.page, 0), pages - 1)
-        self.previous_page.disabled = self.page == 0
-        self.next_page.disabled = self.page >= pages - 1
-        self.status.value = render("status.html.j2", text=f"page {self.page + 1} of {pages} · "
-                                                          f"{selection.height} exceptions")
-        rows = selection.slice(self.page * PAGE_SIZE, PAGE_SIZE)
-        self.table.value = render("list.html.j2", view=views.table(rows), css="mappa-exceptions",
-                                  more=None, downloads="")
-
-
-def _list_html(frame: pl.DataFrame | None, css: str, empty: str) -> str:
-    """A whole list (worklist, watch list) as a table; its downloads are buttons below it."""
-    if frame is None or frame.height == 0:
-        return render("list.html.j2", view=None, empty=empty)
-    more = (f"The first 500 of {frame.height} are shown; the downloads hold them all."
-            if frame.height > 500 else None)
-    return render("list.html.j2", view=views.table(frame.head(500)), css=f"mappa-list {css}",
-                  more=more, downloads="")
+        self.lists["exceptions"].show(self.selection(), self.titles,
+                                      self._name("exceptions", self.filters),
+                                      self._about("Exceptions", self.filters))
 
 
 def _or_empty(frame: pl.DataFrame | None) -> pl.DataFrame:

@@ -169,3 +169,75 @@ def test_the_console_script_is_installed() -> None:
     result = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "Usage: mappa-audit" in result.stdout
+
+
+def _commands() -> list[tuple[str, object]]:
+    """Every command and group, by the words after ``mappa-audit`` ("" for the root)."""
+    import typer
+
+    from mappa_audit._cli import app
+
+    found: list[tuple[str, object]] = []
+
+    def walk(command: object, words: str) -> None:
+        found.append((words, command))
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, f"{words} {name}".strip())
+
+    walk(typer.main.get_command(app), "")
+    return found
+
+
+@pytest.mark.parametrize("words", [words for words, _ in _commands()])
+def test_every_help_gives_an_example_that_parses_and_shows_flags_as_flags(words: str) -> None:
+    import shlex
+
+    from mappa_audit._cli import EXAMPLES
+
+    shown = run(*words.split(), "--help")
+    assert shown.returncode == 0, shown.stderr
+    assert "Example: mappa-audit" in shown.stdout
+    assert "<bool>" not in shown.stdout  # --strict takes no value; it used to read --strict <bool>
+    example = EXAMPLES[words].split(", then ")[0].split(" > ")[0]
+    args = shlex.split(example)[1:]
+    parsed = run(*args, "--help")  # parses every word before it, as the real call would
+    assert parsed.returncode == 0, (example, parsed.stderr)
+    command = dict(_commands())[words]
+    if not hasattr(command, "commands"):  # a command, not a group: its example really parses
+        command.make_context(words or "mappa-audit", args[len(words.split()):])  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("year", ["2025", "2026"])
+def test_a_year_alone_is_refused_naming_both_financial_years(year: str) -> None:
+    first = int(year)
+    result = run("annual", SAMPLE, "--year", year, "--format", "json")
+    assert_one_line_error(result, "--year", f"{first - 1}-{first % 100:02d}",
+                          f"{first}-{(first + 1) % 100:02d}")
+
+
+def test_outputs_are_never_replaced_silently(tmp_path: Path) -> None:
+    worklist = tmp_path / "worklist.csv"
+    worklist.write_text("kept\n")
+    due = ["due", SAMPLE, "--as-at", "2026-03-02", "--format", "csv", "--out", worklist]
+    assert_one_line_error(run(*due), str(worklist), "--force")
+    assert worklist.read_text() == "kept\n"
+    assert run(*due, "--force").returncode == 0
+    assert "kept" not in worklist.read_text()
+
+    drawn = tmp_path / "sample.csv"
+    drawn.write_text("kept\n")
+    sample = ["sample", SAMPLE, *FY, "--size", "10", "--seed", "1", "--out", drawn]
+    assert_one_line_error(run(*sample), "already there", "--force")
+    assert drawn.read_text() == "kept\n"
+
+    annual = tmp_path / "annual"
+    annual.mkdir()
+    (annual / "annual_report.xlsx").write_text("kept\n")
+    assert_one_line_error(run("annual", SAMPLE, "--year", "2025-26", "--out", annual),
+                          "annual_report.xlsx", "--force")
+    assert (annual / "annual_report.xlsx").read_text() == "kept\n"
+
+    paper = tmp_path / "paper.html"
+    paper.write_text("kept\n")
+    assert_one_line_error(run("paper", tmp_path, "--out", paper), "paper.html", "--force")
+    assert paper.read_text() == "kept\n"

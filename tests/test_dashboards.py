@@ -205,6 +205,10 @@ def test_area_dropdown_redraws_tiles_and_chart(board_server: VoilaServer, page: 
         assert after[row["rule_id"]]["rate"] == shown_rate(row["rate"], row["population"])
         assert after[row["rule_id"]]["population"] == shown_population(row["population"])
     assert "Eastvale" in page.inner_text("body")
+    # the run keeps its watch list and coming-due counts for all areas: the panels say so
+    headings = page.get_by_role("heading", level=2).all_inner_texts()
+    assert "Watch list: all areas, not only Eastvale" in headings
+    assert "Coming due after the as-at date: all areas, not only Eastvale" in headings
     assert_no_case_level_text(page)
 
 
@@ -235,13 +239,21 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
                            f".includes('{wanted.height} exceptions')", timeout=WAIT_MS)
     downloads = page.locator(".mappa-downloads-exceptions")
     assert downloads.locator("a").count() == 0, "a filter change builds no file"
-    csv = prepared_file(page, downloads, "CSV", folder.name, "mappa-exceptions")
+    csv = prepared_file(page, downloads, "CSV", folder.name, "mappa-exceptions", "-rev-01")
     assert csv.count(b"\n") == wanted.height + 1
-    assert all(line.startswith(b"REV-01,") for line in csv.splitlines()[1:])
-    sheet = pl.read_excel(prepared_file(page, downloads, "Excel", folder.name,
-                                        "mappa-exceptions"), sheet_name="exceptions")
-    assert sheet["case_id"].to_list() == wanted.sort("rule_id", "item_date", "case_id")[
+    assert csv.splitlines()[0].startswith(b"\xef\xbb\xbfRule,Standard,Case,Item")
+    assert all(line.startswith(b"REV-01,Level 2 cases reviewed") for line in
+               csv.splitlines()[1:])
+    workbook = prepared_file(page, downloads, "Excel", folder.name, "mappa-exceptions",
+                             "-rev-01")
+    sheet = pl.read_excel(workbook, sheet_name="Exceptions")
+    assert sheet["Case"].to_list() == wanted.sort("rule_id", "item_date", "case_id")[
         "case_id"].to_list()
+    assert set(sheet["Outcome"]) <= {"not met", "cannot tell"}
+    about = dict(pl.read_excel(workbook, sheet_name="About", has_header=False).iter_rows())
+    assert about["Filter: Rule"] == "REV-01"
+    assert about["Run"] == folder.name
+    assert "OFFICIAL-SENSITIVE" in about["Marking"]
     page.screenshot(path=ARTIFACTS / "auditor_exceptions.png", full_page=True)
     page.get_by_label("Rule", exact=True).select_option("All")
     page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
@@ -249,18 +261,52 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
     assert downloads.locator("a").count() == 0, "the REV-01 file went with its selection"
     assert downloads.locator(".mappa-live").inner_text() == ""
 
+    # ACT-02: whoever chases an action has its due date, completion date, owner and meeting
+    page.get_by_label("Rule", exact=True).select_option("ACT-02")
+    actions = exceptions.filter(pl.col("rule_id") == "ACT-02")
+    page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
+                           f".includes('{actions.height} exceptions')", timeout=WAIT_MS)
+    chase = pl.read_excel(prepared_file(page, downloads, "Excel", folder.name,
+                                        "mappa-exceptions", "-act-02"), sheet_name="Exceptions")
+    assert chase.height == actions.height > 0
+    assert chase["Due"].null_count() == 0
+    assert chase["Meeting date"].null_count() == 0
+    assert {"Done on", "Action owner", "Lead agency"} <= set(chase.columns)
+    assert chase["Done on"].null_count() == actions["done_date"].null_count()
+    assert (chase["Done on"].drop_nulls() > chase.filter(
+        pl.col("Done on").is_not_null())["Due"]).all(), "completed late, or not at all"
+
+    # a case id typed in the search box narrows the list to that case
+    case_id = actions["case_id"][0]
+    search = page.get_by_label("Case id").first
+    search.fill(case_id.lower())
+    search.press("Enter")
+    of_case = actions.filter(pl.col("case_id") == case_id).height
+    page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
+                           f".includes(' {of_case} exceptions')", timeout=WAIT_MS)
+    cases = page.locator("table.mappa-exceptions td:nth-child(3)").all_inner_texts()
+    assert set(cases) == {case_id}
+    search.fill("")
+    search.press("Enter")
+    page.get_by_label("Rule", exact=True).select_option("All")
+    page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
+                           f".includes('{exceptions.height} exceptions')", timeout=WAIT_MS)
+
     page.get_by_role("tab", name="Coming due").click()
     page.wait_for_selector("table.mappa-worklist", state="visible")
     worklist = pl.read_parquet(folder / "worklist.parquet")
-    assert page.locator("table.mappa-worklist tr").count() == min(worklist.height, 500) + 1
+    assert page.locator("table.mappa-worklist tr").count() == min(worklist.height, 50) + 1
     page.get_by_label("Status", exact=True).select_option("due")
     coming = worklist.filter(pl.col("status") == "due").height
-    page.wait_for_function(f"() => document.querySelectorAll('table.mappa-worklist tr').length"
-                           f" === {min(coming, 500) + 1}")
+    page.wait_for_function(f"() => document.querySelector('.mappa-status-worklist')"
+                           f".textContent.endsWith(' {coming} items')")
+    assert page.locator("table.mappa-worklist tr").count() == min(coming, 50) + 1
     due = pl.read_excel(prepared_file(page, page.locator(".mappa-downloads-worklist"), "Excel",
-                                      folder.name, "mappa-worklist"), sheet_name="worklist")
+                                      folder.name, "mappa-worklist", "-due"),
+                        sheet_name="Coming due")
     assert due.height == coming
-    assert set(due["status"]) == {"due"}
+    assert set(due["Status"]) == {"due"}
+    assert {"Days left", "Working days left"} <= set(due.columns)
 
     page.get_by_role("tab", name="Watch list").click()
     watch = pl.read_parquet(folder / "watch_list.parquet")
@@ -269,7 +315,8 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
     assert listed.count(b"\n") == watch.height + 1
 
 
-def prepared_file(page: Page, downloads: Locator, kind: str, run: str, stem: str) -> bytes:
+def prepared_file(page: Page, downloads: Locator, kind: str, run: str, stem: str,
+                  filters: str = "") -> bytes:
     """Press a list's "Prepare" button as a keyboard user would, wait for the live status
     line to say the file is ready, then download it by its link."""
     suffix = {"CSV": "csv", "Excel": "xlsx"}[kind]
@@ -286,7 +333,7 @@ def prepared_file(page: Page, downloads: Locator, kind: str, run: str, stem: str
     assert button.evaluate("b => document.activeElement === b"), "the focus stays put"
     with page.expect_download() as download:
         link.click()
-    assert download.value.suggested_filename == f"{stem}-{run}.{suffix}"
+    assert download.value.suggested_filename == f"{stem}-{run}{filters}.{suffix}"
     return Path(download.value.path()).read_bytes()
 
 

@@ -29,7 +29,7 @@ from mappa_audit import _views as views
 from mappa_audit._downloads import Downloads
 from mappa_audit._render import render
 from mappa_audit._voila_main import _page
-from mappa_audit.dashboard import _banner_html, _list_html, _message, _tiles_html
+from mappa_audit.dashboard import PagedList, _banner_html, _message, _tiles_html
 
 from _support import FY_2025, SAMPLE, mappa, sample_with
 
@@ -273,7 +273,7 @@ FRAGMENTS: dict[str, tuple[str, Callable[[AuditReport], str], list[str]]] = {
                                               css="mappa", heading=TEXT),
                   [*FRAME.row(0), TEXT]),
     # the worklist and watch list
-    "list": ("auditor", lambda r: _list_html(FRAME, "mappa-list", ""), [AREAS["Westbrook"]]),
+    "list": ("auditor", lambda r: _paged(FRAME), [AREAS["Westbrook"]]),
     # a prepared download's link, named after a crafted run folder (in text and attribute)
     "downloads": ("auditor", lambda r: _prepared(f"mappa-exceptions-{TEXT}"),
                   [f"mappa-exceptions-{TEXT}.csv"]),
@@ -282,6 +282,13 @@ FRAGMENTS: dict[str, tuple[str, Callable[[AuditReport], str], list[str]]] = {
     # the dashboard server's pages of one sentence, and the step that drops the token
     "server page": ("board", lambda r: _page(TEXT, TEXT, refresh_to=RULE_ID), [TEXT]),
 }
+
+
+def _paged(frame: pl.DataFrame) -> str:
+    """A page of an auditor's list, its status line and its search box's label."""
+    paged = PagedList("cases", "watch", TEXT, TEXT)
+    paged.show(frame, {}, TEXT, [])
+    return str(paged.table.value) + str(paged.status.value)
 
 
 def _prepared(name: str) -> str:

@@ -217,3 +217,11 @@ def test_commands_write_inert_files(hostile_data: Path, tmp_path: Path, command:
             assert any(re.fullmatch(r"-\d+", row[2]) for row in csv_rows(out.read_bytes())[1:])
     else:
         assert_xlsx_inert(out.read_bytes(), LOADED)
+
+
+def test_every_heading_names_one_field() -> None:
+    """Two fields with one heading could not sit in one table (the watch list has both
+    ``signal_id`` and ``title``)."""
+    from mappa_audit._headings import HEADINGS
+
+    assert len(set(HEADINGS.values())) == len(HEADINGS)

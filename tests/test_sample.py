@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 
+from mappa_audit._headings import HEADINGS
 from mappa_audit._sample import SCORE_COLUMNS, _allocate, sample_cases
 
 from _support import SAMPLE, mappa
@@ -59,10 +61,25 @@ def test_worksheet_opens_with_facts_and_empty_score_columns(tmp_path: Path) -> N
     result = mappa("sample", SAMPLE, "--start", FY[0], "--end", FY[1], "--size", "20",
                    "--seed", "7", "--format", "xlsx", "--out", out)
     assert result.returncode == 0, result.stderr
-    sheet = pl.read_excel(out, sheet_name="sample", read_options={"header_row": 5})
+    sheet = pl.read_excel(out, sheet_name="Sample")
     assert sheet.height == 20
     for column in SCORE_COLUMNS:
-        assert sheet[column].null_count() == 20
+        assert sheet[HEADINGS[column]].null_count() == 20
+    assert {"Auditor", "Date audited", "Auditor's notes"} <= set(sheet.columns)
     assert not {"rationale", "not_informed_reason"} & set(sheet.columns)
-    strata = pl.read_excel(out, sheet_name="strata", read_options={"header_row": 4})
-    assert strata["allocated"].sum() == 20
+    strata = pl.read_excel(out, sheet_name="Strata")
+    assert strata["Sampled"].sum() == 20
+    about = dict(pl.read_excel(out, sheet_name="About", has_header=False).iter_rows())
+    assert about["Seed"] == "7"
+    assert "OFFICIAL-SENSITIVE" in about["Marking"]
+
+    workbook = openpyxl.load_workbook(out)
+    scored = workbook["Sample"]
+    widths = {letter: dimension.width for letter, dimension in
+              scored.column_dimensions.items()}
+    assert widths["A"] < 20, "the case id column is as wide as a case id, not the notes"
+    checked = {str(rule.sqref): (rule.type, rule.formula1, rule.formula2)
+               for rule in scored.data_validations.dataValidation}
+    assert len(checked) == len(SCORE_COLUMNS)
+    assert set(checked.values()) == {("whole", "1", "4")}
+    assert all(ref.endswith("21") for ref in checked)  # the 20 rows under the heading

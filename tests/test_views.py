@@ -413,7 +413,7 @@ FRAGMENTS: dict[str, Any] = {
                                         "sentence": views.rule_sentence(r, "TML-02")},
     "message.html.j2": lambda r: {"text": "No audit has been run yet."},
     "heading.html.j2": lambda r: {"text": "Watch list", "warning": None},
-    "status.html.j2": lambda r: {"text": "page 1 of 1 · 3 exceptions"},
+    "status.html.j2": lambda r: {"text": "page 1 of 1 · 3 exceptions", "css": "exceptions"},
     "chart.html.j2": lambda r: {"figure": figure_json(figure(views.quarter_chart(r, "TML-01")))},
     "page.html.j2": lambda r: {"title": "MAPPA dashboard", "sentence": "Signed out.",
                                "refresh_to": None},

@@ -10,9 +10,10 @@ import polars as pl
 import pytest
 
 import mappa_audit as ma
+from mappa_audit._headings import for_people
 from mappa_audit._worklist import WHAT_IS_DUE, dataset_as_at, due_items
 
-from _support import SAMPLE, mappa, write_dataset
+from _support import SAMPLE, mappa, mappa_in_process, write_dataset
 
 EASTER_2026 = dt.date(2026, 4, 2)  # the Thursday before Good Friday (3rd) and Easter Monday (6th)
 
@@ -37,6 +38,8 @@ def easter_dataset(tmp_path: Path) -> Path:
         "actions": [
             {"action_id": "A1", "meeting_id": "M1", "owner_agency": "police",
              "due_date": "2026-04-01", "completed_date": ""},  # overdue by one day
+            {"action_id": "A3", "meeting_id": "M1", "owner_agency": "police",
+             "due_date": "2026-04-02", "completed_date": ""},  # due on the as-at date
             {"action_id": "A2", "meeting_id": "M1", "owner_agency": "police",
              "due_date": "2026-03-30", "completed_date": "2026-03-29"},  # done: not listed
         ],
@@ -51,20 +54,32 @@ def easter_dataset(tmp_path: Path) -> Path:
 
 def test_hand_worked_worklist_across_easter(easter_dataset: Path) -> None:
     worklist = due_items(easter_dataset, EASTER_2026, weeks=2)
-    got = [(r["rule_id"], r["item_id"], r["status"], r["due_date"], r["days_left"], r["day_unit"])
+    got = [(r["rule_id"], r["item_id"], r["status"], r["due_date"], r["days_left"],
+            r["day_unit"], r["calendar_days_left"], r["working_days_left"])
            for r in worklist.iter_rows(named=True)]
     assert got == [
-        # due the day before as-at: overdue first, one calendar day behind
-        ("ACT-02", "A1", "overdue", dt.date(2026, 4, 1), -1, "days"),
-        # 10 working days after Fri 20 March, skipping Good Friday and Easter Monday
-        ("TML-03", "M1", "due", dt.date(2026, 4, 7), 1, "working days"),
-        ("DIS-04", "D1", "due", dt.date(2026, 4, 10), 8, "days"),
+        # due the day before as-at: overdue first, one day behind (Thursday 2 April, the
+        # as-at date, is a working day)
+        ("ACT-02", "A1", "overdue", dt.date(2026, 4, 1), -1, "days", -1, -1),
+        # due on the as-at date: the audit counts it as missed if not done by then
+        ("ACT-02", "A3", "overdue", dt.date(2026, 4, 2), 0, "days", 0, 0),
+        # 10 working days after Fri 20 March, skipping Good Friday and Easter Monday: 5
+        # calendar days after the as-at date, but 1 working day (7 April)
+        ("TML-03", "M1", "due", dt.date(2026, 4, 7), 1, "working days", 5, 1),
+        # 7, 8, 9 and 10 April
+        ("DIS-04", "D1", "due", dt.date(2026, 4, 10), 8, "days", 8, 4),
         # 5 working days after Thu 2 April: 7, 8, 9, 10 and 13 April
-        ("TML-01", "R1", "due", dt.date(2026, 4, 13), 5, "working days"),
+        ("TML-01", "R1", "due", dt.date(2026, 4, 13), 5, "working days", 11, 5),
     ]
+    # people read the one due on the as-at date as due today, and one unit per column
+    shown = for_people(worklist)
+    assert shown["Status"].to_list()[:3] == ["overdue", "due today", "due"]
+    assert "day_unit" not in shown.columns
+    assert "days_left" not in shown.columns
+    assert shown["Days left"].to_list() == [-1, 0, 5, 8, 11]
     # the Level 3 review made due by M1 (15 May) is beyond the two weeks
     assert "REV-02" not in worklist["rule_id"].to_list()
-    assert worklist["lead_agency"].to_list() == ["police"] * 4
+    assert worklist["lead_agency"].to_list() == ["police"] * 5
 
 
 def test_what_is_done_after_as_at_does_not_count(easter_dataset: Path) -> None:
@@ -144,9 +159,13 @@ def test_due_command_writes_a_worksheet(tmp_path: Path) -> None:
     result = mappa("due", SAMPLE, "--as-at", "2026-03-02", "--area", "Eastvale",
                    "--format", "xlsx", "--out", out)
     assert result.returncode == 0, result.stderr
-    sheet = pl.read_excel(out, sheet_name="worklist", read_options={"header_row": 2})
+    sheet = pl.read_excel(out, sheet_name="Coming due")
     assert sheet.height > 0
-    assert set(sheet["area"]) == {"Eastvale"}
+    assert set(sheet["Area"]) == {"Eastvale"}
+    assert {"Days left", "Working days left", "Lead agency"} <= set(sheet.columns)
+    about = pl.read_excel(out, sheet_name="About", has_header=False)
+    assert dict(about.iter_rows())["As at"] == "2026-03-02"
+    assert "OFFICIAL-SENSITIVE" in dict(about.iter_rows())["Marking"]
 
 
 @pytest.mark.parametrize(
@@ -163,3 +182,13 @@ def test_bad_due_arguments_are_one_line(args: list[str], message: str) -> None:
     assert result.returncode == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_due_table_reads_at_80_columns() -> None:
+    shown = mappa_in_process("due", SAMPLE, "--as-at", "2026-03-02", "--weeks", "1",
+                             "--area", "Eastvale")
+    assert shown.returncode == 0, shown.stderr
+    assert max(len(line) for line in shown.stdout.splitlines()) <= 80
+    listed = due_items(SAMPLE, "2026-03-02", weeks=1, area="Eastvale")
+    assert all(case_id in shown.stdout for case_id in listed["case_id"])
+    assert "d: calendar days, wd: working days" in shown.stdout

@@ -71,7 +71,8 @@ class AuditContext:
     def case_attributes(self) -> pl.LazyFrame:
         """The breakdown keys and dates of each case, one row per case."""
         return self.table("cases").select(
-            "case_id", "area", "lau", "category", "custody_release_date", "end_date"
+            "case_id", "area", "lau", "category", "lead_agency", "custody_release_date",
+            "end_date"
         )
 
     @cached_property

@@ -103,11 +103,17 @@ def items(
     case_id: pl.Expr | None = None,
     due: pl.Expr | None = None,
     awaiting: pl.Expr | None = None,
+    done: pl.Expr | None = None,
+    meeting: pl.Expr | None = None,
+    owner: pl.Expr | None = None,
 ) -> pl.LazyFrame:
     """Select the item columns every rule yields, dropping the rule's ``dropped`` rows.
 
-    Rules with a deadline also say when the item is ``due`` and whether it is ``awaiting``
-    its event (nothing recorded yet): the due-soon worklist is built from those two.
+    Rules with a deadline also say when the item is ``due``, whether it is ``awaiting`` its
+    event (nothing recorded yet) and when the event was ``done``: the due-soon worklist is
+    built from the first two, and the exceptions show all three, so that whoever chases an
+    item sees the dates. An item of a meeting or set at one names its ``meeting`` date, and an
+    action its ``owner`` agency.
     """
     return frame.select(
         item_id.cast(pl.String).alias("item_id"),
@@ -115,6 +121,13 @@ def items(
         item_date.alias("item_date"),
         outcome.alias("outcome"),
         reason.cast(pl.String).alias("reason"),
-        (pl.lit(None, pl.Date) if due is None else due).alias("due_date"),
+        _or_none(due, pl.Date).alias("due_date"),
         (pl.lit(False) if awaiting is None else awaiting).alias("awaiting"),
+        _or_none(done, pl.Date).alias("done_date"),
+        _or_none(meeting, pl.Date).alias("meeting_date"),
+        _or_none(owner, pl.String).cast(pl.String).alias("owner_agency"),
     ).filter(pl.col("outcome") != Outcome.DROPPED.value)
+
+
+def _or_none(value: pl.Expr | None, dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
+    return pl.lit(None, dtype) if value is None else value

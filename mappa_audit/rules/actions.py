@@ -36,6 +36,8 @@ def action_owner_items(ctx: AuditContext) -> pl.LazyFrame:
         item_date=pl.col("meeting_date"),
         outcome=outcome,
         reason=reason,
+        meeting=pl.col("meeting_date"),
+        owner=pl.col("owner_agency"),
     )
 
 
@@ -55,4 +57,7 @@ def action_completion_items(ctx: AuditContext) -> pl.LazyFrame:
         ),
         due=pl.col("due_date"),
         awaiting=completed.is_null(),
+        done=completed,
+        meeting=pl.col("meeting_date"),
+        owner=pl.col("owner_agency"),
     )

@@ -67,6 +67,7 @@ def authority_attendance_items(ctx: AuditContext) -> pl.LazyFrame:
         item_date=pl.col("meeting_date"),
         outcome=outcome,
         reason=reason,
+        meeting=pl.col("meeting_date"),
     )
 
 
@@ -89,4 +90,5 @@ def partner_attendance_items(ctx: AuditContext) -> pl.LazyFrame:
         reason=pl.when(~pl.col("attended")).then(
             pl.lit("invited, did not attend: ") + pl.col("agency")
         ),
+        meeting=pl.col("meeting_date"),
     )

@@ -47,6 +47,7 @@ def disclosure_considered_items(ctx: AuditContext) -> pl.LazyFrame:
         item_date=pl.col("meeting_date"),
         outcome=outcome,
         reason=reason,
+        meeting=pl.col("meeting_date"),
     )
 
 
@@ -101,6 +102,7 @@ def disclosure_done_items(ctx: AuditContext) -> pl.LazyFrame:
         ),
         due=pl.col("planned_date"),
         awaiting=disclosed.is_null(),
+        done=disclosed,
     )
 
 

@@ -47,6 +47,8 @@ def _meeting_reviews(ctx: AuditContext, rule_id: str, level: int) -> pl.LazyFram
         reason=reason,
         due=pl.col("due"),
         awaiting=pl.col("next").is_null() & pl.col("case_level").is_not_null(),
+        done=pl.col("next"),
+        meeting=pl.col("meeting_date"),
     )
 
 
@@ -184,4 +186,5 @@ def level1_review_items(ctx: AuditContext) -> pl.LazyFrame:
         reason=reason,
         due=pl.col("due"),
         awaiting=pl.col("next").is_null(),
+        done=pl.col("next"),
     )

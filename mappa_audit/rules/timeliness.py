@@ -41,6 +41,7 @@ def _first_meeting_after_referral(ctx: AuditContext, rule_id: str, level: int) -
         ),
         due=pl.col("deadline"),
         awaiting=pl.col("first_meeting").is_null(),
+        done=pl.col("first_meeting"),
     )
 
 
@@ -81,6 +82,8 @@ def minutes_items(ctx: AuditContext) -> pl.LazyFrame:
         ),
         due=pl.col("deadline"),
         awaiting=minutes.is_null(),
+        done=minutes,
+        meeting=pl.col("meeting_date"),
     )
 
 
@@ -107,6 +110,7 @@ def visor_items(ctx: AuditContext) -> pl.LazyFrame:
         ),
         due=deadline,
         awaiting=pl.col("visor_created_date").is_null(),
+        done=pl.col("visor_created_date"),
     )
 
 
@@ -135,4 +139,5 @@ def level_before_release_items(ctx: AuditContext) -> pl.LazyFrame:
         ),
         due=required,
         awaiting=level_set.is_null(),
+        done=level_set,
     )
