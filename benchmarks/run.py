@@ -92,7 +92,7 @@ GENERATOR_ARGS: dict[str, Any] = {
     "start": dt.date(2021, 4, 1),
     "end": dt.date(2026, 3, 31),
     "areas": 12,
-    "managed_share": 0.02,
+    "profile": "national",  # published proportions (issue 18), not the lapse-rich demo
 }
 PERIOD = ("2025-04-01", "2026-03-31")
 GIB = 1024**3
@@ -135,7 +135,7 @@ def dataset_for(cases: int) -> tuple[Path, float | None]:
     """
     from mappa_audit._generate import generate_dataset
 
-    folder = DATA_DIR / f"cases{cases}-seed{SEED}"
+    folder = DATA_DIR / f"cases{cases}-seed{SEED}-national"
     if folder.is_dir():
         progress(f"reusing {folder.relative_to(HERE.parent)}")
         return folder, None

@@ -35,13 +35,13 @@ RUN_FAILED = 3
 
 
 def dataset(cases: int, areas: int) -> Path:
-    folder = HERE / ".data" / f"national-{cases}-{areas}areas"
+    folder = HERE / ".data" / f"profile-national-{cases}-{areas}areas"
     if not folder.exists():
         from mappa_audit._generate import generate_dataset
 
         print(f"generating {cases:,} cases in {areas} areas into {folder}", file=sys.stderr)
         generate_dataset(folder, cases=cases, seed=20260331, start=dt.date(2021, 4, 1),
-                         end=dt.date(2026, 3, 31), areas=areas, managed_share=0.02)
+                         end=dt.date(2026, 3, 31), areas=areas, profile="national")
     return folder
 
 

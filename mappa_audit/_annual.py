@@ -6,10 +6,12 @@ managed at Level 2 and at Level 3 at any time in the year; Level 2/3 meetings he
 disclosure decisions and disclosures made; the outcomes of the MoJ MAPPA annual report from
 the ``events`` table (notification requirements revoked and breached, restrictive orders
 imposed and breached, returns to custody, serious further offence charges, Serious Case
-Reviews), counted by the level at the time of the event; the share at Level 2/3 by sex, age
-band and ethnic group with its relative rate index; and each area's use of the levels.
-docs/rules.md, "Annual report tables", defines every figure; docs/decisions.md 27 and 39-42
-record the readings.
+Reviews), counted by the level at the time of the event; by sex, age band and ethnic group,
+with relative rate indices, the share at Level 2/3, referral acceptance, step-down after
+release and disclosure decisions; each area's and local unit's use of the levels; and the
+published national figures they are compared with (:mod:`mappa_audit._national`).
+docs/rules.md, "Annual report tables", defines every figure; docs/decisions.md 27, 39-42 and
+46-49 record the readings.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from mappa_audit._contract import EVENT_DETAILS
 from mappa_audit._engine import resolve_area
 from mappa_audit._errors import ArgumentError
 from mappa_audit._loader import Dataset, load_dataset
+from mappa_audit._national import NationalFigures, load_national
 from mappa_audit._policy import Policy, load_policy
 from mappa_audit._privacy import check_board_suppression, hide_small
 from mappa_audit.rules._context import AuditContext, build_context
@@ -46,7 +49,18 @@ TABLE_TITLES = {
     "scrs": "MAPPA Serious Case Reviews",
     "equality_level23": "MAPPA-eligible people on 31 March managed at Level 2 or 3, by sex, "
                         "age band and ethnic group",
+    "equality_referral_acceptance": "Referrals to Level 2 or 3 made in the year and accepted, "
+                                    "by sex, age band and ethnic group",
+    "equality_step_down": "People released from custody at Level 2 or 3 in the year and "
+                          "stepped down to Level 1 within 6 months, by sex, age band and "
+                          "ethnic group",
+    "equality_disclosure": "Disclosure decisions taken in the year and decisions to disclose, "
+                           "by sex, age band and ethnic group",
     "level_use_by_area": "How each area uses the levels: eligible people on 31 March",
+    "level_use_by_lau": "How each local unit uses the levels: eligible people on 31 March",
+    "level_use_by_area_category": "How each area uses the levels, by category: eligible "
+                                  "people on 31 March",
+    "national_figures": "Published national figures the level use is compared with",
 }
 """Every table's stable id and title, in the order of the report (ids are documented in
 docs/rules.md and fixed: scripts read them)."""
@@ -62,13 +76,40 @@ CATEGORY_NAMES = {1: "Category 1: registered sexual offenders",
                   3: "Category 3: other dangerous offenders",
                   4: "Category 4: terrorism and terrorism-risk offenders"}
 EQUALITY_CHARACTERISTICS = ("sex", "age_band", "ethnicity_group")
+EQUALITY_TABLES = {
+    "equality_level23": ("eligible", "at_level_2_3"),
+    "equality_referral_acceptance": ("referrals", "accepted"),
+    "equality_step_down": ("released_at_level_2_3", "stepped_down"),
+    "equality_disclosure": ("decisions", "decisions_to_disclose"),
+}
+"""Each equality table's population column and the count of it the rate is drawn from."""
+NEEDS_TABLE = {"equality_referral_acceptance": "referrals",
+               "equality_disclosure": "disclosures"}
+"""Tables drawn from an optional table: not recorded, rather than empty, when it is absent."""
+STEP_DOWN_MONTHS = 6
+"""``equality_step_down``: a step-down to Level 1 this many months after release or sooner."""
+LEVEL_USE_EXTRA = ("share_category_3", "level_1_people", "referred_from_level_1",
+                   "level_1_referral_rate")
+"""The columns ``level_use_by_area`` and ``level_use_by_lau`` have after the first ones."""
+REFERRAL_COLUMNS = ("referred_from_level_1", "level_1_referral_rate")
+"""Left out of the level-use tables of a dataset without ``referrals``."""
 GROUP_NOT_RECORDED = "not recorded"
 LEVEL_WORDS = ("1", "2", "3", "none")
 """The ``level`` column of the by-level tables: the level at the event, or none recorded."""
 RATES: dict[str, dict[str, tuple[str, ...]]] = {
     "equality_level23": {"rate": ("eligible",),
                          "relative_rate_index": ("eligible", "_others_eligible")},
-    "level_use_by_area": {"share_level_2_3": ("eligible",)},
+    "level_use_by_area": {"share_level_2_3": ("eligible",),
+                          "share_category_3": ("eligible",),
+                          "level_1_referral_rate": ("level_1_people",)},
+    "level_use_by_lau": {"share_level_2_3": ("eligible",), "share_category_3": ("eligible",),
+                         "level_1_referral_rate": ("level_1_people",)},
+    "level_use_by_area_category": {"share_level_2_3": ("eligible",)},
+}
+RATES |= {
+    name: {"rate": (population,),
+           "relative_rate_index": (population, f"_others_{population}")}
+    for name, (population, _) in EQUALITY_TABLES.items() if name != "equality_level23"
 }
 """Per table, its rates and the populations under which a board may not see them."""
 _DETAILS = dict(EVENT_DETAILS)
@@ -121,6 +162,7 @@ def financial_year(year: str | int) -> tuple[dt.date, dt.date]:
 def annual_tables(
     dataset: Dataset | str | Path, year: str | int, *, area: str | None = None,
     policy: Policy | str | Path | None = None,
+    national: NationalFigures | str | Path | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The annual report's tables for a financial year, with exact counts.
 
@@ -135,6 +177,9 @@ def annual_tables(
         events of cases missing from ``cases`` (decision 39).
     policy
         The policy (its ``suppress_below`` is used by :func:`published`, not here).
+    national
+        The published national figures ``national_figures`` lists (a TOML file, see
+        :func:`~mappa_audit._national.load_national`); ``None``: the shipped file.
 
     Returns
     -------
@@ -153,34 +198,82 @@ def annual_tables(
     >>> tables["sfo_charged_by_level"]["level"].to_list()
     ['1', '2', '3', 'none']
     """
-    if not isinstance(dataset, Dataset):
-        dataset = load_dataset(dataset)
-    if not isinstance(policy, Policy):
-        policy = load_policy(policy)
-    start, end = financial_year(year)
-    last_start, last_end = financial_year(end.year - 1)
-    if area is not None:
-        area = resolve_area(dataset, area)  # as the audit does: an unknown area is an error
-    now = build_context(dataset, start, end, policy)
-    then = build_context(dataset, last_start, last_end, policy)
-    this, last = _figures(now, area), _figures(then, area)
-    if dataset.present("events"):
-        this |= _outcomes(now, area)
-        last |= _outcomes(then, area)
-    tables: dict[str, pl.DataFrame] = {}
-    for name in TABLE_TITLES:
-        if name == "equality_level23":
-            tables[name] = _equality(now, area)
-        elif name == "level_use_by_area":
-            tables[name] = _level_use(now, area)
-        elif name in this:
-            key = this[name].columns[0]
-            tables[name] = this[name].join(
-                last[name], on=key, how="full", coalesce=True, suffix="_last",
-                maintain_order="left",
-            ).select(key, pl.col("count").fill_null(0),
-                     pl.col("count_last").fill_null(0).alias("previous_year_count"))
-    return tables
+    return AnnualSource(dataset, year, policy=policy, national=national).tables(area)
+
+
+class AnnualSource:
+    """One financial year of a dataset, and the year before, ready to give each area's
+    annual tables: the as-at views and level timelines are built once, however many areas
+    are asked for (``run`` asks for each area's; decision 49).
+
+    Examples
+    --------
+    >>> source = AnnualSource("data_samples", "2025-26")
+    >>> [len(source.tables(area)) for area in (None, "Eastvale")]
+    [21, 21]
+    """
+
+    def __init__(self, dataset: Dataset | str | Path, year: str | int, *,
+                 policy: Policy | str | Path | None = None,
+                 national: NationalFigures | str | Path | None = None) -> None:
+        self.dataset = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
+        self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
+        self.national = (national if isinstance(national, NationalFigures)
+                         else load_national(national))
+        self.year = year
+        start, end = financial_year(year)
+        last_start, last_end = financial_year(end.year - 1)
+        self.now = build_context(self.dataset, start, end, self.policy)
+        self.then = build_context(self.dataset, last_start, last_end, self.policy)
+
+    def tables(self, area: str | None = None) -> dict[str, pl.DataFrame]:
+        """The tables of :func:`annual_tables` for ``area`` (``None``: all areas)."""
+        dataset, now, then = self.dataset, self.now, self.then
+        if area is not None:
+            area = resolve_area(dataset, area)  # as the audit does: unknown is an error
+        this, last = _figures(now, area), _figures(then, area)
+        if dataset.present("events"):
+            this |= _outcomes(now, area)
+            last |= _outcomes(then, area)
+        tables: dict[str, pl.DataFrame] = {}
+        for name in TABLE_TITLES:
+            if name == "equality_level23":
+                tables[name] = _equality(now, area)
+            elif name in NEEDS_TABLE and not dataset.present(NEEDS_TABLE[name]):
+                continue  # not recorded in this dataset, which is not 0
+            elif name in EQUALITY_TABLES:
+                tables[name] = _equality_of(_EQUALITY_ITEMS[name](now, area), name)
+            elif name == "level_use_by_area":
+                extra = _level_use_by(now, area, "area", dataset.present("referrals"))
+                tables[name] = _level_use(now, area).join(
+                    extra.drop("eligible", "level_1", "level_2", "level_3",
+                               "share_level_2_3", "category_3"), on="area", how="left")
+            elif name == "level_use_by_lau":
+                tables[name] = _level_use_by(now, area, "lau", dataset.present("referrals"))
+            elif name == "level_use_by_area_category":
+                tables[name] = _level_use_by_category(now, area)
+            elif name == "national_figures":
+                tables[name] = self.national.frame()
+            elif name in this:
+                key = this[name].columns[0]
+                tables[name] = this[name].join(
+                    last[name], on=key, how="full", coalesce=True, suffix="_last",
+                    maintain_order="left",
+                ).select(key, pl.col("count").fill_null(0),
+                         pl.col("count_last").fill_null(0).alias("previous_year_count"))
+        return tables
+
+
+def last_whole_year(end: dt.date) -> str:
+    """The last financial year that ends on or before ``end`` (a run's annual tables).
+
+    Examples
+    --------
+    >>> last_whole_year(dt.date(2026, 3, 31)), last_whole_year(dt.date(2026, 3, 30))
+    ('2025-26', '2024-25')
+    """
+    ends = end.year if end >= dt.date(end.year, 3, 31) else end.year - 1
+    return year_label(dt.date(ends - 1, 4, 1))
 
 
 def year_label(start: dt.date) -> str:
@@ -216,7 +309,8 @@ def hidden(tables: dict[str, pl.DataFrame], suppress_below: int) -> dict[str, pl
     result = {}
     for name, frame in tables.items():
         rates = RATES.get(name, {})
-        extra = _with_others(frame) if name == "equality_level23" else frame
+        extra = (_with_others(frame, EQUALITY_TABLES[name][0]) if name in EQUALITY_TABLES
+                 else frame)
         result[name] = hide_small(extra, suppress_below, counts=_count_columns(frame),
                                   rates=rates).select(frame.columns)
     return result
@@ -279,11 +373,12 @@ def _count_columns(frame: pl.DataFrame) -> tuple[str, ...]:
     return tuple(name for name, dtype in frame.schema.items() if dtype.is_integer())
 
 
-def _with_others(frame: pl.DataFrame) -> pl.DataFrame:
-    """``_others_eligible``: everyone else eligible, the population an RRI also rests on."""
+def _with_others(frame: pl.DataFrame, population: str = "eligible") -> pl.DataFrame:
+    """``_others_eligible`` (or of another population): everyone else in it, the population
+    an RRI also rests on."""
     return frame.with_columns(
-        (pl.col("eligible").sum().over("characteristic") - pl.col("eligible"))
-        .alias("_others_eligible"))
+        (pl.col(population).sum().over("characteristic") - pl.col(population))
+        .alias(f"_others_{population}"))
 
 
 def _eligible_on_31_march(ctx: AuditContext, area: str | None) -> pl.DataFrame:
@@ -426,6 +521,164 @@ def _level_use(ctx: AuditContext, area: str | None) -> pl.DataFrame:
              "category_3")
 
 
+def _characteristics(items: pl.LazyFrame, ctx: AuditContext, area: str | None
+                     ) -> pl.LazyFrame:
+    """``items`` (one row per thing counted, with ``case_id``) of cases in ``cases`` (and in
+    ``area``), with each case's sex, age band and ethnic group."""
+    cases = ctx.table("cases")
+    if area is not None:
+        cases = cases.filter(pl.col("area") == area)
+    return items.join(cases.select("case_id", *EQUALITY_CHARACTERISTICS), on="case_id")
+
+
+def _referral_items(ctx: AuditContext, area: str | None) -> pl.DataFrame:
+    """Referrals made in the year and decided by 31 March; ``_hit``: accepted."""
+    decided = ctx.table("referrals").filter(
+        ctx.in_period(pl.col("referral_date"))
+        & pl.col("decision").is_in(["accepted", "rejected"]))
+    return _characteristics(decided, ctx, area).with_columns(
+        (pl.col("decision") == "accepted").alias("_hit")).collect()
+
+
+def _step_down_items(ctx: AuditContext, area: str | None) -> pl.DataFrame:
+    """People released from custody in the year at Level 2 or 3 (on the day of release or
+    the day before: SIG-01's population); ``_hit``: a Level 2/3 period of theirs ended on a
+    day a Level 1 period began, from the release day to 6 months after it, by 31 March."""
+    released = ctx.table("cases").filter(ctx.in_period(pl.col("custody_release_date"))).select(
+        "case_id", "custody_release_date",
+        (pl.col("custody_release_date") - pl.duration(days=1)).alias("_day_before"))
+    at_release = ctx.level_on(ctx.level_on(released, "custody_release_date", "_on_day"),
+                              "_day_before", "_before")
+    population = at_release.filter(
+        pl.col("_on_day").is_in([2, 3]).fill_null(False)
+        | pl.col("_before").is_in([2, 3]).fill_null(False)).select(
+        "case_id", "custody_release_date")
+    periods = ctx.level_periods
+    step_downs = periods.filter(pl.col("level") == 1).select(
+        "case_id", pl.col("start_date").alias("_down")).join(
+        periods.filter(pl.col("level") > 1).select("case_id", "end_date"),
+        left_on=["case_id", "_down"], right_on=["case_id", "end_date"])
+    stepped = population.join(step_downs, on="case_id").filter(
+        (pl.col("_down") >= pl.col("custody_release_date"))
+        & (pl.col("_down") <= pl.col("custody_release_date")
+           .dt.offset_by(f"{STEP_DOWN_MONTHS}mo"))
+        & (pl.col("_down") <= ctx.end)).select("case_id").unique()
+    return _characteristics(population, ctx, area).join(
+        stepped.with_columns(pl.lit(True).alias("_hit")), on="case_id", how="left",
+    ).with_columns(pl.col("_hit").fill_null(False)).collect()
+
+
+def _disclosure_items(ctx: AuditContext, area: str | None) -> pl.DataFrame:
+    """Disclosure decisions dated in the year; ``_hit``: a decision to disclose."""
+    decided = ctx.table("disclosures").filter(ctx.in_period(pl.col("decision_date")))
+    return _characteristics(decided, ctx, area).with_columns(
+        (pl.col("decision") == "disclose").alias("_hit")).collect()
+
+
+_EQUALITY_ITEMS = {"equality_referral_acceptance": _referral_items,
+                   "equality_step_down": _step_down_items,
+                   "equality_disclosure": _disclosure_items}
+
+
+def _equality_of(items: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Per group of each characteristic: the items (the population), those with ``_hit``,
+    the rate, and the relative rate index against every other item (decision 41)."""
+    population, count = EQUALITY_TABLES[name]
+    parts = []
+    for characteristic in EQUALITY_CHARACTERISTICS:
+        group = pl.col(characteristic).str.strip_chars()
+        counted = items.group_by(
+            pl.when(group == "").then(None).otherwise(group).fill_null(GROUP_NOT_RECORDED)
+            .alias("group")
+        ).agg(pl.len().cast(pl.Int64).alias(population),
+              pl.col("_hit").sum().cast(pl.Int64).alias(count))
+        parts.append(counted.with_columns(pl.lit(characteristic).alias("characteristic"))
+                     .sort(pl.col("group") == GROUP_NOT_RECORDED, "group"))
+    schema = {"characteristic": pl.String, "group": pl.String, population: pl.Int64,
+              count: pl.Int64}
+    table = pl.concat([part.select(list(schema)) for part in parts]) if items.height else (
+        pl.DataFrame(schema=schema))
+    rate = pl.col(count) / pl.col(population)
+    others = pl.col(population).sum().over("characteristic") - pl.col(population)
+    others_rate = (pl.col(count).sum().over("characteristic") - pl.col(count)) / others
+    return table.with_columns(
+        pl.when(pl.col(population) > 0).then(rate.round(4)).alias("rate"),
+        pl.when((pl.col(population) > 0) & (others > 0) & (others_rate > 0))
+        .then((rate / others_rate).round(2)).alias("relative_rate_index"),
+    )
+
+
+def _level_use_by(ctx: AuditContext, area: str | None, key: str, referrals: bool
+                  ) -> pl.DataFrame:
+    """Per ``key`` (``area``, or ``area`` and ``lau``): level use on 31 March, the share of
+    Category 3, and the Level 1 to 2/3 referral rate of the year (null without
+    ``referrals``)."""
+    keys = ["area"] if key == "area" else ["area", "lau"]
+    people = _eligible_on_31_march(ctx, area).with_columns(
+        pl.col("lau").str.strip_chars().replace("", None).fill_null(GROUP_NOT_RECORDED))
+    level = pl.col("level_then")
+    on_31_march = people.group_by(keys).agg(
+        pl.len().cast(pl.Int64).alias("eligible"),
+        *[(level == n).sum().cast(pl.Int64).alias(f"level_{n}") for n in (1, 2, 3)],
+        (pl.col("category") == 3).sum().cast(pl.Int64).alias("category_3"),
+    )
+    cases = ctx.table("cases").with_columns(
+        pl.col("lau").str.strip_chars().replace("", None).fill_null(GROUP_NOT_RECORDED))
+    if area is not None:
+        cases = cases.filter(pl.col("area") == area)
+    level_1 = ctx.level_periods.filter(
+        (pl.col("level") == 1) & (pl.col("start_date") <= ctx.end)
+        & (pl.col("end_date").is_null() | (pl.col("end_date") > ctx.start))
+    ).select("case_id").unique()
+    referred = ctx.level_on(
+        ctx.table("referrals").filter(ctx.in_period(pl.col("referral_date"))),
+        "referral_date", "_level").filter(pl.col("_level") == 1).select("case_id").unique()
+    in_year = cases.join(level_1, on="case_id", how="semi").join(
+        referred.with_columns(pl.lit(True).alias("_referred")), on="case_id", how="left",
+    ).group_by(keys).agg(
+        pl.len().cast(pl.Int64).alias("level_1_people"),
+        pl.col("_referred").fill_null(False).sum().cast(pl.Int64)
+        .alias("referred_from_level_1"),
+    ).collect()
+    share = (pl.col("level_2") + pl.col("level_3")) / pl.col("eligible")
+    table = on_31_march.join(in_year, on=keys, how="left").sort(keys).with_columns(
+        pl.col("level_1_people").fill_null(0),
+        pl.col("referred_from_level_1").fill_null(0),
+    ).with_columns(
+        pl.when(pl.col("eligible") > 0).then(share.round(4)).alias("share_level_2_3"),
+        pl.when(pl.col("eligible") > 0).then((pl.col("category_3") / pl.col("eligible"))
+                                             .round(4)).alias("share_category_3"),
+        pl.when(pl.col("level_1_people") > 0).then(
+            (pl.col("referred_from_level_1") / pl.col("level_1_people")).round(4))
+        .alias("level_1_referral_rate"),
+    )
+    columns = [*keys, "eligible", "level_1", "level_2", "level_3", "share_level_2_3",
+               "category_3", *LEVEL_USE_EXTRA]
+    if not referrals:  # no referrals table: not recorded, which is neither 0 nor hidden
+        columns = [c for c in columns if c not in REFERRAL_COLUMNS]
+    return table.select(columns)
+
+
+def _level_use_by_category(ctx: AuditContext, area: str | None) -> pl.DataFrame:
+    """Per area and category (every category, 0 included): eligible people on 31 March, at
+    each level then, and the share at Level 2 or 3."""
+    people = _eligible_on_31_march(ctx, area)
+    level = pl.col("level_then")
+    counted = people.group_by("area", "category").agg(
+        pl.len().cast(pl.Int64).alias("eligible"),
+        *[(level == n).sum().cast(pl.Int64).alias(f"level_{n}") for n in (1, 2, 3)],
+    )
+    every = people.select("area").unique().join(
+        pl.DataFrame({"category": list(CATEGORY_NAMES)},
+                     schema={"category": people.schema["category"]}), how="cross")
+    share = (pl.col("level_2") + pl.col("level_3")) / pl.col("eligible")
+    return every.join(counted, on=["area", "category"], how="left").with_columns(
+        pl.col(name).fill_null(0) for name in ("eligible", "level_1", "level_2", "level_3")
+    ).sort("area", "category").select(
+        "area", pl.col("category").cast(pl.Int64), "eligible", "level_1", "level_2", "level_3",
+        pl.when(pl.col("eligible") > 0).then(share.round(4)).alias("share_level_2_3"))
+
+
 def _measures(counts: dict[str, int]) -> pl.DataFrame:
     return pl.DataFrame({"measure": list(counts), "count": list(counts.values())},
                         schema={"measure": pl.String, "count": pl.Int64})
@@ -457,3 +710,30 @@ def write_annual_workbook(
     notes = {name: [TABLE_TITLES[name], f"Financial year {year}, {where}; {how}."]
              for name in tables}
     write_bytes_atomically(path, xlsx_bytes(tables, notes=notes))
+
+
+def board_document(document: dict[str, Any], suppress_below: int) -> dict[str, Any]:
+    """An ``annual --format json`` document (or a run's ``outcomes.json``) as a board may
+    read it: an exact one (an auditor's run) hidden as :func:`annual_document` hides, one
+    hidden already as it is. For the board's pages, whichever run they are shown.
+
+    Examples
+    --------
+    >>> exact = annual_document(annual_tables("data_samples", "2025-26"), "2025-26",
+    ...                         area=None, suppress_below=None)
+    >>> board = board_document(exact, 5)
+    >>> sfo = next(t for t in board["tables"] if t["id"] == "sfo_charged_by_level")
+    >>> board["exact"], sfo["rows"][1]
+    (False, {'level': '2', 'count': '<5', 'previous_year_count': 0})
+    """
+    if not document.get("exact"):
+        return document
+    tables = {entry["id"]: pl.DataFrame(entry["rows"], schema=entry["columns"], orient="row")
+              if entry["rows"] else pl.DataFrame(schema=dict.fromkeys(entry["columns"],
+                                                                        pl.Int64))
+              for entry in document["tables"] if entry.get("rows") is not None}
+    hidden_document = annual_document(tables, document["year"], area=document.get("area"),
+                                      suppress_below=suppress_below)
+    hidden_document["tables"] = [entry for entry in hidden_document["tables"]
+                                 if entry["id"] in {e["id"] for e in document["tables"]}]
+    return hidden_document

@@ -15,6 +15,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from mappa_audit._outcome_views import RankedChart
 from mappa_audit._views import RAG_COLOURS, Chart
 
 LINE_COLOUR = "#1f4e79"
@@ -171,3 +172,99 @@ def svg_chart(chart: Chart) -> SvgChart:
                     target_y=SVG_TOP + plot_height * (1 - chart.target),
                     target_text=chart.target_text, target_colour=RAG_COLOURS["red"],
                     bars=tuple(bars))
+
+
+# ---- the ranked level-use comparison (issue 18) ---------------------------------------------
+
+def ranked_figure(chart: RankedChart) -> go.Figure:
+    """Areas (or local units) ranked by a level-use measure, highest at the top, with the
+    national figure as a dashed line when the reference file has one."""
+    shown = [bar for bar in chart.bars if bar.value is not None]
+    labels = [chart_text(bar.label) for bar in reversed(shown)]
+    values = [(bar.value or 0) * 100 for bar in reversed(shown)]
+    trace = {"type": "bar", "orientation": "h", "y": labels, "x": values,
+             "text": [chart_text(bar.text) for bar in reversed(shown)],
+             "textposition": "outside", "hoverinfo": "text",
+             "hovertext": [f"{label}: {chart_text(bar.text)}"
+                           for label, bar in zip(labels, reversed(shown), strict=True)],
+             "marker": {"color": LINE_COLOUR}}
+    top = max([*values, (chart.national or 0) * 100, 1.0]) * 1.25
+    shapes, notes = [], []
+    if chart.national is not None:
+        national = chart.national * 100
+        shapes.append({"type": "line", "yref": "y domain", "y0": 0, "y1": 1, "xref": "x",
+                       "x0": national, "x1": national,
+                       "line": {"dash": "dash", "color": RAG_COLOURS["red"]}})
+    # below the axis's tick labels, in pixels: the chart's height grows with its bars
+    notes.append({"text": chart_text(chart.national_text), "showarrow": False,
+                  "xref": "paper", "x": 0, "xanchor": "left", "yref": "paper", "y": 0,
+                  "yanchor": "top", "yshift": -26, "font": {"size": 11}})
+    hidden = [bar.label for bar in chart.bars if bar.value is None]
+    if hidden:
+        notes.append({"text": chart_text("Too few to show: " + ", ".join(hidden)),
+                      "showarrow": False, "xref": "paper", "x": 0, "xanchor": "left",
+                      "yref": "paper", "y": 0, "yanchor": "top", "yshift": -44,
+                      "font": {"size": 11}})
+    return go.Figure(data=[trace], layout={
+        "title": {"text": chart_text(chart.title)}, "template": _TEMPLATE,
+        "height": 140 + 26 * max(len(shown), 1),
+        "margin": {"l": 140, "r": 30, "t": 50, "b": 70},
+        "xaxis": {"ticksuffix": " %", "range": [0, top]}, "showlegend": False,
+        "font": {"family": "system-ui, sans-serif", "size": 13},
+        "shapes": shapes, "annotations": notes,
+    })
+
+
+@dataclass(frozen=True)
+class SvgRankedBar:
+    label: str
+    text: str
+    y: float
+    width: float
+    """0 when there is no bar (too few to show)."""
+
+
+@dataclass(frozen=True)
+class SvgRankedChart:
+    """A ranked chart laid out for ``templates/views/ranked_chart.svg.j2`` (px)."""
+
+    title: str
+    width: int
+    height: int
+    left: int
+    top: int
+    row: int
+    national_x: float | None
+    national_text: str
+    national_colour: str
+    bars: tuple[SvgRankedBar, ...]
+
+
+RANKED_WIDTH, RANKED_LEFT, RANKED_ROW, RANKED_TOP = 520, 130, 16, 22
+
+
+def svg_ranked_chart(chart: RankedChart) -> SvgRankedChart:
+    """The ranked chart as horizontal bars for print.
+
+    Examples
+    --------
+    >>> from mappa_audit._outcome_views import RankedBar
+    >>> laid = svg_ranked_chart(RankedChart("Share", (RankedBar("A", 0.02, "2.0 %"),
+    ...     RankedBar("B", None, "too few")), 0.01, "England and Wales 1.0 %"))
+    >>> [bar.width for bar in laid.bars], laid.national_x
+    ([300.0, 0.0], 280.0)
+    """
+    values = [bar.value for bar in chart.bars if bar.value is not None]
+    scale_top = max([*values, chart.national or 0.0]) or 1.0
+    plot = RANKED_WIDTH - RANKED_LEFT - 90  # room on the right for each bar's text
+    bars = tuple(
+        SvgRankedBar(label=bar.label, text=bar.text, y=RANKED_TOP + index * RANKED_ROW,
+                     width=0.0 if bar.value is None else round(plot * bar.value / scale_top, 1))
+        for index, bar in enumerate(chart.bars))
+    national_x = (None if chart.national is None
+                  else round(RANKED_LEFT + plot * chart.national / scale_top, 1))
+    return SvgRankedChart(
+        title=chart.title, width=RANKED_WIDTH,
+        height=RANKED_TOP + RANKED_ROW * max(len(bars), 1) + 24, left=RANKED_LEFT,
+        top=RANKED_TOP, row=RANKED_ROW, national_x=national_x,
+        national_text=chart.national_text, national_colour=RAG_COLOURS["red"], bars=bars)

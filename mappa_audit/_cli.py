@@ -205,7 +205,7 @@ FLAGS = {
     "min_per_stratum": "--min-per-stratum", "include_level1": "--include-level1",
     "cases": "--cases", "areas": "--areas", "invalid_rows": "--invalid-rows",
     "runs": "--runs", "port": "--port", "tls_cert": "--tls-cert", "tls_key": "--tls-key",
-    "group": "--group",
+    "group": "--group", "national": "--national", "profile": "--profile",
 }
 """The flag of each library argument that a library message may name."""
 
@@ -712,6 +712,9 @@ def annual(
                                    "the tables on stdout, for scripts.")
     ] = AnnualFormat.REPORT,
     force: ForceOption = False,
+    national: Annotated[Path | None, typer.Option(
+        help="National figures file (TOML) to compare with, newer than the shipped one.")
+    ] = None,
 ) -> None:
     """Make the MAPPA annual-report tables of a financial year, as Excel and HTML.
 
@@ -720,16 +723,18 @@ def annual(
     """
     if output is AnnualFormat.JSON:
         _annual_json(dataset, year, area, policy, exact=exact,
-                     allow_small_suppression=allow_small_suppression)
+                     allow_small_suppression=allow_small_suppression, national=national)
         return
     from mappa_audit._annual import financial_year
     from mappa_audit._files import restrict
+    from mappa_audit._national import load_national
     from mappa_audit._policy import load_policy
     from mappa_audit._privacy import Audience, check_board_suppression
     from mappa_audit._runs import execute_notebook, render_html
 
     try:
         financial_year(year)
+        load_national(national)  # a bad file fails here, in one line, before the notebook
         policy_used = None
         with contextlib.suppress(MappaAuditError):  # the notebook fails on it and says why
             policy_used = load_policy(policy)
@@ -750,7 +755,8 @@ def annual(
     parameters = {"dataset": str(dataset.resolve()), "financial_year": year, "area": area,
                   "policy": str(policy.resolve()) if policy else None,
                   "publication": not exact, "output_folder": str(out.resolve()),
-                  "allow_small_suppression": allow_small_suppression}
+                  "allow_small_suppression": allow_small_suppression,
+                  "national": str(national.resolve()) if national else None}
     failure = execute_notebook("annual_report", parameters, out)
     render_html(out / "annual_report.ipynb", Audience.BOARD)
     restrict(out / name for name in _ANNUAL_FILES)
@@ -764,7 +770,7 @@ def annual(
 
 
 def _annual_json(dataset: Path, year: str, area: str | None, policy: Path | None, *,
-                 exact: bool, allow_small_suppression: bool) -> None:
+                 exact: bool, allow_small_suppression: bool, national: Path | None) -> None:
     """``annual --format json``: ``{"tables": [{"id", "title", "columns", "rows"}]}``."""
     from mappa_audit._annual import annual_document, annual_tables, financial_year
     from mappa_audit._engine import resolve_area
@@ -780,7 +786,7 @@ def _annual_json(dataset: Path, year: str, area: str | None, policy: Path | None
             allow_small_suppression=allow_small_suppression)
         loaded = load_dataset(dataset)
         area = resolve_area(loaded, area) if area is not None else None  # spelt as the data
-        tables = annual_tables(loaded, year, area=area, policy=policy_used)
+        tables = annual_tables(loaded, year, area=area, policy=policy_used, national=national)
     except SmallSuppressionError as error:
         raise _small_suppression(error, "use --exact for a working copy (not for "
                                  "publication)") from None
@@ -914,6 +920,9 @@ def sample_data(
     invalid_rows: Annotated[
         int, typer.Option(help="Rows to corrupt on purpose, to try the quarantine.")
     ] = 0,
+    profile: Annotated[str, typer.Option(
+        help="demo: lapse-rich, a quarter at Level 2/3 (data_samples/); national: published "
+             "proportions (about 3/4 Category 1, under 2 % at Level 2/3).")] = "demo",
 ) -> None:
     """Write a synthetic dataset (fictional areas, no real people)."""
     from mappa_audit._generate import generate_dataset
@@ -922,7 +931,7 @@ def sample_data(
         rows = generate_dataset(
             out, cases=cases, seed=seed, start=parse_date(start, "start"),
             end=parse_date(end, "end"),
-            areas=areas, invalid_rows=invalid_rows,
+            areas=areas, invalid_rows=invalid_rows, profile=profile,
         )
     except MappaAuditError as error:
         raise _fail(error) from None

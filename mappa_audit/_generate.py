@@ -48,6 +48,33 @@ SYNTHETIC_RATIONALES = (
     "SYNTHETIC TEST DATA: decision deferred until the police visit is completed.",
 )
 _EPOCH = dt.date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The shape of a generated dataset: how cases spread over categories and levels."""
+
+    name: str
+    category_shares: tuple[float, float, float, float]
+    """Shares of Categories 1 to 4."""
+    managed_share: float
+    """Share of cases managed at Level 2 or 3 at some time."""
+    start_at_level_3: float
+    """Chance that a managed case starts at Level 3 (else Level 2)."""
+    level_switch: float
+    """Chance that a Level 2 case next moves to Level 3 (or a Level 3 case to 2) rather than
+    down to Level 1."""
+
+
+PROFILES = {
+    # data_samples/: a small dataset that fills every chart, lapse-rich; not national shapes
+    "demo": Profile("demo", (0.55, 0.40, 0.03, 0.02), 0.25, 0.25, 0.15),
+    # England and Wales as the MoJ MAPPA annual report describes it (the issue's wording,
+    # issue 18): about three quarters Category 1, under 2 % at Level 2 or 3 on 31 March, and
+    # Level 3 about a tenth of Levels 2 and 3
+    "national": Profile("national", (0.76, 0.23, 0.007, 0.003), 0.02, 0.18, 0.08),
+}
+"""The shapes ``sample-data --profile`` offers."""
 _WEEKS_16, _WEEKS_8 = 112, 56
 
 
@@ -75,6 +102,7 @@ class _Generator:
     rng: np.random.Generator
     first: int
     last: int
+    profile: Profile = PROFILES["demo"]
     ids: dict[str, int] = field(default_factory=dict)
     tables: dict[str, _Rows] = field(default_factory=lambda: {name: _Rows() for name in TABLES})
 
@@ -103,7 +131,7 @@ class _Generator:
         eligible = int(case["eligible_date"])  # type: ignore[call-overload]
         case_end = case["end_date"]
         stop = int(case_end) if case_end is not None else None  # type: ignore[call-overload]
-        level = 3 if self.chance(0.25) else 2
+        level = 3 if self.chance(self.profile.start_at_level_3) else 2
         periods: list[tuple[int, int, int | None]] = []
         start = eligible
         while True:
@@ -121,7 +149,7 @@ class _Generator:
                 level = 2  # a Level 1 case escalated again
             elif level == 3 and self.chance(0.7):
                 level = 2
-            elif self.chance(0.15):
+            elif self.chance(self.profile.level_switch):
                 level = 3 if level == 2 else 2
             else:
                 level = 1  # stepped down
@@ -285,8 +313,9 @@ def generate_dataset(
     start: dt.date = dt.date(2023, 4, 1),
     end: dt.date = dt.date(2026, 3, 31),
     areas: int = 3,
-    managed_share: float = 0.25,
+    managed_share: float | None = None,
     invalid_rows: int = 0,
+    profile: str = "demo",
 ) -> dict[str, int]:
     """Write a synthetic dataset of CSV files into the new folder ``out``.
 
@@ -304,11 +333,14 @@ def generate_dataset(
     areas
         Number of fictional areas, each with three local units.
     managed_share
-        Share of cases managed at Level 2 or 3 at some point (about 0.02 nationally; the
-        sample uses more so that a small dataset fills every chart).
+        Share of cases managed at Level 2 or 3 at some point; ``None``: the profile's (0.25
+        for ``demo``, so that a small dataset fills every chart; 0.02 for ``national``).
     invalid_rows
         Rows to break on purpose (bad dates, levels, enum words, conflicting duplicates), to
         try the quarantine.
+    profile
+        ``"demo"`` (``data_samples/``: lapse-rich, a quarter at Level 2/3) or
+        ``"national"`` (published proportions: :data:`PROFILES`).
 
     Returns
     -------
@@ -324,11 +356,17 @@ def generate_dataset(
     50
     """
     out = Path(out)
-    _check_arguments(out, cases, start, end, areas, managed_share, invalid_rows)
+    if profile not in PROFILES:
+        msg = f"`profile` {profile!r} is not one of: {', '.join(PROFILES)}"
+        hint = "demo for a small lapse-rich sample, national for published proportions"
+        raise ArgumentError(msg, hint, argument="profile")
+    shape = PROFILES[profile]
+    share = shape.managed_share if managed_share is None else managed_share
+    _check_arguments(out, cases, start, end, areas, share, invalid_rows)
     rng = np.random.default_rng(seed)
     first, last = _day(start), _day(end)
-    generator = _Generator(rng=rng, first=first, last=last)
-    frames = _cases_and_levels(generator, cases, areas, managed_share)
+    generator = _Generator(rng=rng, first=first, last=last, profile=shape)
+    frames = _cases_and_levels(generator, cases, areas, share)
     frames |= {
         name: generator.tables[name].frame(name)
         for name in ("referrals", "meetings", "attendance", "disclosures", "actions")
@@ -502,7 +540,7 @@ def _cases_and_levels(
     area_index = rng.integers(0, areas, cases)
     area = np.array(AREA_NAMES[:areas])[area_index]
     lau = np.char.add(np.char.add(area, " "), np.array(LAU_SUFFIXES)[rng.integers(0, 3, cases)])
-    category = rng.choice([1, 2, 3, 4], size=cases, p=[0.55, 0.40, 0.03, 0.02])
+    category = rng.choice([1, 2, 3, 4], size=cases, p=list(generator.profile.category_shares))
     lead = np.where(category == 1, "police", "probation")
     lead = np.where(rng.random(cases) < 0.05, rng.choice(
         ["prison", "youth_justice", "health", "other"], size=cases), lead)

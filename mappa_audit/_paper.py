@@ -2,10 +2,11 @@
 
 Page one carries what a Strategic Management Board reads first: the period, the policy and
 whether its standards are confirmed, the data-quality note, the RAG table and the change
-since the last run. The paper is ``templates/views/paper.html.j2`` filled with the same view
-models as the reports and dashboards; its charts are inline SVG laid out from the same chart
-data (:mod:`mappa_audit._charts`), so the paper prints, needs no script and makes no request
-to any other host. PDF is printed by headless Chromium.
+since the last run; the last pages the "Outcomes and equality" theme (the run's annual
+tables, ``outcomes.json``). The paper is ``templates/views/paper.html.j2`` filled with the
+same view models as the reports and dashboards; its charts are inline SVG laid out from the
+same chart data (:mod:`mappa_audit._charts`), so the paper prints, needs no script and makes
+no request to any other host. PDF is printed by headless Chromium.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mappa_audit import _views as views
-from mappa_audit._charts import SvgChart, svg_chart
+from mappa_audit._annual import board_document
+from mappa_audit._charts import SvgChart, svg_chart, svg_ranked_chart
 from mappa_audit._errors import UsageError
 from mappa_audit._files import write_bytes_atomically
+from mappa_audit._outcome_views import outcomes_theme
 from mappa_audit._privacy import check_board_suppression
 from mappa_audit._render import render
 from mappa_audit._report import AuditReport, previous_report
-from mappa_audit._store import has_results
+from mappa_audit._store import has_results, read_outcomes
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
@@ -64,6 +67,9 @@ def render_paper(run_folder: str | Path, *, allow_small_suppression: bool = Fals
             for rule in section.rules))
         for section in views.theme_sections(report)
     )
+    document = read_outcomes(folder)
+    outcomes = (None if document is None
+                else outcomes_theme(board_document(document, report.suppress_below)))
     return render(
         "paper.html.j2",
         banner_view=views.banner(report),
@@ -73,6 +79,9 @@ def render_paper(run_folder: str | Path, *, allow_small_suppression: bool = Fals
         weeks=views.due_by_week(report),
         quality=views.data_quality(report),
         sections=sections,
+        outcomes=outcomes,
+        outcome_svgs=() if outcomes is None else tuple(
+            svg_ranked_chart(chart) for chart in outcomes.charts),
         entries=views.glossary(report),
     )
 

@@ -8,6 +8,7 @@ partly executed notebook. Run folders are ``0750`` and their files ``0640`` what
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
@@ -44,6 +45,7 @@ from mappa_audit._store import (
     checked,
     index_entry,
     write_manifest,
+    write_outcomes,
 )
 
 if TYPE_CHECKING:
@@ -290,6 +292,8 @@ class Audited:
     result: AuditResult
     watch: pl.DataFrame
     worklist: pl.DataFrame
+    _annual: dict[str, Any] = field(default_factory=dict, compare=False)
+    """The :class:`~mappa_audit._annual.AnnualSource` of the run, made on first use."""
 
     @classmethod
     def of(cls, request: RunRequest, area: str | None = None) -> Audited:
@@ -319,6 +323,20 @@ class Audited:
 
         return AuditReport.from_result(self.result.for_area(area), audience,
                                        watch=self.watch, worklist=self.worklist)
+
+    def outcomes(self, area: str | None, audience: Audience) -> dict[str, Any]:
+        """One area's annual tables of the last whole financial year by the audit's end, as
+        ``annual --format json`` gives them: hidden counts for a board, exact for an auditor
+        (``outcomes.json``). The year's as-at views are built once for every area."""
+        from mappa_audit._annual import AnnualSource, annual_document, last_whole_year
+
+        result = self.result
+        year = last_whole_year(result.end)
+        if "source" not in self._annual:
+            self._annual["source"] = AnnualSource(result.dataset, year, policy=result.policy)
+        tables = self._annual["source"].tables(area)
+        hiding = result.policy.suppress_below if audience is Audience.BOARD else None
+        return annual_document(tables, year, area=area, suppress_below=hiding)
 
 
 Progress = Callable[[str, int, int], None]
@@ -439,6 +457,10 @@ def _save_results(audited: Audited, area: str | None, audience: Audience,
                   folder: Path) -> str | None:
     """Save one area's results in its run folder; ``None`` when saved, else why not."""
     try:
+        # the annual tables are a theme of the board's pages, not the audit: a run whose year
+        # cannot be tabled (data that start after it) still succeeds, without them
+        with contextlib.suppress(MappaAuditError):
+            write_outcomes(folder, audited.outcomes(area, audience))
         audited.report(area, audience).save(folder)
     except MappaAuditError as error:
         return error.one_line()

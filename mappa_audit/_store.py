@@ -320,6 +320,33 @@ def read_run_data(folder: Path, name: str) -> pl.DataFrame | None:
     return pl.read_parquet(path) if path.exists() else None
 
 
+# ---- the annual tables of a run (issue 18) -------------------------------------------------
+
+OUTCOMES_NAME = "outcomes.json"
+"""The run's annual-report tables (outcomes, equality, level use) for the last whole
+financial year, as ``annual --format json`` prints them: hidden counts ``"<5"`` in a board's
+run, exact in an auditor's."""
+
+
+def write_outcomes(folder: Path, document: dict[str, Any]) -> None:
+    """``outcomes.json`` of a run folder (written before ``results.json``)."""
+    write_text_atomically(folder / OUTCOMES_NAME, dumps(document))
+
+
+def read_outcomes(folder: str | Path) -> dict[str, Any] | None:
+    """A run's ``outcomes.json``; ``None`` when the run has none (an older run, or one
+    whose annual tables could not be made: its manifest does not fail for that)."""
+    path = Path(folder) / OUTCOMES_NAME
+    if not path.is_file():
+        return None
+    try:
+        document: dict[str, Any] = msgspec.json.decode(path.read_bytes())
+    except msgspec.DecodeError as error:
+        msg = f"{path} is not valid JSON ({error})"
+        raise UsageError(msg, "it was cut short or edited by hand; make the run again") from None
+    return document
+
+
 # ---- the runs index ------------------------------------------------------------------------
 
 def index_entry(folder: Path, manifest: Manifest) -> IndexEntry:

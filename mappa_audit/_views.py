@@ -75,6 +75,23 @@ GLOSSARY = {
     "other sexual offenders; 3: other dangerous offenders; 4: terrorist or terrorism-risk "
     "offenders.",
     "Level set": "The day a case's MAPPA management level (1, 2 or 3) was first set.",
+    "SFO": "Serious further offence: a very serious offence (such as murder, rape or another "
+    "offence causing serious harm) that a person is charged with while MAPPA manages them. "
+    "Counted by the level the person was managed at on the day.",
+    "SHPO": "Sexual Harm Prevention Order: a court order that forbids a person from doing "
+    "things that could lead to sexual harm (for example, contact with children or using the "
+    "internet unmonitored). Breaking it is a crime.",
+    "Return to custody": "A person on licence or under an order sent back to prison, for "
+    "breaking its conditions or for a further offence.",
+    "Serious Case Review": "A review the board commissions when someone managed under MAPPA "
+    "commits a serious offence, to learn what could have been done better.",
+    "Relative rate index": "How often something happens to one group compared with everyone "
+    "else. 1: as often; 2: twice as often; 0.5: half as often. It says a difference is "
+    "there, not why.",
+    "Level 1→2/3 referral rate": "Of the people managed at Level 1 during the year, the share "
+    "referred to Level 2 or 3 in the year. Inspectors found that some areas refer too few.",
+    "Step-down": "Moving a person from Level 2 or 3 to Level 1. The equality table counts "
+    "step-downs within 6 months of release from custody.",
 }
 AUDITOR_NOTE = "Auditor view: holds case references. OFFICIAL-SENSITIVE; do not circulate."
 NO_EARLIER_RUN = "There is no earlier run of the same length to compare with."
@@ -520,7 +537,7 @@ def glossary(report: AuditReport | None = None) -> tuple[GlossaryEntry, ...]:
     Examples
     --------
     >>> [e.term for e in glossary()][-3:]
-    ['Local unit', 'MAPPA category', 'Level set']
+    ['Relative rate index', 'Level 1→2/3 referral rate', 'Step-down']
     """
     margins = sorted({float(rule["amber_margin"]) for rule in
                       (report.document["rules"] if report is not None else [])

@@ -21,23 +21,29 @@ import polars as pl
 from IPython.display import display
 
 from mappa_audit import _views as views
+from mappa_audit._annual import board_document
 from mappa_audit._calendar import day_month
-from mappa_audit._charts import figure, figure_json
+from mappa_audit._charts import figure, figure_json, ranked_figure
 from mappa_audit._downloads import Downloads
 from mappa_audit._engine import EXCEPTION_COLUMNS
 from mappa_audit._errors import MappaAuditError
 from mappa_audit._exports import about_rows
 from mappa_audit._headings import for_people
+from mappa_audit._outcome_views import OUTCOMES_THEME, outcomes_theme
 from mappa_audit._render import render
 from mappa_audit._report import AuditReport
 from mappa_audit._runs import previous_run
 from mappa_audit._serve import KERNEL_SECRET_ENV, KERNEL_SECRET_HEADER
-from mappa_audit._store import read_index
+from mappa_audit._store import read_index, read_outcomes
 
 __all__ = ["auditor_exceptions", "board_overview", "runs_folder"]
 
 ALL_AREAS = "All areas"
 ALL = "All"
+OUTCOMES = "outcomes"
+"""The theme choice that shows the run's annual tables instead of rules."""
+NO_OUTCOMES = ("This run has no annual tables (it was made before they existed, or its "
+               "data do not cover a whole financial year).")
 PAGE_SIZE = 50
 BREAKDOWN_CHOICES = {"By area": "area", "By local unit": "lau", "By category": "category",
                      "By level": "level"}
@@ -82,8 +88,9 @@ class BoardOverview:
         )
         self.area = widgets.Dropdown(description="Area", layout={"width": "260px"})
         self.theme = widgets.Dropdown(
-            options=[("All themes", ALL)] + [(t, k.value) for k, t in views.THEME_TITLES.items()],
-            description="Theme", layout={"width": "240px"},
+            options=[("All themes", ALL)] + [(t, k.value) for k, t in views.THEME_TITLES.items()]
+            + [(OUTCOMES_THEME, OUTCOMES)],
+            description="Theme", layout={"width": "300px"},
         )
         self.rule = widgets.Dropdown(description="Chart of", layout={"width": "520px"})
         self.breakdown = widgets.ToggleButtons(options=list(BREAKDOWN_CHOICES),
@@ -155,6 +162,16 @@ class BoardOverview:
         self.report = report
         previous = self._previous(area)
         theme = None if self.theme.value == ALL else self.theme.value
+        self.rule.disabled = self.breakdown.disabled = theme == OUTCOMES
+        if theme == OUTCOMES:
+            self.banner.value = _banner_html(report, previous)
+            self.tiles.value = _outcomes_html(self.runs / self.run.value, report.suppress_below)
+            self.charts.value = ""
+            self.signals.value = render("signals.html.j2", view=views.signals(report, previous))
+            self.coming_due.value = render("due_by_week.html.j2",
+                                           weeks=views.due_by_week(report))
+            self.glossary.value = render("glossary.html.j2", entries=views.glossary(report))
+            return
         rule_ids = [r["rule_id"] for r in report.document["rules"]
                     if theme is None or r["rule_id"] in report.rules_of(theme)]
         self.banner.value = _banner_html(report, previous)
@@ -207,6 +224,17 @@ def _heading(text: str) -> widgets.HTML:
 def _chart_html(plotted: go.Figure) -> str:
     """A chart as the page's own plotly.js draws it (``mappa-charts.js`` of the Voila template)."""
     return render("chart.html.j2", figure=figure_json(plotted))
+
+
+def _outcomes_html(folder: Path, suppress_below: int) -> str:
+    """The "Outcomes and equality" theme of a run: its annual tables as a board reads them
+    (hidden whichever audience the run was made for), with the ranked level-use charts."""
+    document = read_outcomes(folder)
+    if document is None:
+        return render("note.html.j2", text=NO_OUTCOMES, italic=True)
+    theme = outcomes_theme(board_document(document, suppress_below))
+    return render("outcomes.html.j2", theme=theme, svgs=(),
+                  figures=[figure_json(ranked_figure(chart)) for chart in theme.charts])
 
 
 def _banner_html(report: AuditReport, previous: AuditReport | None) -> str:

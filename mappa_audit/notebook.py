@@ -17,8 +17,10 @@ import polars as pl
 from IPython.display import HTML, display
 
 from mappa_audit import _views as views
-from mappa_audit._charts import figure, figure_html, figure_spec
+from mappa_audit._charts import figure, figure_html, figure_spec, ranked_figure
 from mappa_audit._disclosure_review import shown_summary
+from mappa_audit._outcome_views import outcomes_theme
+from mappa_audit._privacy import Audience
 from mappa_audit._render import render
 from mappa_audit._report import MAX_EXCEPTION_ROWS, AuditReport, previous_report
 from mappa_audit.rules import Theme
@@ -33,6 +35,8 @@ __all__ = [
     "show_figure",
     "show_glossary",
     "show_headline",
+    "show_level_use_charts",
+    "show_outcomes",
     "show_theme",
     "show_watch_list",
 ]
@@ -150,6 +154,54 @@ def show_change(report: AuditReport, run_folder: str | None) -> None:
     """Change per rule since the previous run of the same period length."""
     previous = previous_report(run_folder, report) if run_folder else None
     display(HTML(render("change_table.html.j2", view=views.change_table(report, previous))))
+
+
+def show_outcomes(report: AuditReport, run_folder: str | None = None,
+                  dataset: str | None = None, policy: str | None = None) -> None:
+    """The "Outcomes and equality" theme: the annual tables of the last whole financial year
+    by the report's as-at date (the run's ``outcomes.json``; opened by hand, made from
+    ``dataset``), then the ranked level-use charts. Hidden as a board reads them in a board
+    report; groups only, never an individual."""
+    import datetime as dt
+
+    from mappa_audit._annual import (
+        AnnualSource,
+        annual_document,
+        board_document,
+        last_whole_year,
+    )
+    from mappa_audit._store import read_outcomes
+
+    area = report.document.get("area")
+    if run_folder:
+        document = read_outcomes(run_folder)
+    elif dataset is not None:
+        year = last_whole_year(dt.date.fromisoformat(report.document["period"]["end"]))
+        tables = AnnualSource(dataset, year, policy=policy).tables(area)
+        document = annual_document(tables, year, area=area, suppress_below=None)
+    else:
+        document = None
+    if document is None:
+        _note("No annual tables: the run was made before they existed, or its data do not "
+              "cover a whole financial year.")
+        return
+    if report.audience is Audience.BOARD:
+        document = board_document(document, report.suppress_below)
+    theme = outcomes_theme(document)
+    display(HTML(render("outcomes.html.j2", theme=theme, figures=(), svgs=(), heading=False)))
+    for chart in theme.charts:
+        show_figure(figure=ranked_figure(chart))
+
+
+def show_level_use_charts(tables: dict[str, Any], year: str, area: str | None,
+                          suppress_below: int | None) -> None:
+    """Each area's use of the levels, ranked, against the national figure (the annual
+    report's charts); ``suppress_below`` ``None``: exact, else hidden as a board reads it."""
+    from mappa_audit._annual import annual_document
+
+    document = annual_document(tables, year, area=area, suppress_below=suppress_below)
+    for chart in outcomes_theme(document).charts:
+        show_figure(figure=ranked_figure(chart))
 
 
 def show_annual_tables(tables: dict[str, Any], titles: dict[str, str]) -> None:

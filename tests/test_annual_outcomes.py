@@ -7,11 +7,21 @@ On 31 March 2026 eleven people are eligible (C11 ended in December 2025). Their 
 C01 1, C02 2 (from 10 June 2025), C03 3, C04 1 (moved from 2 on 31 March itself), C05 1,
 C06 2, C07 1, C08 1, C09 2, C10 1, C12 none (no level history). At Level 2 or 3: C02, C03,
 C06, C09.
+
+Referrals made in 2025-26 and decided by 31 March (issue 18, item 3): F01 (C02, accepted),
+F02 (C03, rejected), F03 (C05, rejected), F04 (C07, rejected), F05 (C09, accepted), F09 (C01,
+accepted on 31 March); F06 is pending, F07 was made in 2024-25, F08 decided in April 2026
+(pending on 31 March). Released from custody in the year at Level 2 or 3: C02, C03, C04, C06,
+C10, C11; C04 (120 days) and C11 (92 days) stepped down to Level 1 within 6 months, C10 after
+205 days. Disclosure decisions dated in the year: D1 to D5, three of them to disclose.
+Local units: C01-C03 Eastvale North, C04-C06 Eastvale South, C07-C10 Northmoor Central, C11
+and C12 none recorded.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -24,8 +34,14 @@ from mappa_audit._annual import (
     TABLE_TITLES,
     annual_document,
     annual_tables,
+    board_document,
     published,
 )
+from mappa_audit._charts import ranked_figure, svg_ranked_chart
+from mappa_audit._errors import ArgumentError
+from mappa_audit._national import load_national
+from mappa_audit._outcome_views import outcomes_theme
+from mappa_audit._render import render
 
 from _support import mappa_in_process, write_dataset
 
@@ -36,7 +52,7 @@ def person(case_id: str, area: str, category: str, sex: str, age: str, ethnicity
            **values: str) -> dict[str, str]:
     return {"case_id": case_id, "area": area, "category": category, "lead_agency": "police",
             "eligible_date": "2024-01-01", "end_date": "", "sex": sex, "age_band": age,
-            "ethnicity_group": ethnicity} | values
+            "ethnicity_group": ethnicity, "lau": "", "custody_release_date": ""} | values
 
 
 def level(case_id: str, value: str, start: str, end: str = "") -> dict[str, str]:
@@ -49,18 +65,28 @@ def event(event_id: str, case_id: str, event_type: str, date: str, detail: str =
             "event_date": date, "detail": detail, "level_at_event": level_at_event}
 
 
+EAST_N, EAST_S, NORTH_C = "Eastvale North", "Eastvale South", "Northmoor Central"
 CASES = [
-    person("C01", EAST, "1", "Male", "25-34", "White"),
-    person("C02", EAST, "1", "Male", "35-44", "White"),
-    person("C03", EAST, "2", "Male", "25-34", "Black"),
-    person("C04", EAST, "3", "Female", "18-24", "White"),
-    person("C05", EAST, "1", "Male", "45-54", "Asian"),
-    person("C06", EAST, "2", "Male", "25-34", "White"),
-    person("C07", NORTH, "1", "Female", "35-44", "White"),
-    person("C08", NORTH, "1", "Male", "55+", "White"),
-    person("C09", NORTH, "3", "Male", "25-34", "Black"),
-    person("C10", NORTH, "2", "", "35-44", " "),  # sex and ethnic group not recorded
-    person("C11", NORTH, "1", "Female", "45-54", "White", end_date="2025-12-01"),
+    person("C01", EAST, "1", "Male", "25-34", "White", lau=EAST_N,
+           custody_release_date="2025-08-01"),  # released at Level 1: not a step-down case
+    person("C02", EAST, "1", "Male", "35-44", "White", lau=EAST_N,
+           custody_release_date="2025-06-15"),
+    person("C03", EAST, "2", "Male", "25-34", "Black", lau=EAST_N,
+           custody_release_date="2025-05-01"),
+    person("C04", EAST, "3", "Female", "18-24", "White", lau=EAST_S,
+           custody_release_date="2025-12-01"),
+    person("C05", EAST, "1", "Male", "45-54", "Asian", lau=EAST_S),
+    person("C06", EAST, "2", "Male", "25-34", "White", lau=EAST_S,
+           custody_release_date="2025-07-01"),
+    person("C07", NORTH, "1", "Female", "35-44", "White", lau=NORTH_C),
+    person("C08", NORTH, "1", "Male", "55+", "White", lau=NORTH_C),
+    person("C09", NORTH, "3", "Male", "25-34", "Black", lau=NORTH_C,
+           custody_release_date="2024-10-01"),  # released in 2024-25: not this year's
+    # sex and ethnic group not recorded
+    person("C10", NORTH, "2", "", "35-44", " ", lau=NORTH_C,
+           custody_release_date="2025-04-10"),
+    person("C11", NORTH, "1", "Female", "45-54", "White", end_date="2025-12-01",
+           custody_release_date="2025-06-01"),
     person("C12", NORTH, "4", "Male", "25-34", "Black"),  # no level history at all
 ]
 LEVELS = [
@@ -75,8 +101,10 @@ LEVELS = [
     level("C07", "1", "2024-01-01"),
     level("C08", "1", "2024-01-01"),
     level("C09", "2", "2024-01-01"),
-    level("C10", "1", "2024-01-01"),
-    level("C11", "1", "2024-01-01", "2025-12-01"),
+    level("C10", "2", "2024-01-01", "2025-11-01"),  # down 205 days after release: too late
+    level("C10", "1", "2025-11-01"),
+    level("C11", "2", "2024-01-01", "2025-09-01"),  # down 92 days after release
+    level("C11", "1", "2025-09-01", "2025-12-01"),
 ]
 EVENTS = [
     event("E01", "C01", "sfo_charged", "2025-04-01"),  # first day of the year: Level 1
@@ -101,6 +129,42 @@ EVENTS = [
     event("N2", "C08", "notification_revoked", "2024-06-06"),  # 2024-25
     event("S1", "C03", "scr_commenced", "2025-05-20"),
 ]
+
+
+def referral(referral_id: str, case_id: str, date: str, decision: str,
+             decided: str = "") -> dict[str, str]:
+    return {"referral_id": referral_id, "case_id": case_id, "referral_date": date,
+            "requested_level": "2", "decision": decision, "decision_date": decided or date}
+
+
+REFERRALS = [
+    referral("F01", "C02", "2025-06-03", "accepted"),  # at Level 1 then (2 from 10 June)
+    referral("F02", "C03", "2025-05-01", "rejected"),  # at Level 3: not from Level 1
+    referral("F03", "C05", "2025-07-01", "rejected"),
+    referral("F04", "C07", "2025-08-01", "rejected"),
+    referral("F05", "C09", "2025-09-01", "accepted"),  # at Level 2: not from Level 1
+    referral("F06", "C10", "2025-10-01", "pending"),  # undecided; C10 at Level 2 then
+    referral("F07", "C06", "2024-12-01", "accepted"),  # made in 2024-25
+    # decided after 31 March: pending as the data stood then, but made from Level 1
+    referral("F08", "C08", "2026-02-01", "accepted", decided="2026-04-10"),
+    referral("F09", "C01", "2026-03-31", "accepted"),  # the last day of the year
+]
+
+
+def disclosure(disclosure_id: str, case_id: str, date: str, decision: str) -> dict[str, str]:
+    return {"disclosure_id": disclosure_id, "case_id": case_id, "decision_date": date,
+            "decision": decision}
+
+
+DISCLOSURES = [
+    disclosure("D1", "C02", "2025-07-01", "disclose"),
+    disclosure("D2", "C03", "2025-08-01", "do_not_disclose"),
+    disclosure("D3", "C06", "2025-09-01", "disclose"),
+    disclosure("D4", "C09", "2025-10-01", "deferred"),
+    disclosure("D5", "C04", "2026-03-31", "disclose"),  # the last day of the year
+    disclosure("D6", "C06", "2025-03-15", "disclose"),  # 2024-25
+    disclosure("D7", "C01", "2026-04-02", "disclose"),  # after the year
+]
 MEETINGS = [{"meeting_id": "M1", "case_id": "C03", "meeting_date": "2025-05-06", "level": "3",
              "meeting_type": "review", "status": "held"}]
 
@@ -108,7 +172,8 @@ MEETINGS = [{"meeting_id": "M1", "case_id": "C03", "meeting_date": "2025-05-06",
 @pytest.fixture(scope="module")
 def twelve(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_dataset(tmp_path_factory.mktemp("twelve") / "data", {
-        "cases": CASES, "levels": LEVELS, "meetings": MEETINGS, "events": EVENTS})
+        "cases": CASES, "levels": LEVELS, "meetings": MEETINGS, "events": EVENTS,
+        "referrals": REFERRALS, "disclosures": DISCLOSURES})
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +182,9 @@ def tables(twelve: Path) -> dict[str, pl.DataFrame]:
 
 
 def rows(frame: pl.DataFrame) -> dict[str, tuple[object, ...]]:
-    """A table keyed by its first column (two columns for the equality table)."""
-    if "characteristic" in frame.columns:
+    """A table keyed by its first column (two columns for the equality and local-unit
+    tables)."""
+    if {"characteristic", "lau", "category"} & set(frame.columns):
         return {f"{row[0]}/{row[1]}": row[2:] for row in frame.iter_rows()}
     return {row[0]: row[1:] for row in frame.iter_rows()}
 
@@ -162,9 +228,52 @@ EXPECTED = [
     ("equality_level23", "ethnicity_group/White", (6, 2, 0.3333, 0.83)),  # (1/3) / (2/5)
     ("equality_level23", "ethnicity_group/Asian", (1, 0, 0.0, 0.0)),
     ("equality_level23", "ethnicity_group/not recorded", (1, 0, 0.0, 0.0)),  # C10's " "
-    # level use on 31 March: eligible, Level 1, 2, 3, share at 2/3, Category 3
-    ("level_use_by_area", EAST, (6, 3, 2, 1, 0.5, 1)),
-    ("level_use_by_area", NORTH, (5, 3, 1, 0, 0.2, 1)),  # C12 no level; C11 ended
+    # referral acceptance: referrals made in the year and decided by 31 March (F01-F05, F09)
+    ("equality_referral_acceptance", "sex/Male", (5, 3, 0.6, None)),  # Female: 0 of 1
+    ("equality_referral_acceptance", "sex/Female", (1, 0, 0.0, 0.0)),
+    ("equality_referral_acceptance", "age_band/25-34", (3, 2, 0.6667, 2.0)),  # / (1/3)
+    ("equality_referral_acceptance", "age_band/35-44", (2, 1, 0.5, 1.0)),  # / (2/4)
+    ("equality_referral_acceptance", "age_band/45-54", (1, 0, 0.0, 0.0)),
+    ("equality_referral_acceptance", "ethnicity_group/White", (3, 2, 0.6667, 2.0)),
+    ("equality_referral_acceptance", "ethnicity_group/Black", (2, 1, 0.5, 1.0)),
+    ("equality_referral_acceptance", "ethnicity_group/Asian", (1, 0, 0.0, 0.0)),
+    # step-down within 6 months of release: C02, C03, C04, C06, C10, C11; C04 and C11 down
+    ("equality_step_down", "sex/Male", (3, 0, 0.0, 0.0)),  # everyone else: 2 of 3
+    ("equality_step_down", "sex/Female", (2, 2, 1.0, None)),  # everyone else: 0 of 4
+    ("equality_step_down", "sex/not recorded", (1, 0, 0.0, 0.0)),
+    ("equality_step_down", "age_band/18-24", (1, 1, 1.0, 5.0)),  # 1 / (1/5)
+    ("equality_step_down", "age_band/45-54", (1, 1, 1.0, 5.0)),
+    ("equality_step_down", "age_band/25-34", (2, 0, 0.0, 0.0)),
+    ("equality_step_down", "age_band/35-44", (2, 0, 0.0, 0.0)),  # C02 and C10
+    ("equality_step_down", "ethnicity_group/White", (4, 2, 0.5, None)),  # others 0 of 2
+    ("equality_step_down", "ethnicity_group/Black", (1, 0, 0.0, 0.0)),
+    ("equality_step_down", "ethnicity_group/not recorded", (1, 0, 0.0, 0.0)),
+    # disclosure decisions in the year: D1-D5, D1, D3 and D5 to disclose
+    ("equality_disclosure", "sex/Male", (4, 2, 0.5, 0.5)),  # 0.5 / 1
+    ("equality_disclosure", "sex/Female", (1, 1, 1.0, 2.0)),  # 1 / (2/4)
+    ("equality_disclosure", "age_band/25-34", (3, 1, 0.3333, 0.33)),  # (1/3) / 1
+    ("equality_disclosure", "age_band/35-44", (1, 1, 1.0, 2.0)),
+    ("equality_disclosure", "age_band/18-24", (1, 1, 1.0, 2.0)),
+    ("equality_disclosure", "ethnicity_group/White", (3, 3, 1.0, None)),  # others 0 of 2
+    ("equality_disclosure", "ethnicity_group/Black", (2, 0, 0.0, 0.0)),
+    # level use on 31 March: eligible, Level 1, 2, 3, share at 2/3, Category 3, its share;
+    # then people at Level 1 in the year, those referred from Level 1 to 2/3, and the rate
+    ("level_use_by_area", EAST, (6, 3, 2, 1, 0.5, 1, 0.1667, 4, 3, 0.75)),  # F01, F03, F09
+    # C12 no level; C11 ended (but at Level 1 in the year); F04, F08
+    ("level_use_by_area", NORTH, (5, 3, 1, 0, 0.2, 1, 0.2, 4, 2, 0.5)),
+    ("level_use_by_lau", f"{EAST}/{EAST_N}", (3, 1, 1, 1, 0.6667, 0, 0.0, 2, 2, 1.0)),
+    ("level_use_by_lau", f"{EAST}/{EAST_S}", (3, 2, 1, 0, 0.3333, 1, 0.3333, 2, 1, 0.5)),
+    ("level_use_by_lau", f"{NORTH}/{NORTH_C}", (4, 3, 1, 0, 0.25, 1, 0.25, 3, 2, 0.6667)),
+    ("level_use_by_lau", f"{NORTH}/not recorded", (1, 0, 0, 0, 0.0, 0, 0.0, 1, 0, 0.0)),
+    # by area and category on 31 March: eligible, Level 1, 2, 3, share at 2/3
+    ("level_use_by_area_category", f"{EAST}/1", (3, 2, 1, 0, 0.3333)),  # C01, C05; C02
+    ("level_use_by_area_category", f"{EAST}/2", (2, 0, 1, 1, 1.0)),  # C06; C03
+    ("level_use_by_area_category", f"{EAST}/3", (1, 1, 0, 0, 0.0)),  # C04, down on 31 March
+    ("level_use_by_area_category", f"{EAST}/4", (0, 0, 0, 0, None)),  # nobody: no share
+    ("level_use_by_area_category", f"{NORTH}/1", (2, 2, 0, 0, 0.0)),  # C07, C08
+    ("level_use_by_area_category", f"{NORTH}/2", (1, 1, 0, 0, 0.0)),  # C10
+    ("level_use_by_area_category", f"{NORTH}/3", (1, 0, 1, 0, 1.0)),  # C09
+    ("level_use_by_area_category", f"{NORTH}/4", (1, 0, 0, 0, 0.0)),  # C12, no level
 ]
 
 
@@ -182,7 +291,15 @@ def test_tables_come_in_the_reports_order_with_fixed_columns(
     assert tables["equality_level23"].columns == [
         "characteristic", "group", "eligible", "at_level_2_3", "rate", "relative_rate_index"]
     assert tables["level_use_by_area"].columns == [
-        "area", "eligible", "level_1", "level_2", "level_3", "share_level_2_3", "category_3"]
+        "area", "eligible", "level_1", "level_2", "level_3", "share_level_2_3", "category_3",
+        "share_category_3", "level_1_people", "referred_from_level_1", "level_1_referral_rate"]
+    assert tables["level_use_by_lau"].columns == ["area", "lau",
+                                                  *tables["level_use_by_area"].columns[1:]]
+    assert tables["equality_step_down"].columns == [
+        "characteristic", "group", "released_at_level_2_3", "stepped_down", "rate",
+        "relative_rate_index"]
+    # no group that has nothing to count: C10's referral is pending
+    assert "sex/not recorded" not in rows(tables["equality_referral_acceptance"])
     # the groups of each characteristic add up to everyone eligible on 31 March
     sums = tables["equality_level23"].group_by("characteristic").agg(pl.col("eligible").sum())
     assert set(sums["eligible"]) == {11}
@@ -193,7 +310,9 @@ def test_an_area_counts_its_own_cases_events_only(twelve: Path) -> None:
     north = annual_tables(twelve, "2025-26", area="northmoor")
     assert rows(north["sfo_charged_by_level"]) == {
         "1": (0, 0), "2": (0, 0), "3": (0, 0), "none": (1, 0)}  # E06 only
-    assert rows(north["level_use_by_area"]) == {NORTH: (5, 3, 1, 0, 0.2, 1)}
+    assert rows(north["level_use_by_area"]) == {NORTH: (5, 3, 1, 0, 0.2, 1, 0.2, 4, 2, 0.5)}
+    assert set(rows(north["level_use_by_lau"])) == {f"{NORTH}/{NORTH_C}",
+                                                    f"{NORTH}/not recorded"}
 
 
 def test_no_events_table_is_not_recorded_never_zero(tmp_path: Path) -> None:
@@ -202,6 +321,13 @@ def test_no_events_table_is_not_recorded_never_zero(tmp_path: Path) -> None:
     tables = annual_tables(folder, "2025-26")
     assert not set(EVENT_TABLES) & set(tables)
     assert "equality_level23" in tables
+    # no referrals or disclosures tables either: not recorded, and no referral rate
+    assert "equality_referral_acceptance" not in tables
+    assert "equality_disclosure" not in tables
+    # nor a referral rate: its columns are left out, neither 0 nor "<5"
+    assert tables["level_use_by_area"].columns[-2:] == ["share_category_3", "level_1_people"]
+    assert "level_1_referral_rate" not in tables["level_use_by_lau"].columns
+    assert "referred_from_level_1" not in published(tables, 5)["level_use_by_area"].columns
     document = annual_document(tables, "2025-26", area=None, suppress_below=5)
     by_id = {table["id"]: table for table in document["tables"]}
     for name in EVENT_TABLES:
@@ -230,6 +356,29 @@ PUBLISHED = [
 def test_published_equality(tables: dict[str, pl.DataFrame], key: str,
                             expected: tuple[object, ...]) -> None:
     assert rows(published(tables, 5)["equality_level23"])[key] == expected
+
+
+PUBLISHED_OTHERS = [
+    # a group of 2, both stepped down: "<5" twice, no rate, no RRI
+    ("equality_step_down", "sex/Female", ("<5", "<5", None, None)),
+    # 5 referrals, 3 accepted: the rate stands; everyone else is 1: no RRI
+    ("equality_referral_acceptance", "sex/Male", ("5", "<5", 0.6, None)),
+    # 4 decisions: hidden, no rate
+    ("equality_disclosure", "sex/Male", ("<5", "<5", None, None)),
+    # an area of 6: its shares stand; 4 people at Level 1 in the year: no referral rate
+    ("level_use_by_area", EAST, ("6", "<5", "<5", "<5", 0.5, "<5", 0.1667, "<5", "<5", None)),
+    # a local unit of 1: nothing but the zeros
+    ("level_use_by_lau", f"{NORTH}/not recorded",
+     ("<5", "0", "0", "0", None, "0", None, "<5", "0", None)),
+]
+
+
+@pytest.mark.parametrize(("table", "key", "expected"), PUBLISHED_OTHERS,
+                         ids=[f"{t}:{k}" for t, k, _ in PUBLISHED_OTHERS])
+def test_published_breakdowns(tables: dict[str, pl.DataFrame], table: str, key: str,
+                              expected: tuple[object, ...]) -> None:
+    """Every board output hides a group under 5 and its rate (issue 18, item 3)."""
+    assert rows(published(tables, 5)[table])[key] == expected
 
 
 def test_json_on_the_command_line(twelve: Path) -> None:
@@ -287,3 +436,100 @@ def test_json_refuses_a_small_suppress_below_unless_exact(twelve: Path, tmp_path
                  if table["id"] == "equality_level23" for row in table["rows"]
                  if row["group"] == "Black")
     assert (black["eligible"], black["at_level_2_3"]) == (3, "<3")  # 3 is not under 3
+
+
+# ---- national figures (issue 18, item 4) --------------------------------------------------
+
+NATIONAL = '''version = "test-1"
+title = "A national file for the tests (the figure is made up, and says so)"
+[figures.share_level_2_3]
+value = 0.02
+year = "2023-24"
+table = "Table 1"
+source = "made up for the tests"
+'''
+
+
+def test_the_shipped_national_file_names_a_source_for_every_figure() -> None:
+    figures = load_national()
+    assert figures.version
+    assert all(f.source and f.table and f.year for f in figures.figures)
+
+
+def test_a_newer_national_file_is_listed(twelve: Path, tmp_path: Path) -> None:
+    newer = tmp_path / "national.toml"
+    newer.write_text(NATIONAL, encoding="utf-8")
+    tables = annual_tables(twelve, "2025-26", national=newer)
+    assert tables["national_figures"].rows() == [
+        ("share_level_2_3", 0.02, "2023-24", "Table 1", "made up for the tests")]
+    result = mappa_in_process("annual", twelve, "--year", "2025-26", "--format", "json",
+                              "--national", newer)
+    by_id = {table["id"]: table for table in json.loads(result.stdout)["tables"]}
+    assert by_id["national_figures"]["rows"][0]["value"] == 0.02
+
+
+# (file text, what the one-line error names), one row per way a national file is wrong
+BAD_NATIONAL = [
+    ("version = \n", "is not valid TOML"),  # not TOML
+    ('[figures.share_level_2_3]\nvalue = 0.02\n', "has no version"),
+    (NATIONAL.replace('source = "made up for the tests"\n', ""),
+     "figures.share_level_2_3 has no source"),  # a figure with no source
+    (NATIONAL.replace("0.02", "2.5"), "figures.share_level_2_3.value 2.5 is not a share"),
+    (NATIONAL.replace("share_level_2_3", "share_level_4"),
+     "figures.share_level_4 is not a figure"),  # an unknown figure
+]
+
+
+@pytest.mark.parametrize(("text", "named"), BAD_NATIONAL, ids=[n for _, n in BAD_NATIONAL])
+def test_a_bad_national_file_is_a_one_line_error(twelve: Path, tmp_path: Path, text: str,
+                                                 named: str) -> None:
+    bad = tmp_path / "newer.toml"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(ArgumentError, match=r"newer\.toml") as raised:
+        load_national(bad)
+    assert named in str(raised.value)
+    result = mappa_in_process("annual", twelve, "--year", "2025-26", "--format", "json",
+                              "--national", bad)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "--national newer.toml" in result.stderr
+    assert named in result.stderr
+
+
+# ---- the "Outcomes and equality" theme (issue 18, item 6) ---------------------------------
+
+def test_the_board_theme_shows_a_group_of_three_as_under_five(twelve: Path) -> None:
+    """What the board's dashboard, paper and report render: groups of 3 are "<5" with no
+    rate, and nothing names a case."""
+    tables = annual_tables(twelve, "2025-26")
+    exact = annual_document(tables, "2025-26", area=None, suppress_below=None)
+    theme = outcomes_theme(board_document(exact, 5))  # an auditor's run, shown to a board
+    equality = next(t for t in theme.tables if t.id == "equality_level23")
+    assert equality.table is not None
+    black = next(row for row in equality.table.rows if row[:2] == ("Ethnic group", "Black"))
+    assert black == ("Ethnic group", "Black", "<5", "<5", "—", "—")
+    html = render("outcomes.html.j2", theme=theme, figures=(),
+                  svgs=tuple(svg_ranked_chart(chart) for chart in theme.charts))
+    assert not re.search(r"\bC\d\d\b", html)  # no case id anywhere
+    assert not re.search(r">\s*[1-4]\s*<", html)  # no count from 1 to 4 in a cell
+
+
+def test_the_ranked_charts_draw_the_national_line_when_the_file_has_it(
+        twelve: Path, tmp_path: Path) -> None:
+    newer = tmp_path / "national.toml"
+    newer.write_text(NATIONAL, encoding="utf-8")
+    tables = annual_tables(twelve, "2025-26", national=newer)
+    theme = outcomes_theme(annual_document(tables, "2025-26", area=None, suppress_below=5))
+    share, category, referral = theme.charts
+    # Eastvale 0.5 before Northmoor 0.2; the national 2 % from the file, its source named
+    assert [bar.label for bar in share.bars] == [EAST, NORTH]
+    assert share.national == 0.02
+    assert "made up for the tests" in share.national_text
+    assert category.national is None  # the file has no figure: no line, and it says so
+    assert referral.bars[-1].text == "too few"  # 4 people at Level 1 in each area: hidden
+    plotted = ranked_figure(share)
+    assert plotted.layout.shapes[0].x0 == 2.0  # the national line, in %
+    assert list(plotted.data[0].y) == [NORTH, EAST]  # plotly draws the first at the bottom
+    laid = svg_ranked_chart(share)
+    assert [bar.label for bar in laid.bars] == [EAST, NORTH]
+    assert laid.national_x is not None

@@ -20,8 +20,13 @@ pytestmark = pytest.mark.slow
 
 SUPPRESS_BELOW = 5
 COUNT_FIELDS = {"compliant", "non_compliant", "pending", "not_assessable", "population",
-                "rows", "rows_kept", "quarantined", "entries", "cases", "items"}
-"""Every count field of results.json (docs/results-format.md)."""
+                "rows", "rows_kept", "quarantined", "entries", "cases", "items",
+                # outcomes.json: the annual tables' counts (docs/rules.md, Annual report tables)
+                "count", "previous_year_count", "eligible", "at_level_2_3", "referrals",
+                "accepted", "released_at_level_2_3", "stepped_down", "decisions",
+                "decisions_to_disclose", "level_1", "level_2", "level_3", "category_3",
+                "level_1_people", "referred_from_level_1"}
+"""Every count field of results.json and outcomes.json (docs/results-format.md)."""
 SMALL = set(range(1, SUPPRESS_BELOW))
 
 
@@ -96,6 +101,7 @@ def test_no_board_file_holds_a_small_count(sample_runs: SampleRuns,
 def test_the_scan_finds_small_counts_in_an_auditor_folder(sample_runs: SampleRuns) -> None:
     found = [hit for folder in sample_runs.auditor for hit in small_counts(folder)]
     assert any(hit.startswith("results.json") for hit in found)
+    assert any(hit.startswith("outcomes.json") for hit in found)
     assert any(hit.startswith("rule_results.parquet") for hit in found)
     assert any(": table cell" in hit for hit in found)
 

@@ -466,3 +466,20 @@ def test_chart_json_cannot_close_its_script_element() -> None:
     body = chart.split('<script type="application/json">', 1)[1].rsplit("</script>", 1)[0]
     assert not {"<", ">", "&"} & set(body)
     assert json.loads(body)["layout"]["title"]["text"].startswith("</script>")
+
+
+def test_the_outcomes_theme_shows_groups_never_people(board_server: VoilaServer,
+                                                      page: Page) -> None:
+    """Issue 18: the board's "Outcomes and equality" theme, its small groups "<5" with no
+    rate, its ranked charts drawn without a mode bar, and no case id on the page."""
+    page.goto(board_server.login_url, wait_until="commit")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=WAIT_MS)
+    page.get_by_label("Theme", exact=True).select_option(label="Outcomes and equality")
+    page.wait_for_selector(".mappa-outcomes .main-svg", timeout=WAIT_MS)
+    text = page.inner_text(".mappa-outcomes")
+    for words in ("Charges of a serious further offence, by level at the time",
+                  "Relative rate index", "Share at Level 2 or 3 on 31 March", "<5"):
+        assert words in text, words
+    assert "SYN-" not in page.content()
+    assert page.locator(".mappa-outcomes .modebar").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "board_outcomes.png"), full_page=True)

@@ -113,3 +113,27 @@ def test_events_hold_the_planted_edge_cases(tmp_path: Path) -> None:
     sample = ma.load_dataset(SAMPLE)
     assert set(sample["events"]["event_type"]) == set(
         ma._contract.TABLES["events"].column("event_type").choices)
+
+
+def test_the_national_profile_follows_published_proportions(tmp_path: Path) -> None:
+    """``--profile national`` (issue 18, item 5): about three quarters Category 1, under 2 %
+    at Level 2 or 3 on 31 March, Level 3 about a tenth of Levels 2 and 3; the demo profile
+    (data_samples/) is far from that on purpose."""
+    from mappa_audit._annual import annual_tables
+
+    generate_dataset(tmp_path / "n", cases=30000, seed=3, profile="national",
+                     start=dt.date(2016, 4, 1), areas=5)
+    tables = annual_tables(tmp_path / "n", "2025-26")
+    level = dict(tables["eligible_by_level"].select("measure", "count").iter_rows())
+    category = dict(tables["eligible_by_category"].select("measure", "count").iter_rows())
+    total = level["Total"]
+    managed = level["Level 2"] + level["Level 3"]
+    assert 0.70 < category["Category 1: registered sexual offenders"] / total < 0.80
+    assert 0.005 < managed / total < 0.02
+    assert 0.05 < level["Level 3"] / managed < 0.2
+    assert tables["sfo_charged_by_level"]["count"].sum() > 0  # events at national rates
+
+
+def test_an_unknown_profile_names_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(ma.ArgumentError, match="demo, national"):
+        generate_dataset(tmp_path / "d", cases=10, profile="county")

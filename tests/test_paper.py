@@ -28,7 +28,12 @@ def test_html_paper_is_self_contained_and_aggregate_only(sample_runs: SampleRuns
     assert "SYNTHETIC TEST DATA" not in text
     assert not re.search(r"(src|href)=['\"]?https?:", text)  # nothing to fetch from elsewhere
     assert "<script" not in text
-    assert text.count("<svg") == 17  # one chart per rule
+    # one chart per rule, and the three ranked level-use charts of "Outcomes and equality"
+    assert text.count("<svg") == 17 + 3
+    outcomes = text[text.index("<h2>Outcomes and equality</h2>"):]
+    assert "Charges of a serious further offence, by level at the time" in outcomes
+    assert "Relative rate index" in outcomes
+    assert not re.search(r">\s*[1-4]\s*<", outcomes)  # a group of 1 to 4 is "<5"
 
 
 @pytest.mark.browser

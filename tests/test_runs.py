@@ -25,7 +25,7 @@ from _support import FY_2025, SAMPLE, SampleRuns, folders_printed, mappa
 FY = FY_2025
 RUN_FILES = {"manifest.json", "results.json", "rule_results.parquet", "quarantine.parquet",
              "quarantine_summary.parquet", "area_results.parquet",
-             "disclosure_summary.parquet", "audit_report.ipynb",
+             "disclosure_summary.parquet", "outcomes.json", "audit_report.ipynb",
              "audit_report.html", "disclosure_review.ipynb", "disclosure_review.html"}
 
 pytestmark = pytest.mark.slow

@@ -6,6 +6,7 @@ of the board's threshold, so every test runs in milliseconds.
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,7 +18,9 @@ from jinja2 import UndefinedError
 
 import mappa_audit
 from mappa_audit import _views as views
-from mappa_audit._charts import figure, figure_json, svg_chart
+from mappa_audit._annual import AnnualSource, annual_document
+from mappa_audit._charts import figure, figure_json, ranked_figure, svg_chart
+from mappa_audit._outcome_views import OutcomesTheme, outcomes_theme
 from mappa_audit._render import environment, render
 from mappa_audit._report import AuditReport
 from mappa_audit._views import Change
@@ -414,10 +417,21 @@ FRAGMENTS: dict[str, Any] = {
     "chart.html.j2": lambda r: {"figure": figure_json(figure(views.quarter_chart(r, "TML-01")))},
     "page.html.j2": lambda r: {"title": "MAPPA dashboard", "sentence": "Signed out.",
                                "refresh_to": None},
+    "outcomes.html.j2": lambda r: {"theme": _sample_outcomes(), "svgs": (),
+                                   "figures": [figure_json(ranked_figure(chart))
+                                               for chart in _sample_outcomes().charts]},
     "download_link.html.j2": lambda r: {"ready": "The CSV file of this selection is ready:",
                                         "kind": "csv", "filename": "mappa-exceptions-run.csv",
                                         "media_type": "text/csv", "base64": "YQ=="},
 }
+
+
+@functools.cache
+def _sample_outcomes() -> OutcomesTheme:
+    """The sample's annual tables as a board reads them (the "Outcomes and equality" theme)."""
+    sample = Path(mappa_audit.__file__).parent.parent / "data_samples"
+    tables = AnnualSource(sample, "2025-26").tables()
+    return outcomes_theme(annual_document(tables, "2025-26", area=None, suppress_below=5))
 
 
 def test_every_fragment_template_is_exercised() -> None:
@@ -483,7 +497,9 @@ def test_every_rag_pill_is_white_on_a_colour_that_reaches_aa(board: AuditReport)
 
 @pytest.mark.parametrize("term", ["Items", "As-at date", "Quarantined", "Points", "Cannot tell",
                                   "Near target (amber)", "Local unit", "MAPPA category",
-                                  "Level set"])
+                                  "Level set", "SFO", "SHPO", "Relative rate index",
+                                  "Level 1→2/3 referral rate", "Return to custody",
+                                  "Serious Case Review", "Step-down"])
 def test_the_glossary_explains_the_words_the_pages_use(term: str) -> None:
     entries = {entry.term: entry.text for entry in views.glossary()}
     assert len(entries[term]) > 40
