@@ -111,9 +111,6 @@ class BoardOverview:
         self._load_run()
 
     def widget(self) -> widgets.Widget:
-        glossary = widgets.Accordion(children=[self.glossary])
-        glossary.set_title(0, "What the words mean")
-        glossary.selected_index = None
         return widgets.VBox([
             self.banner,
             widgets.HBox([self.run, self.area, self.theme], layout={"flex_flow": "row wrap"}),
@@ -125,7 +122,7 @@ class BoardOverview:
                 widgets.VBox([self.coming_due_heading, self.coming_due],
                              layout={"width": "36%"}),
             ], layout={"justify_content": "space-between"}),
-            glossary,
+            self.glossary,
         ])
 
     def _report_of(self, folder: str) -> AuditReport:
@@ -163,29 +160,15 @@ class BoardOverview:
         previous = self._previous(area)
         theme = None if self.theme.value == ALL else self.theme.value
         self.rule.disabled = self.breakdown.disabled = theme == OUTCOMES
+        self.banner.value = _banner_html(report, previous)
+        self._draw_panels(report, previous, area)
         if theme == OUTCOMES:
-            self.banner.value = _banner_html(report, previous)
             self.tiles.value = _outcomes_html(self.runs / self.run.value, report.suppress_below)
             self.charts.value = ""
-            self.signals.value = render("signals.html.j2", view=views.signals(report, previous))
-            self.coming_due.value = render("due_by_week.html.j2",
-                                           weeks=views.due_by_week(report))
-            self.glossary.value = render("glossary.html.j2", entries=views.glossary(report))
             return
         rule_ids = [r["rule_id"] for r in report.document["rules"]
                     if theme is None or r["rule_id"] in report.rules_of(theme)]
-        self.banner.value = _banner_html(report, previous)
         self.tiles.value = _tiles_html(report, rule_ids, previous)
-        # a board folder counts these for the run's own area only: with an area chosen, the
-        # headings say so rather than show the run's figures as that area's
-        self.signals_heading.value = render("heading.html.j2", warning=None, text=(
-            views.panel_title("Watch list", self._report_of(self.run.value), area)))
-        self.coming_due_heading.value = render("heading.html.j2", warning=None, text=(
-            views.panel_title("Coming due after the as-at date", self._report_of(self.run.value),
-                              area)))
-        self.signals.value = render("signals.html.j2", view=views.signals(report, previous))
-        self.coming_due.value = render("due_by_week.html.j2", weeks=views.due_by_week(report))
-        self.glossary.value = render("glossary.html.j2", entries=views.glossary(report))
         self._busy = True
         try:
             options = [(f"{r} · {report.rule(r)['title']}", r) for r in rule_ids]
@@ -205,6 +188,22 @@ class BoardOverview:
         self.charts.value = (_chart_html(figure(views.quarter_chart(report, rule_id)))
                              + _chart_html(figure(views.breakdown_chart(report, rule_id,
                                                                         dimension))))
+
+    def _draw_panels(self, report: AuditReport, previous: AuditReport | None,
+                     area: str | None) -> None:
+        """The watch list, coming-due and glossary panels, whatever the theme."""
+        run = self._report_of(self.run.value)
+        # a board folder counts these for the run's own area only: with an area chosen, the
+        # headings say so rather than show the run's figures as that area's
+        self.signals_heading.value = render("heading.html.j2", warning=None, text=(
+            views.panel_title("Watch list", run, area)))
+        self.coming_due_heading.value = render("heading.html.j2", warning=None, text=(
+            views.panel_title("Coming due after the as-at date", run, area)))
+        self.signals.value = render("signals.html.j2", view=views.signals(report, previous))
+        self.coming_due.value = render("due_by_week.html.j2", weeks=views.due_by_week(report))
+        glossary = render("glossary.html.j2", entries=views.glossary(report), folded=True)
+        if glossary != self.glossary.value:  # unchanged, it stays open if it was
+            self.glossary.value = glossary
 
     def _previous(self, area: str | None) -> AuditReport | None:
         entry = self.current_entry()
