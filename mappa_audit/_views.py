@@ -531,20 +531,56 @@ class GlossaryEntry:
 
 
 def glossary(report: AuditReport | None = None) -> tuple[GlossaryEntry, ...]:
-    """The words a board member may not know; with ``report``, "near target" says how near,
-    from the amber margins of the policy the run used.
+    """The words a board member may not know, then every code a page may show; with
+    ``report``, "near target" says how near, from the amber margins of the policy the run
+    used, and each standard's code its title as that policy sets it.
 
     Examples
     --------
-    >>> [e.term for e in glossary()][-3:]
-    ['Relative rate index', 'Level 1→2/3 referral rate', 'Step-down']
+    >>> terms = [e.term for e in glossary()]
+    >>> terms[:2], "Step-down" in terms
+    (['MAPPA', 'Level 1'], True)
+    >>> for entry in glossary():
+    ...     if entry.term in ("TML-01", "DQ-01", "SIG-04"):
+    ...         print(entry.term, entry.text)
+    TML-01 First meeting within 5 working days of a Level 3 referral
+    DQ-01 Input rows and cells quarantined by the loader
+    SIG-04 Open cases with no current level
     """
     margins = sorted({float(rule["amber_margin"]) for rule in
                       (report.document["rules"] if report is not None else [])
                       if rule.get("amber_margin") is not None})
     how_near = f" In this report: {amber_margin_words(margins)}." if margins else ""
-    return tuple(GlossaryEntry(term, text + how_near if term.startswith("Near target") else text)
-                 for term, text in GLOSSARY.items())
+    words = [GlossaryEntry(term, text + how_near if term.startswith("Near target") else text)
+             for term, text in GLOSSARY.items()]
+    return (*words, *_codes(report))
+
+
+CODE_FAMILIES = {
+    "TML": "timeliness", "REV": "reviews", "ACT": "actions", "ATT": "attendance",
+    "DIS": "disclosure", "DQ": "data quality (counted, no target)",
+    "SIG": "watch-list signals for a second look (no target)",
+}
+"""What the letters of a code say."""
+
+
+def _codes(report: AuditReport | None) -> list[GlossaryEntry]:
+    """Every code: each standard with its title, each data-quality check, each signal."""
+    from mappa_audit._signals import SIGNALS
+    from mappa_audit.rules import ordered_rules
+    from mappa_audit.rules.data_quality import DATA_QUALITY_RULES
+
+    if report is not None:
+        titles = {rule["rule_id"]: rule["title"] for rule in report.document["rules"]}
+    else:
+        from mappa_audit._policy import load_policy
+
+        policy = load_policy(None)
+        titles = {spec.rule_id: spec.title(policy) for spec in ordered_rules()}
+    families = "; ".join(f"{letters}, {meaning}" for letters, meaning in CODE_FAMILIES.items())
+    return [GlossaryEntry("Codes", f"Each standard, check and signal has a code: {families}."),
+            *(GlossaryEntry(code, title) for code, title in
+              {**titles, **DATA_QUALITY_RULES, **SIGNALS}.items())]
 
 
 def amber_margin_words(margins: list[float]) -> str:
