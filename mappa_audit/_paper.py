@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mappa_audit import _views as views
 from mappa_audit._annual import board_document
+from mappa_audit._board_summary import board_summary, by_concern
 from mappa_audit._charts import SvgChart, svg_chart, svg_ranked_chart
 from mappa_audit._errors import UsageError
 from mappa_audit._files import write_bytes_atomically
@@ -73,7 +74,9 @@ def render_paper(run_folder: str | Path, *, allow_small_suppression: bool = Fals
     return render(
         "paper.html.j2",
         banner_view=views.banner(report),
-        headline_rows=views.headline_rows(report),
+        summary=board_summary(report, previous),
+        headline_rows=views.headline_rows(report, by_concern(
+            report, [rule["rule_id"] for rule in report.document["rules"]])),
         changes=views.change_table(report, previous),
         signals_view=views.signals(report, previous),
         weeks=views.due_by_week(report),

@@ -22,6 +22,7 @@ from IPython.display import display
 
 from mappa_audit import _views as views
 from mappa_audit._annual import board_document
+from mappa_audit._board_summary import board_summary, by_concern
 from mappa_audit._calendar import day_month
 from mappa_audit._charts import figure, figure_json, ranked_figure
 from mappa_audit._downloads import Downloads
@@ -96,6 +97,7 @@ class BoardOverview:
         self.breakdown = widgets.ToggleButtons(options=list(BREAKDOWN_CHOICES),
                                                style={"button_width": "110px"})
         self.banner = widgets.HTML()
+        self.summary = widgets.HTML()
         self.tiles = widgets.HTML()
         self.charts = widgets.HTML()
         self.signals = widgets.HTML()
@@ -114,6 +116,7 @@ class BoardOverview:
         return widgets.VBox([
             self.banner,
             widgets.HBox([self.run, self.area, self.theme], layout={"flex_flow": "row wrap"}),
+            self.summary,
             self.tiles,
             widgets.HBox([self.rule, self.breakdown], layout={"flex_flow": "row wrap"}),
             self.charts,
@@ -163,11 +166,14 @@ class BoardOverview:
         self.banner.value = _banner_html(report, previous)
         self._draw_panels(report, previous, area)
         if theme == OUTCOMES:
+            self.summary.value = ""
             self.tiles.value = _outcomes_html(self.runs / self.run.value, report.suppress_below)
             self.charts.value = ""
             return
-        rule_ids = [r["rule_id"] for r in report.document["rules"]
-                    if theme is None or r["rule_id"] in report.rules_of(theme)]
+        rule_ids = by_concern(report, [r["rule_id"] for r in report.document["rules"]
+                                       if theme is None or r["rule_id"] in report.rules_of(theme)])
+        self.summary.value = render("summary.html.j2",
+                                    view=board_summary(report, previous, rule_ids))
         self.tiles.value = _tiles_html(report, rule_ids, previous)
         self._busy = True
         try:

@@ -19,6 +19,7 @@ from jinja2 import UndefinedError
 import mappa_audit
 from mappa_audit import _views as views
 from mappa_audit._annual import AnnualSource, annual_document
+from mappa_audit._board_summary import QUESTIONS, board_summary, by_concern
 from mappa_audit._charts import figure, figure_json, ranked_figure, svg_chart
 from mappa_audit._outcome_views import OutcomesTheme, outcomes_theme
 from mappa_audit._render import environment, render
@@ -395,6 +396,7 @@ def test_the_svg_chart_escapes_its_title_in_the_attribute_too() -> None:
 
 # every fragment template with the context its callers give it
 FRAGMENTS: dict[str, Any] = {
+    "summary.html.j2": lambda r: {"view": board_summary(r, r)},
     "banner.html.j2": lambda r: {"view": views.banner(r, compare=True, previous=r)},
     "headline.html.j2": lambda r: {"rows": views.headline_rows(r)},
     "change_table.html.j2": lambda r: {"view": views.change_table(r, r)},
@@ -449,7 +451,8 @@ def test_a_board_fragment_renders_strictly_and_shows_no_small_count(board: Audit
     # no cell, tile or sentence holds a count from 1 to 4
     assert not re.search(r">\s*[1-4]\s*<", html), html
     # ("Level 1 cases" names a level, not a count)
-    assert not re.search(r"(?<!Level )(?<!Level \d/)\b[1-4] (items|cases|missed|input rows)", html), html
+    counted = r"(?<!Level )(?<!Level \d/)\b[1-4] (items|cases|missed|input rows)"
+    assert not re.search(counted, html), html
 
 
 @pytest.mark.parametrize("name", list(FRAGMENTS))
@@ -554,3 +557,54 @@ def test_every_chart_is_drawn_without_the_mode_bar(board: AuditReport,
     [bundle] = shown
     assert bundle["application/vnd.plotly.v1+json"]["config"]["displayModeBar"] is False
     assert '"displayModeBar": false' in bundle["text/html"]
+
+
+# ---- the board summary ---------------------------------------------------------------------------
+
+def _ranked(rules: list[dict[str, Any]]) -> AuditReport:
+    document = {**small_report().document, "rules": rules}
+    rows = pl.DataFrame([{"rule_id": r["rule_id"], "dimension": "all", "value": "all",
+                          **{k: r[k] for k in ("compliant", "non_compliant", "pending",
+                                               "not_assessable", "population", "rate", "rag")}}
+                         for r in rules])
+    return AuditReport(audience=mappa_audit.Audience.AUDITOR, document=document,
+                       rule_results=rows, quarantine_summary=pl.DataFrame(
+                           schema={"table": pl.String, "reason": pl.String,
+                                   "entries": pl.Int64}))
+
+
+def test_the_summary_leads_with_the_standards_furthest_below_target() -> None:
+    report = _ranked([
+        _rule("TML-01", "First meeting within 5 working days", 98, 2),     # green
+        _rule("REV-01", "Level 2 reviews", 60, 40),                         # red, 35 below
+        _rule("ACT-02", "Actions completed", 80, 20),                       # red, 15 below
+        _rule("DIS-02", "Rationale recorded", 0, 0),                        # no items: grey
+        {**_rule("ATT-01", "Attendance", 90, 10), "rag": "amber"},          # amber, 5 below
+        _rule("DIS-04", "Disclosure carried out", 70, 30),                  # red, 25 below
+        _rule("TML-02", "First meeting within 20 working days", 89, 11),    # red, 6 below
+    ]).for_board()
+    rule_ids = [r["rule_id"] for r in report.document["rules"]]
+    assert by_concern(report, rule_ids) == ["REV-01", "DIS-04", "ACT-02", "TML-02", "ATT-01",
+                                            "DIS-02", "TML-01"]
+    summary = board_summary(report, None)
+    assert summary.overview == ("Of 7 standards, 4 are below target, 1 is near target, 1 is "
+                                "on target, and 1 cannot be judged (too few items, or not "
+                                "assessed).")
+    assert [line.split(" ")[0] for line in summary.furthest_below] == ["REV-01", "DIS-04",
+                                                                       "ACT-02"]
+    assert "60.0 % against a target of 95 % (35.0 points below)" in summary.furthest_below[0]
+    assert summary.questions == tuple(QUESTIONS[r] for r in ("REV-01", "DIS-04", "ACT-02",
+                                                             "TML-02"))
+    assert summary.changes == (views.NO_EARLIER_RUN,)
+    assert "Amber (near target)" in summary.amber
+
+
+def test_the_summary_names_only_material_changes() -> None:
+    before = _ranked([_rule("REV-01", "Level 2 reviews", 60, 40),
+                      _rule("ACT-02", "Actions completed", 80, 20)]).for_board()
+    now = _ranked([_rule("REV-01", "Level 2 reviews", 70, 30),
+                   _rule("ACT-02", "Actions completed", 80, 20)]).for_board()
+    changes = board_summary(now, before).changes
+    assert changes == ("REV-01 Level 2 reviews: 10.0 points better.",)
+    assert board_summary(now, now).changes == (
+        "No standard changed materially since the last run.",)
