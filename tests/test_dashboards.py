@@ -115,7 +115,13 @@ def test_board_tiles_show_the_runs_numbers(board_server: VoilaServer, page: Page
     record_timing("board first render (s)", time.monotonic() - started)
     results = json.loads((sample_runs.board / "results.json").read_text())
     on_page = tiles(page)
-    assert list(on_page) == [rule["rule_id"] for rule in results["rules"]]
+    # every rule, in order of concern: red, amber, grey, green; the furthest below first
+    assert sorted(on_page) == sorted(rule["rule_id"] for rule in results["rules"])
+    concern = {"red": 0, "amber": 1, "none": 2, "green": 3}
+    rags = {rule["rule_id"]: rule["rag"] if rule["status"] == "assessed" else "none"
+            for rule in results["rules"]}
+    order = [concern[rags[rule_id]] for rule_id in on_page]
+    assert order == sorted(order), on_page
     for rule in results["rules"]:
         tile = on_page[rule["rule_id"]]
         assert tile["rate"] == shown_rate(rule["rate"], rule["population"]), rule["rule_id"]
