@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
-import plotly.graph_objects as go
 import polars as pl
 from IPython.display import display
 
@@ -191,9 +190,8 @@ class BoardOverview:
                                        italic=False)
             return
         dimension = BREAKDOWN_CHOICES[self.breakdown.value]
-        self.charts.value = (_chart_html(figure(views.quarter_chart(report, rule_id)))
-                             + _chart_html(figure(views.breakdown_chart(report, rule_id,
-                                                                        dimension))))
+        self.charts.value = (_chart_html(views.quarter_chart(report, rule_id))
+                             + _chart_html(views.breakdown_chart(report, rule_id, dimension)))
 
     def _draw_panels(self, report: AuditReport, previous: AuditReport | None,
                      area: str | None) -> None:
@@ -226,9 +224,10 @@ def _heading(text: str) -> widgets.HTML:
     return widgets.HTML(render("heading.html.j2", text=text, warning=None))
 
 
-def _chart_html(plotted: go.Figure) -> str:
-    """A chart as the page's own plotly.js draws it (``mappa-charts.js`` of the Voila template)."""
-    return render("chart.html.j2", figure=figure_json(plotted))
+def _chart_html(chart: views.Chart) -> str:
+    """A chart as the page's own plotly.js draws it (``mappa-charts.js`` of the Voila template),
+    with its figures as a table for those who cannot see it."""
+    return render("chart.html.j2", figure=figure_json(figure(chart)), chart=chart)
 
 
 def _outcomes_html(folder: Path, suppress_below: int) -> str:

@@ -17,7 +17,6 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import plotly.graph_objects as go
 import polars as pl
 import pytest
 from playwright.sync_api import Browser, Locator, Page
@@ -465,13 +464,18 @@ def test_a_runs_report_is_titled_with_its_area_and_period(sample_runs: SampleRun
 
 
 def test_chart_json_cannot_close_its_script_element() -> None:
+    from mappa_audit._views import Chart, ChartPoint
     from mappa_audit.dashboard import _chart_html
 
-    figure = go.Figure(layout={"title": {"text": "</script><script>alert(1)</script> & <b>"}})
-    chart = _chart_html(figure)
-    body = chart.split('<script type="application/json">', 1)[1].rsplit("</script>", 1)[0]
+    hostile = "</script><script>alert(1)</script> & <b>"
+    point = ChartPoint(label=hostile, rate=0.5, rate_text="50.0 %", bar_text="50 %", met="5",
+                       not_met="5", colour="#c62828")
+    chart = _chart_html(Chart(kind="breakdown", title=hostile, target=0.95,
+                              target_text="target 95 %", points=(point,)))
+    body = chart.split('<script type="application/json">', 1)[1].split("</script>", 1)[0]
     assert not {"<", ">", "&"} & set(body)
-    assert json.loads(body)["layout"]["title"]["text"].startswith("</script>")
+    assert hostile in json.dumps(json.loads(body))
+    assert "<script>alert" not in chart.replace(body, "")  # the table escapes it too
 
 
 def test_the_outcomes_theme_shows_groups_never_people(board_server: VoilaServer,

@@ -416,7 +416,8 @@ FRAGMENTS: dict[str, Any] = {
     "message.html.j2": lambda r: {"text": "No audit has been run yet."},
     "heading.html.j2": lambda r: {"text": "Watch list", "warning": None},
     "status.html.j2": lambda r: {"text": "page 1 of 1 · 3 exceptions", "css": "exceptions"},
-    "chart.html.j2": lambda r: {"figure": figure_json(figure(views.quarter_chart(r, "TML-01")))},
+    "chart.html.j2": lambda r: {"figure": figure_json(figure(views.quarter_chart(r, "TML-01"))),
+                                "chart": views.quarter_chart(r, "TML-01")},
     "page.html.j2": lambda r: {"title": "MAPPA dashboard", "sentence": "Signed out.",
                                "refresh_to": None},
     "outcomes.html.j2": lambda r: {"theme": _sample_outcomes(), "svgs": (),
@@ -548,7 +549,7 @@ def test_every_chart_is_drawn_without_the_mode_bar(board: AuditReport,
     from mappa_audit.dashboard import _chart_html
 
     plotted = figure(views.quarter_chart(board, "TML-01"))
-    dashboard = _chart_html(plotted)
+    dashboard = _chart_html(views.quarter_chart(board, "TML-01"))
     body = dashboard.split('<script type="application/json">', 1)[1].rsplit("</script>", 1)[0]
     assert json.loads(body)["config"]["displayModeBar"] is False
     shown: list[dict[str, Any]] = []
@@ -608,3 +609,15 @@ def test_the_summary_names_only_material_changes() -> None:
     assert changes == ("REV-01 Level 2 reviews: 10.0 points better.",)
     assert board_summary(now, now).changes == (
         "No standard changed materially since the last run.",)
+
+
+def test_a_dashboard_chart_has_a_text_alternative(board: AuditReport) -> None:
+    from mappa_audit.dashboard import _chart_html
+
+    chart = views.quarter_chart(board, "TML-01")
+    html = _chart_html(chart)
+    assert 'role="img"' in html
+    assert f'aria-label="{chart.title}, {chart.target_text}' in html
+    assert "<summary" in html
+    for point in chart.points:
+        assert f"<td>{point.label}</td><td>{point.rate_text}</td>" in html
