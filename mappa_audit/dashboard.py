@@ -165,7 +165,12 @@ class BoardOverview:
         self.banner.value = _banner_html(report, previous)
         self._draw_panels(report, previous, area)
         if theme == OUTCOMES:
-            self.summary.value = ""
+            run = self._report_of(self.run.value)
+            # the run's annual tables are of its own cases (decision 50): say which, when the
+            # area chosen is another
+            self.summary.value = ("" if area is None or area == run.document.get("area") else
+                                  render("note.html.j2", italic=False, text=views.panel_title(
+                                      "Outcomes and equality", run, area) + "."))
             self.tiles.value = _outcomes_html(self.runs / self.run.value, report.suppress_below)
             self.charts.value = ""
             return

@@ -116,6 +116,9 @@ def test_board_dashboard(board_server: VoilaServer, page: Page) -> None:
     page.get_by_label("Theme", exact=True).select_option(index=1)
     page.wait_for_timeout(500)
     assert_accessible(page, "board overview, an area and a theme chosen")
+    page.get_by_label("Theme", exact=True).select_option(label="Outcomes and equality")
+    page.wait_for_selector(".mappa-outcomes .main-svg", timeout=WAIT_MS)
+    assert_accessible(page, "board overview, outcomes and equality")
     assert_reflows(page, "board overview")
 
 

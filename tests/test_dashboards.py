@@ -493,3 +493,6 @@ def test_the_outcomes_theme_shows_groups_never_people(board_server: VoilaServer,
     assert "SYN-" not in page.content()
     assert page.locator(".mappa-outcomes .modebar").count() == 0
     page.screenshot(path=str(ARTIFACTS / "board_outcomes.png"), full_page=True)
+    # the tables are the run's; with an area chosen the page says whose they are
+    page.get_by_label("Area", exact=True).select_option(label="Eastvale")
+    page.get_by_text("Outcomes and equality: all areas, not only Eastvale.").wait_for()
