@@ -119,6 +119,9 @@ def test_board_dashboard(board_server: VoilaServer, page: Page) -> None:
     page.get_by_label("Theme", exact=True).select_option(label="Outcomes and equality")
     page.wait_for_selector(".mappa-outcomes .main-svg", timeout=WAIT_MS)
     assert_accessible(page, "board overview, outcomes and equality")
+    assert_reflows(page, "board overview, outcomes and equality")
+    page.get_by_label("Theme", exact=True).select_option(label="All themes")
+    page.wait_for_selector(".mappa-tile")
     assert_reflows(page, "board overview")
 
 
