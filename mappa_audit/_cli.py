@@ -131,7 +131,7 @@ FLAGS = {
     "min_per_stratum": "--min-per-stratum", "include_level1": "--include-level1",
     "cases": "--cases", "areas": "--areas", "invalid_rows": "--invalid-rows",
     "runs": "--runs", "port": "--port", "tls_cert": "--tls-cert", "tls_key": "--tls-key",
-    "group": "--group",
+    "group": "--group", "auth": "--auth",
 }
 """The flag of each library argument that a library message may name."""
 
@@ -846,16 +846,24 @@ def hub_init(
         help="Address to listen on (default: 127.0.0.1, or every address with TLS).")] = None,
     tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    auth: Annotated[str, typer.Option(
+        help="How people sign in: native (accounts made with `hub user add`), entra (Entra "
+        "ID / Azure AD) or ldap; entra and ldap add a recipe to fill in at the end of "
+        "jupyterhub_config.py.")] = "native",
 ) -> None:
     """Write a JupyterHub deployment (configuration, cookie secret, database) into STATE."""
     from mappa_audit._hub import init_hub
 
     try:
         config = init_hub(state, runs, port=port, host=host, tls_cert=tls_cert,
-                          tls_key=tls_key)
+                          tls_key=tls_key, auth=auth)
     except MappaAuditError as error:
         raise _fail(error) from None
     sys.stdout.write(f"{config}\n")
+    if auth != "native":
+        _stderr.print(f"Fill in the {auth} recipe at the end of {config} (docs/deploy.md); "
+                      f"then start it with `mappa-audit hub start {state}`.", markup=False)
+        return
     _stderr.print(f"Add accounts with `mappa-audit hub user add {state} NAME --group board` "
                   f"and start it with `mappa-audit hub start {state}`.", markup=False)
 

@@ -46,6 +46,11 @@ LOCK_SECONDS = 600
 PROXY_ENV = "MAPPA_HUB_PROXY"
 """Where configurable-http-proxy is, when it is not in the checkout's .tools/ or on PATH."""
 TEMPLATE = files("mappa_audit") / "templates" / "hub" / "jupyterhub_config.py.in"
+RECIPES = files("mappa_audit") / "templates" / "hub" / "recipes"
+AUTHENTICATORS = {"native": None, "entra": "entra_id.py", "ldap": "ldap.py"}
+"""How people sign in: NativeAuthenticator's accounts in the hub database, or the recipe
+(``templates/hub/recipes/``) for the organisation's Entra ID or LDAP directory, appended to
+the configuration for its administrator to fill in."""
 STOP_SECONDS = 30
 
 
@@ -68,13 +73,18 @@ def find_proxy() -> Path:
 def init_hub(
     state: Path, runs: Path, *, port: int = 8000, host: str | None = None,
     tls_cert: Path | None = None, tls_key: Path | None = None, proxy: Path | None = None,
+    auth: str = "native",
 ) -> Path:
     """Write a complete JupyterHub deployment into the new folder ``state``.
 
     Nothing is written outside ``state``. Without TLS the hub listens on 127.0.0.1 (put a
     reverse proxy with TLS in front); with ``tls_cert`` and ``tls_key`` on every address.
-    Returns the configuration file.
+    ``auth`` is one of :data:`AUTHENTICATORS`: ``entra`` and ``ldap`` append their recipe
+    to the configuration. Returns the configuration file.
     """
+    if auth not in AUTHENTICATORS:
+        msg = f"there is no authenticator recipe {auth!r}"
+        raise UsageError(msg, f"give `auth` {' or '.join(AUTHENTICATORS)}")
     if state.exists() and (not state.is_dir() or any(state.iterdir())):
         msg = f"{state} already exists and is not an empty folder"
         raise UsageError(msg, "give `hub init` a new folder; an existing deployment is "
@@ -114,6 +124,9 @@ def init_hub(
         min_password=MIN_PASSWORD_LENGTH, failed_logins=FAILED_LOGINS_BEFORE_LOCK,
         lock_seconds=LOCK_SECONDS,
     )
+    recipe = AUTHENTICATORS[auth]
+    if recipe is not None:
+        config += "\n" + (RECIPES / recipe).read_text(encoding="utf-8")
     target = state / CONFIG_NAME
     _write_private(target, config)
     return target
