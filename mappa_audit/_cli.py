@@ -929,7 +929,15 @@ def hub_start(state: StateArg) -> None:
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    for stopping in (signal.SIGTERM, signal.SIGHUP):
+    # Ctrl-C too: polars (imported with mappa-audit) puts its own SIGINT handler in place,
+    # which makes the system restart the wait for the hub below instead of interrupting it,
+    # so Python's KeyboardInterrupt would come only once the hub had stopped by itself.
+    # Python's handler interrupts the wait. A SIGINT ignored from the start (`hub start &`
+    # in a script) stays ignored, as POSIX has it for background commands (docs/deploy.md).
+    stopping_signals = [signal.SIGTERM, signal.SIGHUP]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        stopping_signals.append(signal.SIGINT)
+    for stopping in stopping_signals:
         signal.signal(stopping, stop)
     try:
         find_proxy()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import os
 import secrets
@@ -296,6 +297,73 @@ def remove_user(state: Path, name: str) -> None:
         session.commit()
     finally:
         db.close()
+
+
+# ---- auditors' JupyterLab -------------------------------------------------------------------
+
+AUDIT_NOTEBOOKS = ("audit_report", "disclosure_review")
+"""The notebooks an auditor finds in their JupyterLab folder."""
+
+
+def give_audit_notebooks(home: Path, runs: Path) -> list[Path]:
+    """Copy the audit notebooks into an auditor's JupyterLab folder ``home``, set to audit
+    the data of the newest auditor run in ``runs``; a copy already there is kept (it may
+    hold the auditor's work). Returns the notebooks copied.
+
+    The shipped notebooks audit ``../data_samples``, which is not beside an auditor's folder;
+    the newest auditor run says which dataset and period the auditors work on. Without one
+    (no run, or its dataset no longer there) the notebooks are copied as shipped.
+    """
+    from mappa_audit._shipped import shipped_notebook
+
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    parameters = _newest_auditor_run_parameters(runs)
+    copied = []
+    for name in AUDIT_NOTEBOOKS:
+        target = home / f"{name}.ipynb"
+        if target.exists():
+            continue
+        notebook = json.loads(shipped_notebook("notebooks", name).read_text(encoding="utf-8"))
+        for cell in notebook["cells"]:
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                source = "".join(cell["source"])
+                cell["source"] = _with_values(source, parameters).splitlines(keepends=True)
+        target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
+        copied.append(target)
+    return copied
+
+
+def _newest_auditor_run_parameters(runs: Path) -> dict[str, str]:
+    from mappa_audit._store import read_index, read_manifest
+
+    for entry in reversed(read_index(runs)):
+        if entry["audience"] != "auditor" or entry["outcome"] != "succeeded":
+            continue
+        parameters = read_manifest(runs / entry["folder"]).parameters
+        if Path(parameters.dataset).exists():
+            return {"dataset": parameters.dataset, "start": parameters.start,
+                    "end": parameters.end}
+    return {}
+
+
+def _with_values(source: str, values: dict[str, str]) -> str:
+    """A parameters cell with the given names set to new values, their comments kept.
+
+    Examples
+    --------
+    >>> _with_values('dataset = "../data"  # a folder\\narea = None', {"dataset": "/srv/d"})
+    "dataset = '/srv/d'  # a folder\\narea = None"
+    """
+    lines = []
+    for line in source.split("\n"):
+        name, equals, rest = line.partition(" = ")
+        if equals and name in values:
+            comment = rest[rest.index("  #"):] if "  #" in rest else ""
+            lines.append(f"{name} = {values[name]!r}{comment}")
+        else:
+            lines.append(line)
+    return "\n".join(lines)
 
 
 # ---- hub start ----------------------------------------------------------------------------
