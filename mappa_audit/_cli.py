@@ -205,7 +205,7 @@ FLAGS = {
     "min_per_stratum": "--min-per-stratum", "include_level1": "--include-level1",
     "cases": "--cases", "areas": "--areas", "invalid_rows": "--invalid-rows",
     "runs": "--runs", "port": "--port", "tls_cert": "--tls-cert", "tls_key": "--tls-key",
-    "group": "--group", "national": "--national", "profile": "--profile",
+    "group": "--group", "national": "--national", "profile": "--profile", "auth": "--auth",
 }
 """The flag of each library argument that a library message may name."""
 
@@ -961,16 +961,24 @@ def hub_init(
         help="Address to listen on (default: 127.0.0.1, or every address with TLS).")] = None,
     tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    auth: Annotated[str, typer.Option(
+        help="How people sign in: native (accounts made with `hub user add`), entra (Entra "
+        "ID / Azure AD) or ldap; entra and ldap add a recipe to fill in at the end of "
+        "jupyterhub_config.py.")] = "native",
 ) -> None:
     """Write a JupyterHub deployment (configuration, cookie secret, database) into STATE."""
     from mappa_audit._hub import init_hub
 
     try:
         config = init_hub(state, runs, port=port, host=host, tls_cert=tls_cert,
-                          tls_key=tls_key)
+                          tls_key=tls_key, auth=auth)
     except MappaAuditError as error:
         raise _fail(error) from None
     sys.stdout.write(f"{config}\n")
+    if auth != "native":
+        _stderr.print(f"Fill in the {auth} recipe at the end of {config} (docs/deploy.md); "
+                      f"then start it with `mappa-audit hub start {state}`.", markup=False)
+        return
     _stderr.print(f"Add accounts with `mappa-audit hub user add {state} NAME --group board` "
                   f"and start it with `mappa-audit hub start {state}`.", markup=False)
 
@@ -1036,7 +1044,15 @@ def hub_start(state: StateArg) -> None:
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    for stopping in (signal.SIGTERM, signal.SIGHUP):
+    # Ctrl-C too: polars (imported with mappa-audit) puts its own SIGINT handler in place,
+    # which makes the system restart the wait for the hub below instead of interrupting it,
+    # so Python's KeyboardInterrupt would come only once the hub had stopped by itself.
+    # Python's handler interrupts the wait. A SIGINT ignored from the start (`hub start &`
+    # in a script) stays ignored, as POSIX has it for background commands (docs/deploy.md).
+    stopping_signals = [signal.SIGTERM, signal.SIGHUP]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        stopping_signals.append(signal.SIGINT)
+    for stopping in stopping_signals:
         signal.signal(stopping, stop)
     try:
         find_proxy()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import os
 import secrets
@@ -46,6 +47,11 @@ LOCK_SECONDS = 600
 PROXY_ENV = "MAPPA_HUB_PROXY"
 """Where configurable-http-proxy is, when it is not in the checkout's .tools/ or on PATH."""
 TEMPLATE = files("mappa_audit") / "templates" / "hub" / "jupyterhub_config.py.in"
+RECIPES = files("mappa_audit") / "templates" / "hub" / "recipes"
+AUTHENTICATORS = {"native": None, "entra": "entra_id.py", "ldap": "ldap.py"}
+"""How people sign in: NativeAuthenticator's accounts in the hub database, or the recipe
+(``templates/hub/recipes/``) for the organisation's Entra ID or LDAP directory, appended to
+the configuration for its administrator to fill in."""
 STOP_SECONDS = 30
 
 
@@ -68,13 +74,18 @@ def find_proxy() -> Path:
 def init_hub(
     state: Path, runs: Path, *, port: int = 8000, host: str | None = None,
     tls_cert: Path | None = None, tls_key: Path | None = None, proxy: Path | None = None,
+    auth: str = "native",
 ) -> Path:
     """Write a complete JupyterHub deployment into the new folder ``state``.
 
     Nothing is written outside ``state``. Without TLS the hub listens on 127.0.0.1 (put a
     reverse proxy with TLS in front); with ``tls_cert`` and ``tls_key`` on every address.
-    Returns the configuration file.
+    ``auth`` is one of :data:`AUTHENTICATORS`: ``entra`` and ``ldap`` append their recipe
+    to the configuration. Returns the configuration file.
     """
+    if auth not in AUTHENTICATORS:
+        msg = f"there is no authenticator recipe {auth!r}"
+        raise UsageError(msg, f"give `auth` {' or '.join(AUTHENTICATORS)}")
     if state.exists() and (not state.is_dir() or any(state.iterdir())):
         msg = f"{state} already exists and is not an empty folder"
         raise UsageError(msg, "give `hub init` a new folder; an existing deployment is "
@@ -114,6 +125,9 @@ def init_hub(
         min_password=MIN_PASSWORD_LENGTH, failed_logins=FAILED_LOGINS_BEFORE_LOCK,
         lock_seconds=LOCK_SECONDS,
     )
+    recipe = AUTHENTICATORS[auth]
+    if recipe is not None:
+        config += "\n" + (RECIPES / recipe).read_text(encoding="utf-8")
     target = state / CONFIG_NAME
     _write_private(target, config)
     return target
@@ -283,6 +297,73 @@ def remove_user(state: Path, name: str) -> None:
         session.commit()
     finally:
         db.close()
+
+
+# ---- auditors' JupyterLab -------------------------------------------------------------------
+
+AUDIT_NOTEBOOKS = ("audit_report", "disclosure_review")
+"""The notebooks an auditor finds in their JupyterLab folder."""
+
+
+def give_audit_notebooks(home: Path, runs: Path) -> list[Path]:
+    """Copy the audit notebooks into an auditor's JupyterLab folder ``home``, set to audit
+    the data of the newest auditor run in ``runs``; a copy already there is kept (it may
+    hold the auditor's work). Returns the notebooks copied.
+
+    The shipped notebooks audit ``../data_samples``, which is not beside an auditor's folder;
+    the newest auditor run says which dataset and period the auditors work on. Without one
+    (no run, or its dataset no longer there) the notebooks are copied as shipped.
+    """
+    from mappa_audit._shipped import shipped_notebook
+
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    parameters = _newest_auditor_run_parameters(runs)
+    copied = []
+    for name in AUDIT_NOTEBOOKS:
+        target = home / f"{name}.ipynb"
+        if target.exists():
+            continue
+        notebook = json.loads(shipped_notebook("notebooks", name).read_text(encoding="utf-8"))
+        for cell in notebook["cells"]:
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                source = "".join(cell["source"])
+                cell["source"] = _with_values(source, parameters).splitlines(keepends=True)
+        target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
+        copied.append(target)
+    return copied
+
+
+def _newest_auditor_run_parameters(runs: Path) -> dict[str, str]:
+    from mappa_audit._store import read_index, read_manifest
+
+    for entry in reversed(read_index(runs)):
+        if entry["audience"] != "auditor" or entry["outcome"] != "succeeded":
+            continue
+        parameters = read_manifest(runs / entry["folder"]).parameters
+        if Path(parameters.dataset).exists():
+            return {"dataset": parameters.dataset, "start": parameters.start,
+                    "end": parameters.end}
+    return {}
+
+
+def _with_values(source: str, values: dict[str, str]) -> str:
+    """A parameters cell with the given names set to new values, their comments kept.
+
+    Examples
+    --------
+    >>> _with_values('dataset = "../data"  # a folder\\narea = None', {"dataset": "/srv/d"})
+    "dataset = '/srv/d'  # a folder\\narea = None"
+    """
+    lines = []
+    for line in source.split("\n"):
+        name, equals, rest = line.partition(" = ")
+        if equals and name in values:
+            comment = rest[rest.index("  #"):] if "  #" in rest else ""
+            lines.append(f"{name} = {values[name]!r}{comment}")
+        else:
+            lines.append(line)
+    return "\n".join(lines)
 
 
 # ---- hub start ----------------------------------------------------------------------------

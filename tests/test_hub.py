@@ -2,13 +2,17 @@
 
 One hub for the module, started as a user starts it (``hub init``, ``hub user add``,
 ``hub start``) on the session's sample runs; each test signs in in a browser context of its
-own, and the last one stops it with SIGTERM. A second hub is killed (SIGKILL).
+own, and the last one stops it with SIGTERM. Two more hubs are killed (SIGKILL) and stopped
+with Ctrl-C (SIGINT).
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,14 +23,19 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
+import polars as pl
 import pytest
 from playwright.sync_api import Browser, Page
 from test_dashboards import assert_no_case_level_text, shown_population, shown_rate, tiles
 
+from mappa_audit._contract import FREE_TEXT_COLUMNS
+from mappa_audit._hub_services import REPORT_FILES
 from mappa_audit._serve import free_port
 
-from _support import SampleRuns, mappa
+from _support import SAMPLE, SampleRuns, mappa
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +59,16 @@ def hub_start(state: Path) -> subprocess.Popen[bytes]:
     The deployment is named relative to the working folder, as scripts/demo.sh names it."""
     with (state.parent / "hub.log").open("ab") as log:
         return subprocess.Popen([sys.executable, "-m", "mappa_audit", "hub", "start", state.name],
-                                cwd=state.parent, stdout=log, stderr=subprocess.STDOUT)
+                                cwd=state.parent, stdout=log, stderr=subprocess.STDOUT,
+                                preexec_fn=as_in_a_terminal)  # noqa: PLW1509 (these tests run no thread)
+
+
+def as_in_a_terminal() -> None:
+    """Ctrl-C reaches ``hub start`` as it does in a terminal, even when these tests run in
+    the background: a shell without job control (a script, CI) starts ``cmd &`` with
+    SIGINT ignored, which its children inherit, and ``hub start`` then leaves it ignored
+    (docs/decisions.md 54)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def make_deployment(folder: Path, runs: Path) -> tuple[Path, int]:
@@ -130,7 +148,7 @@ def test_a_board_member_sees_the_board_dashboard_and_nothing_else(
     assert page.url.startswith(hub.url + "services/board/")
     results = json.loads((sample_runs.board / "results.json").read_text())
     on_page = tiles(page)
-    assert list(on_page) == [rule["rule_id"] for rule in results["rules"]]
+    assert sorted(on_page) == sorted(rule["rule_id"] for rule in results["rules"])
     for rule in results["rules"]:
         assert on_page[rule["rule_id"]]["rate"] == shown_rate(rule["rate"], rule["population"])
         assert on_page[rule["rule_id"]]["population"] == shown_population(rule["population"])
@@ -195,6 +213,111 @@ def test_a_board_member_cannot_run_code_on_the_dashboards_kernel(
     context.close()
 
 
+CASE_LEVEL = re.compile(r"SYN-[A-Z]\d{7}|SYNTHETIC TEST DATA")
+"""A record id of the sample data (case, meeting, disclosure…), or the marker its free text
+starts with."""
+RAW_DATA_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls", ".ipynb", ".json", ".feather",
+                     ".arrow", ".sqlite")
+RAW_DATA_TYPES = ("text/csv", "spreadsheet", "ms-excel", "parquet", "ipynb", "octet-stream")
+LINKS = re.compile(r"""(?:href|src|download|action|data-src)\s*=\s*["']([^"'<>]+)["']""")
+CRAWL_LIMIT = 300
+
+
+def free_texts() -> set[str]:
+    """Every value of the sample data's free-text columns."""
+    texts: set[str] = set()
+    for table, columns in FREE_TEXT_COLUMNS.items():
+        frame = pl.read_csv(SAMPLE / f"{table}.csv", infer_schema=False)
+        for column in columns:
+            texts |= set(frame[column].drop_nulls())
+    return texts
+
+
+def case_level_in(text: str, texts: set[str]) -> list[str]:
+    found = CASE_LEVEL.findall(text)
+    return found + [free for free in texts if free in text]
+
+
+def test_a_crawl_as_a_board_member_finds_no_case_level_data(
+        hub: Hub, browser: Browser, sample_runs: SampleRuns) -> None:
+    """Every address reachable from the board's two services (links, sources, downloads),
+    breadth first: none holds a case id or free text, or is a raw data file; and the files
+    of the run folders that are not reports, and every auditor run, are refused."""
+    texts = free_texts()
+    # the scan finds what it looks for: an auditor report holds case ids
+    auditor_report = sample_runs.auditor[0] / "audit_report.html"
+    assert case_level_in(auditor_report.read_text(encoding="utf-8"), texts)
+    context = browser.new_context()
+    page = context.new_page()
+    frames: list[str] = []  # what the dashboard's kernel sent the page
+    page.on("websocket", lambda socket: socket.on(
+        "framereceived", lambda frame: frames.append(
+            frame if isinstance(frame, str) else frame.decode("utf-8", "replace"))))
+    sign_in(page, hub, "board.member", "services/board/")
+    page.wait_for_selector(".mappa-tile", timeout=WAIT_MS)
+    page.goto(hub.url + "services/reports/")  # its own sign-in (OAuth) in the browser, once
+    assert "MAPPA run reports" in page.content()
+
+    origin = hub.url.rstrip("/")
+    queue = [hub.url + "services/board/", hub.url + "services/reports/"]
+    seen = set(queue)
+    leaks: dict[str, list[str]] = {}
+    raw_files: list[str] = []
+    while queue:
+        url = queue.pop(0)
+        if url.startswith(hub.url + "services/board/") and url.rstrip("/").endswith("board"):
+            page.goto(url)  # the dashboard draws itself: read it as the browser shows it
+            page.wait_for_selector(".mappa-tile", timeout=WAIT_MS)
+            body = page.content() + "".join(frame.content() for frame in page.frames)
+            links = page.eval_on_selector_all(
+                "[href], [src], [download], [action]",
+                "els => els.flatMap(e => ['href', 'src', 'action'].map(a => e.getAttribute(a)))"
+                ".filter(Boolean)")
+        else:
+            response = page.request.get(url)
+            kind = response.headers.get("content-type", "")
+            body = response.body().decode("utf-8", "replace")
+            links = LINKS.findall(body) if "html" in kind else []
+            path = urlsplit(url).path.lower()
+            if response.ok and (path.endswith(RAW_DATA_SUFFIXES)
+                                or any(raw in kind for raw in RAW_DATA_TYPES)):
+                raw_files.append(f"{url} ({kind})")
+        if found := case_level_in(body, texts):
+            leaks[url] = found[:3]
+        for link in links:
+            if link.startswith("data:"):  # a prepared download: its bytes are in the link
+                media, _, data = link[5:].partition(",")
+                content = (base64.b64decode(data).decode("utf-8", "replace")
+                           if media.endswith(";base64") else unquote(data))
+                if found := case_level_in(content, texts):
+                    leaks[f"{url} -> {link[:40]}"] = found[:3]
+                continue
+            target = urljoin(url, html.unescape(link)).split("#")[0]
+            if (target.startswith(origin + "/") and target not in seen
+                    and "logout" not in target and len(seen) < CRAWL_LIMIT):
+                seen.add(target)
+                queue.append(target)
+    for frame in frames:
+        if found := case_level_in(frame, texts):
+            leaks["the dashboard's kernel socket"] = found[:3]
+    assert leaks == {}
+    assert raw_files == []
+    assert len(seen) > 10, seen  # it did crawl: the dashboard's scripts, the reports
+    board_reports = [url for url in seen if sample_runs.board.name in url]
+    assert board_reports, sorted(seen)  # the crawl reached the board run's reports
+    assert len(seen) < CRAWL_LIMIT, "raise the limit: the crawl did not reach the end"
+
+    # the files beside the reports (results, parquet, notebooks, manifest) are not served,
+    # and no file of an auditor run is, whatever its name
+    for run in [sample_runs.board, *sample_runs.auditor]:
+        for file in run.iterdir():
+            url = f"{hub.url}services/reports/{run.name}/{file.name}"
+            served = file.name in REPORT_FILES and run == sample_runs.board
+            assert (page.request.get(url).status == 200) == served, url
+            assert not (run != sample_runs.board and url in seen), url
+    context.close()
+
+
 def test_an_auditor_opens_both_dashboards_and_every_report(
         hub: Hub, browser: Browser, sample_runs: SampleRuns) -> None:
     context = browser.new_context()
@@ -212,7 +335,7 @@ def test_an_auditor_opens_both_dashboards_and_every_report(
     context.close()
 
 
-def test_an_auditor_starts_jupyterlab_with_the_audit_notebooks_and_a_board_member_cannot(
+def test_an_auditor_runs_the_audit_notebook_in_jupyterlab_and_a_board_member_cannot(
         hub: Hub, browser: Browser) -> None:
     context = browser.new_context()
     page = context.new_page()
@@ -223,6 +346,31 @@ def test_an_auditor_starts_jupyterlab_with_the_audit_notebooks_and_a_board_membe
     assert listing.status == 200
     names = {item["name"] for item in listing.json()["content"]}
     assert {"audit_report.ipynb", "disclosure_review.ipynb"} <= names
+
+    # the audit notebook, opened and run as an auditor runs it: Run > Run All Cells, then save
+    page.goto(hub.url + "user/auditor/lab/tree/audit_report.ipynb?reset")  # no other tabs
+    page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=WAIT_MS)
+    # its kernel first: Run All before it is up asks which kernel to start, and waits
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=WAIT_MS)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    page.wait_for_function(  # every code cell has run: its prompt holds a number, not * or blank
+        """() => {
+            const prompts = [...document.querySelectorAll(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
+            return prompts.length > 0
+                && prompts.every((p) => /^\\[\\d+\\]:?$/.test(p.textContent.trim()));
+        }""", timeout=3 * WAIT_MS)
+    page.locator(".jp-NotebookPanel .jp-Notebook").first.click()
+    page.keyboard.press("Control+s")
+    notebook = saved_notebook(page, hub.url + "user/auditor/api/contents/audit_report.ipynb")
+    code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert len(code_cells) > 10
+    errors = [output for cell in code_cells for output in cell["outputs"]
+              if output["output_type"] == "error"]
+    assert errors == []
+    shown = " ".join(json.dumps(cell["outputs"]) for cell in code_cells)
+    assert "TML-01" in shown  # the report itself, not an empty run
     # stop it (JupyterLab is heavy for the tests after this one on two cores), with the
     # hub's XSRF cookie, not JupyterLab's (both are called _xsrf)
     xsrf = next(c["value"] for c in context.cookies()
@@ -239,6 +387,18 @@ def test_an_auditor_starts_jupyterlab_with_the_audit_notebooks_and_a_board_membe
     assert status_of(page, hub.url + "user/board.member/lab") in (403, 404)
     assert page.locator(".jp-LabShell").count() == 0
     context.close()
+
+
+def saved_notebook(page: Page, url: str, timeout: float = 30) -> dict[str, Any]:
+    """The notebook as JupyterLab saved it, once every code cell has been run and saved."""
+    deadline = time.monotonic() + timeout
+    while True:
+        notebook: dict[str, Any] = page.request.get(url).json()["content"]
+        if all(cell["execution_count"] for cell in notebook["cells"]
+               if cell["cell_type"] == "code"):
+            return notebook
+        assert time.monotonic() < deadline, "the run notebook was not saved"
+        time.sleep(0.5)
 
 
 def test_five_wrong_passwords_lock_the_account(hub: Hub, browser: Browser) -> None:
@@ -279,14 +439,20 @@ def test_sigterm_of_hub_start_leaves_nothing_and_frees_the_port(hub: Hub) -> Non
     assert_stopping_leaves_nothing(hub.process, hub.port, signal.SIGTERM)
 
 
-def test_sigkill_of_hub_start_leaves_nothing_and_frees_the_port(
-        sample_runs: SampleRuns, tmp_path: Path) -> None:
-    """``hub start`` can do nothing: the hub, the proxy, the services and Voila each die
-    with their parent."""
+@pytest.mark.parametrize("stopping", [
+    # the hub start can do nothing: the hub, the proxy, the services and Voila each die
+    # with their parent
+    signal.SIGKILL,
+    # Ctrl-C in the terminal that runs it: hub start stops the hub, as on SIGTERM
+    signal.SIGINT,
+])
+def test_killing_or_ctrl_c_of_hub_start_leaves_nothing_and_frees_the_port(
+        sample_runs: SampleRuns, tmp_path: Path, stopping: signal.Signals) -> None:
+    """A second hub, stopped with ``stopping``."""
     state, port = make_deployment(tmp_path, sample_runs.folder)
     process = hub_start(state)
     wait_for_hub(f"http://127.0.0.1:{port}/", process)
-    assert_stopping_leaves_nothing(process, port, signal.SIGKILL)
+    assert_stopping_leaves_nothing(process, port, stopping)
 
 
 def assert_stopping_leaves_nothing(
