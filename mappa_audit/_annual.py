@@ -26,7 +26,16 @@ from mappa_audit._engine import resolve_area
 from mappa_audit._errors import ArgumentError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._policy import Policy, load_policy
-from mappa_audit._privacy import check_board_suppression, hide_small
+from mappa_audit._privacy import (
+    WITHHELD,
+    WITHHELD_MARK,
+    Relation,
+    TableSet,
+    check_board_suppression,
+    hide_small,
+    protect,
+    shown_counts,
+)
 from mappa_audit.rules._context import AuditContext, build_context
 
 TABLE_TITLES = {
@@ -71,6 +80,13 @@ RATES: dict[str, dict[str, tuple[str, ...]]] = {
     "level_use_by_area": {"share_level_2_3": ("eligible",)},
 }
 """Per table, its rates and the populations under which a board may not see them."""
+RATE_SOURCES: dict[str, dict[str, tuple[str, ...]]] = {
+    "equality_level23": {"rate": ("eligible", "at_level_2_3"),
+                         "relative_rate_index": ("eligible", "at_level_2_3")},
+    "level_use_by_area": {"share_level_2_3": ("eligible", "level_2", "level_3")},
+}
+"""Per table, its rates and the counts they are drawn from: a rate is not shown when any of
+them is hidden, as it would give the count back (decision 24's known flaw)."""
 _DETAILS = dict(EVENT_DETAILS)
 
 
@@ -189,9 +205,7 @@ def published(
     shown = {}
     for name, frame in hidden(tables, suppress_below).items():
         counts = _count_columns(tables[name])
-        shown[name] = frame.with_columns(
-            pl.col(column).cast(pl.String).fill_null(f"<{suppress_below}")
-            for column in counts)
+        shown[name] = shown_counts(frame, suppress_below, counts=counts).drop(WITHHELD)
     return shown
 
 
@@ -199,13 +213,101 @@ def hidden(tables: dict[str, pl.DataFrame], suppress_below: int) -> dict[str, pl
     """The tables as a board may hold them: each count from 1 to ``suppress_below - 1``
     null, and each rate of a population under ``suppress_below`` null
     (:func:`~mappa_audit._privacy.hide_small`, the one place numbers are hidden)."""
+    protected = protect(annual_table_set(tables), suppress_below)
     result = {}
     for name, frame in tables.items():
         rates = RATES.get(name, {})
-        extra = _with_others(frame) if name == "equality_level23" else frame
-        result[name] = hide_small(extra, suppress_below, counts=_count_columns(frame),
-                                  rates=rates).select(frame.columns)
+        extra = (_with_others(protected[name]) if name == "equality_level23"
+                 else protected[name])
+        # a rate of a population under suppress_below (the RRI's other people too)
+        result[name] = hide_small(extra, suppress_below, counts=(),
+                                  rates=rates).select(*frame.columns, WITHHELD)
     return result
+
+
+def annual_table_set(tables: dict[str, pl.DataFrame]) -> TableSet:
+    """The annual tables as a reader holds them together, for
+    :func:`~mappa_audit._privacy.protect`: each total and its parts, the same total in
+    several tables (everyone eligible on 31 March; returns to custody by level and by
+    reason), the equality table's groups against the eligible by level, and each area's use
+    of the levels, with the people of no level recorded as a count never printed."""
+    frames = dict(tables)
+    if "level_use_by_area" in frames:
+        use = frames["level_use_by_area"]
+        frames["level_use_by_area"] = use.with_columns(
+            (pl.col("eligible") - pl.col("level_1") - pl.col("level_2") - pl.col("level_3"))
+            .alias("_no_level"))
+    counts = {name: _count_columns(frame) for name, frame in frames.items()}
+    relations: list[Relation] = []
+    keep: set[tuple[str, int, str]] = set()
+
+    def rows(name: str) -> dict[str, int]:
+        if name not in frames:
+            return {}
+        return {str(v): i for i, v in enumerate(frames[name][frames[name].columns[0]])}
+
+    def total(name: str, head: str, parts: list[str], column: str) -> None:
+        found = rows(name)
+        if head in found and all(p in found for p in parts):
+            keep.add((name, found[head], column))
+            relations.append(Relation.total((name, found[head], column),
+                                            [(name, found[p], column) for p in parts]))
+
+    years = ("count", "previous_year_count")
+    for column in years:
+        total("eligible_by_category", "Total",
+              [v for v in rows("eligible_by_category") if v != "Total"], column)
+        total("eligible_by_level", "Total",
+              [v for v in rows("eligible_by_level") if v != "Total"], column)
+        for n in (2, 3):
+            total("managed_level2_3", f"Level {n}, all categories",
+                  [v for v in rows("managed_level2_3")
+                   if v.startswith(f"Level {n}, Category")], column)
+        total("meetings", "All Level 2 and 3 meetings",
+              ["Level 2 meetings", "Level 3 meetings"], column)
+        category, level = rows("eligible_by_category"), rows("eligible_by_level")
+        if "Total" in category and "Total" in level:
+            relations.append(Relation.total(("eligible_by_category", category["Total"], column),
+                                            [("eligible_by_level", level["Total"], column)]))
+        by_level, by_detail = rows("returned_to_custody_by_level"), rows(
+            "returned_to_custody_by_detail")
+        if by_level and by_detail:
+            relations.append(Relation(
+                tuple(("returned_to_custody_by_level", i, column) for i in by_level.values()),
+                tuple(("returned_to_custody_by_detail", i, column)
+                      for i in by_detail.values())))
+    level = rows("eligible_by_level")
+    if "equality_level23" in frames and "Total" in level:
+        equality = frames["equality_level23"]
+        for characteristic in EQUALITY_CHARACTERISTICS:
+            members = [i for i, c in enumerate(equality["characteristic"]) if c == characteristic]
+            relations.append(Relation.total(("eligible_by_level", level["Total"], "count"),
+                                            [("equality_level23", i, "eligible")
+                                             for i in members]))
+            relations.append(Relation(
+                tuple(("eligible_by_level", level[f"Level {n}"], "count") for n in (2, 3)),
+                tuple(("equality_level23", i, "at_level_2_3") for i in members)))
+    if "level_use_by_area" in frames:
+        use = frames["level_use_by_area"]
+        for i in range(use.height):
+            relations.append(Relation.total(
+                ("level_use_by_area", i, "eligible"),
+                [("level_use_by_area", i, c) for c in ("level_1", "level_2", "level_3",
+                                                        "_no_level")]))
+        category = rows("eligible_by_category")
+        ends = [("eligible", "Total"), ("level_1", "Level 1"), ("level_2", "Level 2"),
+                ("level_3", "Level 3"), ("_no_level", "No level recorded")]
+        for column, measure in ends:
+            if measure in level:
+                relations.append(Relation.total(
+                    ("eligible_by_level", level[measure], "count"),
+                    [("level_use_by_area", i, column) for i in range(use.height)]))
+        name3 = CATEGORY_NAMES[3]
+        if name3 in category:
+            relations.append(Relation.total(
+                ("eligible_by_category", category[name3], "count"),
+                [("level_use_by_area", i, "category_3") for i in range(use.height)]))
+    return TableSet(frames, counts, tuple(relations), RATE_SOURCES, frozenset(keep))
 
 
 def for_reading(tables: dict[str, pl.DataFrame], year: str | int) -> dict[str, pl.DataFrame]:
@@ -246,9 +348,12 @@ def annual_document(
             rows = frame.to_dicts()
             if suppress_below is not None:
                 for row in rows:
+                    withheld = row.pop(WITHHELD) or []
                     for column in counts:
                         if row[column] is None:
-                            row[column] = f"<{suppress_below}"
+                            row[column] = (WITHHELD_MARK if column in withheld
+                                           else f"<{suppress_below}")
+                frame = frame.drop(WITHHELD)
             entry |= {"columns": frame.columns, "rows": rows, "note": None}
         documents.append(entry)
     return {
