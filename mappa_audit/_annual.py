@@ -540,9 +540,9 @@ def write_annual_workbook(
     """One formatted sheet per table, each headed by its title and how it was counted."""
     from mappa_audit._exports import xlsx_bytes
     from mappa_audit._files import write_bytes_atomically
-    from mappa_audit._views import hidden_counts_words
+    from mappa_audit._views import hiding_words
 
-    how = (hidden_counts_words(suppress_below) if suppress_below
+    how = (hiding_words(suppress_below) if suppress_below
            else "exact counts (not for publication)")
     where = area or "all areas"
     notes = {name: [TABLE_TITLES[name], f"Financial year {year}, {where}; {how}."]

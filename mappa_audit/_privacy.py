@@ -389,6 +389,8 @@ def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
     """The counts to withhold (shown as ``[c]``) so that no small one can be recovered: some
     shown ones, and now and then a small one whose ``<5`` would say too much."""
     small = {c for c, v in values.items() if v is not None and 0 < v < suppress_below}
+    if suppress_below <= 2:  # "<2" is 1: a policy that allows it leaves nothing to protect
+        small = set()
     withheld: set[Cell] = set()
     for cells, linked in _components(values, relations):
         if not any(c in small or values[c] is None or c[2].startswith("_") for c in cells):
@@ -648,3 +650,69 @@ def breakdowns_tables(frame: pl.DataFrame, counts: tuple[str, ...]) -> TableSet:
         Relation(tuple(("frame", r, c) for r in groups[0]), tuple(("frame", r, c) for r in other))
         for other in groups[1:] for c in counts)
     return TableSet({"frame": frame}, {"frame": counts}, relations)
+
+
+def protect_results_counts(document: dict[str, Any], quarantine_summary: pl.DataFrame,
+                           suppress_below: int) -> tuple[dict[str, Any], pl.DataFrame]:
+    """A results document and its quarantine summary as a board's files hold them:
+    :func:`hide_small_in_results`, then the counts of the input tables and the quarantine
+    protected together (:func:`protect`): each table's rows read are those kept, those
+    quarantined and the duplicates dropped (never printed); the rows quarantined add up over
+    the tables, the quarantine entries over the summary, and DQ-01 counts one row per entry.
+    Each object with a count withheld names it in ``withheld``. ``document`` is not changed.
+    """
+    hidden = hide_small_in_results(document, suppress_below)
+    source = document.get("dataset", {}).get("tables", {})
+    names = list(source)
+    tables = pl.DataFrame(
+        {"table": names,
+         "rows": [source[n]["rows"] for n in names],
+         "rows_kept": [source[n]["rows_kept"] for n in names],
+         "quarantined": [source[n]["quarantined"] for n in names]},
+        schema={"table": pl.String, "rows": pl.Int64, "rows_kept": pl.Int64,
+                "quarantined": pl.Int64})
+    tables = tables.with_columns(
+        (pl.col("rows") - pl.col("rows_kept") - pl.col("quarantined")).alias("_dropped"))
+    quarantine = document.get("quarantine", {})
+    totals = pl.DataFrame({"entries": [quarantine.get("entries")],
+                           "rows": [quarantine.get("rows")]},
+                          schema={"entries": pl.Int64, "rows": pl.Int64})
+    findings = document.get("data_quality", [])
+    dq = pl.DataFrame({"rule_id": [f["rule_id"] for f in findings],
+                       "rows": [f["rows"] for f in findings]},
+                      schema={"rule_id": pl.String, "rows": pl.Int64})
+    relations = [Relation.total(("tables", i, "rows"),
+                                [("tables", i, c) for c in ("rows_kept", "quarantined",
+                                                            "_dropped")])
+                 for i in range(tables.height)]
+    relations.append(Relation.total(("totals", 0, "rows"),
+                                    [("tables", i, "quarantined") for i in range(tables.height)]))
+    if quarantine_summary.height:
+        relations.append(Relation.total(("totals", 0, "entries"),
+                                        [("summary", i, "entries")
+                                         for i in range(quarantine_summary.height)]))
+    relations.extend(Relation.total(("totals", 0, "entries"), [("dq", i, "rows")])
+                     for i, rule_id in enumerate(dq["rule_id"]) if rule_id == "DQ-01")
+    keep = frozenset(("tables", i, c) for i in range(tables.height)
+                     for c in ("rows", "rows_kept"))
+    shown = protect(TableSet(
+        {"tables": tables, "totals": totals, "summary": quarantine_summary, "dq": dq},
+        {"tables": ("rows", "rows_kept", "quarantined", "_dropped"),
+         "totals": ("entries", "rows"), "summary": ("entries",), "dq": ("rows",)},
+        tuple(relations), keep=keep), suppress_below)
+
+    def put(entry: dict[str, Any], row: dict[str, Any], columns: tuple[str, ...]) -> None:
+        for column in columns:
+            entry[column] = row[column]
+        entry.pop(WITHHELD, None)
+        if row[WITHHELD]:
+            entry[WITHHELD] = list(row[WITHHELD])
+
+    for name, row in zip(names, shown["tables"].iter_rows(named=True), strict=True):
+        put(hidden["dataset"]["tables"][name], row, ("rows", "rows_kept", "quarantined"))
+    if "quarantine" in hidden:
+        put(hidden["quarantine"], shown["totals"].row(0, named=True), ("entries", "rows"))
+    for entry, row in zip(hidden.get("data_quality", []), shown["dq"].iter_rows(named=True),
+                          strict=True):
+        put(entry, row, ("rows",))
+    return hidden, shown["summary"]

@@ -27,10 +27,9 @@ from mappa_audit._privacy import (
     WITHHELD,
     Audience,
     breakdowns_tables,
-    hide_small,
-    hide_small_in_results,
     parse_audience,
     protect,
+    protect_results_counts,
     results_tables,
     suppress,
 )
@@ -160,10 +159,10 @@ class AuditReport:
         # secondary suppression over the rule results and each area's, read together
         protected = protect(results_tables(self.rule_results, self.area_results), below)
         rule_results = protected["rule_results"]
-        document = hide_small_in_results(self.document, below)
+        document, summary = protect_results_counts(self.document, self.quarantine_summary,
+                                                   below)
         document["audience"] = Audience.BOARD.value
         _with_headline(document, rule_results)
-        summary = hide_small(self.quarantine_summary, below, counts=("entries",))
         return AuditReport(
             audience=Audience.BOARD,
             document=document,
@@ -246,7 +245,7 @@ class AuditReport:
                 entry[name] = 0 if counts is None else counts[name]
             entry["rate"] = None if counts is None else counts["rate"]
             entry["rag"] = "none" if counts is None else counts["rag"]
-            entry["withheld"] = [] if counts is None else list(counts.get(WITHHELD) or [])
+            _set_withheld(entry, None if counts is None else counts.get(WITHHELD))
         exceptions = (None if self.exceptions is None
                       else self.exceptions.filter(pl.col("area") == area))
         return replace(self, document=document, rule_results=rows, area_results=None,
@@ -339,7 +338,14 @@ def _with_headline(document: dict[str, Any], rule_results: pl.DataFrame) -> None
                 entry[name] = None
         if head["rate"] is None:
             entry["rate"], entry["rag"] = None, "none"
-        entry[WITHHELD] = list(head.get(WITHHELD) or [])
+        _set_withheld(entry, head.get(WITHHELD))
+
+
+def _set_withheld(entry: dict[str, Any], withheld: list[str] | None) -> None:
+    """``entry``'s ``withheld`` list, left out when nothing is withheld."""
+    entry.pop(WITHHELD, None)
+    if withheld:
+        entry[WITHHELD] = list(withheld)
 
 
 def _quarantine_summary(quarantine: pl.DataFrame | None) -> pl.DataFrame:

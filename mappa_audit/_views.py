@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from mappa_audit._privacy import is_hidden, shown_count
+from mappa_audit._privacy import WITHHELD, WITHHELD_MARK, is_hidden, shown_count
 from mappa_audit._report import AuditReport
 from mappa_audit.rules import Theme
 
@@ -77,8 +77,11 @@ GLOSSARY = {
     "Level set": "The day a case's MAPPA management level (1, 2 or 3) was first set.",
 }
 AUDITOR_NOTE = "Auditor view: holds case references. OFFICIAL-SENSITIVE; do not circulate."
+WITHHELD_WORDS = "a number not shown"
+"""A count withheld to protect a small one (``[c]`` in a table), in a sentence."""
 NO_EARLIER_RUN = "There is no earlier run of the same length to compare with."
 NOTHING_QUARANTINED = "No quarantine entries: every input row was read."
+RATE_HIDDEN = "the rate is not shown, as it would give a small count away"
 SIGNALS_NOTE = ("Signals for a second look, drawn from inspection findings: not compliance "
                 "rates, no target.")
 
@@ -96,33 +99,62 @@ def percent(rate: float | None, digits: int = 1) -> str:
     return "—" if rate is None else f"{rate * 100:.{digits}f} %"
 
 
-def count_text(count: int | None, suppress_below: int | None) -> str:
+def count_text(count: int | None, suppress_below: int | None, *,
+               withheld: bool = False) -> str:
     """A count in a table cell: for a board (``suppress_below`` given), one from 1 to
-    ``suppress_below - 1``, or one hidden already, as ``<5``; for an auditor, as it is.
+    ``suppress_below - 1``, or one hidden already, as ``<5``, and one withheld to protect a
+    small one as ``[c]``; for an auditor, as it is.
 
     Examples
     --------
     >>> [count_text(n, 5) for n in (0, 3, None, 12)]
     ['0', '<5', '<5', '12']
-    >>> count_text(3, None), count_text(None, None)
-    ('3', '—')
+    >>> count_text(3, None), count_text(None, None), count_text(None, 5, withheld=True)
+    ('3', '—', '[c]')
     """
+    if suppress_below is not None and withheld:
+        return WITHHELD_MARK
     if suppress_below is not None:
         return shown_count(count, suppress_below)
     return "—" if count is None else str(count)
 
 
-def amount(count: int | None, suppress_below: int | None) -> str:
-    """A count in a sentence: a hidden one is "fewer than 5".
+def amount(count: int | None, suppress_below: int | None, *, withheld: bool = False) -> str:
+    """A count in a sentence: a hidden one is "fewer than 5", one withheld to protect a small
+    one (``[c]`` in a table) "a number not shown".
 
     Examples
     --------
     >>> amount(3, 5), amount(None, 5), amount(12, 5), amount(3, None)
     ('fewer than 5', 'fewer than 5', '12', '3')
+    >>> amount(None, 5, withheld=True)
+    'a number not shown'
     """
+    if suppress_below is not None and withheld:
+        return WITHHELD_WORDS
     if suppress_below is not None and is_hidden(count, suppress_below):
         return f"fewer than {suppress_below}"
     return count_text(count, None)
+
+
+def counted(count: int | None, suppress_below: int | None, noun: str, *,
+            withheld: bool = False) -> str:
+    """A count and its noun in a sentence. The noun is plural whenever the count is hidden:
+    "fewer than 5 case" would say that the count is 1.
+
+    Examples
+    --------
+    >>> [counted(n, 5, "case") for n in (1, 2, 4, None, 12)]
+    ['fewer than 5 cases', 'fewer than 5 cases', 'fewer than 5 cases', 'fewer than 5 cases', \
+'12 cases']
+    >>> counted(1, None, "case"), counted(5, 5, "case"), counted(None, 5, "case", withheld=True)
+    ('1 case', '5 cases', 'a number (not shown) of cases')
+    """
+    words = amount(count, suppress_below, withheld=withheld)
+    shown_exactly = words == count_text(count, None)
+    if withheld and suppress_below is not None:
+        return f"a number (not shown) of {noun}s"
+    return f"{words} {noun}{'' if shown_exactly and count == 1 else 's'}"
 
 
 def hidden_counts_words(suppress_below: int) -> str:
@@ -136,16 +168,31 @@ def hidden_counts_words(suppress_below: int) -> str:
     return f"counts from 1 to {suppress_below - 1} are shown as <{suppress_below}"
 
 
+def hiding_words(suppress_below: int) -> str:
+    """How a board's small counts, and those withheld to protect them, are shown, as a clause.
+
+    Examples
+    --------
+    >>> hiding_words(5)
+    'counts from 1 to 4 are shown as <5, and a few others as [c] so that no small count can \
+be worked out from totals'
+    """
+    return (f"{hidden_counts_words(suppress_below)}, and a few others as {WITHHELD_MARK} so "
+            "that no small count can be worked out from totals")
+
+
 def suppression_sentence(suppress_below: int) -> str:
     """The sentence every board view carries about what it hides.
 
     Examples
     --------
     >>> suppression_sentence(5)
-    'Counts from 1 to 4 are shown as <5; rates of fewer than 5 items are not shown.'
+    'Counts from 1 to 4 are shown as <5, and a few others as [c] so that no small count can \
+be worked out from totals; rates of fewer than 5 items, or drawn from a hidden count, are not \
+shown.'
     """
-    return (f"{_sentence_case(hidden_counts_words(suppress_below))}; rates of fewer than "
-            f"{suppress_below} items are not shown.")
+    return (f"{_sentence_case(hiding_words(suppress_below))}; rates of fewer than "
+            f"{suppress_below} items, or drawn from a hidden count, are not shown.")
 
 
 def long_date(value: str | dt.date) -> str:
@@ -284,10 +331,14 @@ def banner(report: AuditReport, *, title: str | None = None, compare: bool = Fal
     if quarantine.get("entries", 0) == 0:
         quality = "No input rows were quarantined."
     else:
+        withheld = quarantine.get(WITHHELD) or []
+        rows = counted(quarantine.get("rows", 0), below, "input row",
+                       withheld="rows" in withheld)
+        entries = counted(quarantine.get("entries", 0), below, "quarantine entry",
+                          withheld="entries" in withheld).replace("entrys", "entries")
         quality = _sentence_case(
-            f"{amount(quarantine.get('rows', 0), below)} input rows were "
-            f"quarantined and left out ({amount(quarantine.get('entries', 0), below)} "
-            "quarantine entries in all).")
+            f"{rows} {'was' if rows.startswith('1 ') else 'were'} quarantined and left out "
+            f"({entries} in all).")
     lines = (
         f"MAPPA audit of {where}, {period_words(period)} "
         f"(as at {long_date(period['as_at'])}).",
@@ -447,7 +498,7 @@ def signals(report: AuditReport, previous: AuditReport | None = None) -> Signals
     for signal in report.document.get("signals", []):
         cases = signal["cases"]
         words = ("no cases" if cases == 0 else
-                 f"{amount(cases, below)} case{'' if cases == 1 else 's'} to look at again")
+                 f"{counted(cases, below, 'case')} to look at again")
         change = None
         if previous is not None:
             change = (count_change(cases, before[signal["signal_id"]], below)
@@ -498,10 +549,13 @@ def data_quality(report: AuditReport) -> DataQuality:
     below = _hiding(report)
     return DataQuality(
         findings=tuple(Finding(rule_id=str(d["rule_id"]), title=str(d["title"]),
-                               rows=count_text(d["rows"], below))
+                               rows=count_text(d["rows"], below,
+                                               withheld="rows" in (d.get(WITHHELD) or [])))
                        for d in report.document["data_quality"]),
         quarantine=tuple(QuarantineRow(table=str(r["table"]), reason=str(r["reason"]),
-                                       entries=count_text(r["entries"], below))
+                                       entries=count_text(
+                                           r["entries"], below,
+                                           withheld="entries" in (r.get(WITHHELD) or [])))
                          for r in report.quarantine_summary.iter_rows(named=True)),
         nothing_quarantined=NOTHING_QUARANTINED,
     )
@@ -581,15 +635,19 @@ def rule_sentence(report: AuditReport, rule_id: str) -> str:
     if entry["status"] != "assessed":
         return f"{title}: not assessed ({entry.get('reason', 'no data')})."
     population = entry["population"]
+    withheld = set(entry.get(WITHHELD) or [])
     if population == 0:
         return f"{title}: nothing fell due in the period."
-    if below is not None and is_hidden(population, below):
+    if below is not None and "population" not in withheld and is_hidden(population, below):
         return f"{title}: {amount(population, below)} items fell due, too few to give a rate."
+    if entry["rate"] is None:
+        return (f"{title}: {counted(population, below, 'item', withheld='population' in withheld)}"
+                f" fell due; {RATE_HIDDEN}.")
     text = f"{title}: {percent(entry['rate'])} against a {percent(entry['target'], 0)} target"
     missed = entry["non_compliant"]
     if missed == 0:
         return text + "; none missed."
-    text += f"; {amount(missed, below)} missed"
+    text += f"; {amount(missed, below, withheld='non_compliant' in withheld)} missed"
     worst = _worst_area(report, rule_id)
     if worst is not None:
         area, in_area = worst

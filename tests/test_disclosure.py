@@ -152,3 +152,57 @@ def test_protecting_twice_changes_nothing(exact_report: AuditReport) -> None:
     twice = once.for_board()
     assert once.rule_results.equals(twice.rule_results)
     assert once.document["rules"] == twice.document["rules"]
+
+
+# ---- wording: "fewer than 5 case" would say the count is 1 -------------------------------
+
+@pytest.mark.parametrize("hidden_count", [1, 2, 4])
+def test_a_hidden_count_reads_the_same_whatever_it_is(hidden_count: int) -> None:
+    """Signals, quarantine and rule sentences, and the rendered HTML the dashboards, the
+    report and the paper are made of: a board reads the same for 1 as for 4."""
+    from test_views import small_report
+
+    from mappa_audit import _views as views
+    from mappa_audit._render import render
+
+    def seen(cases: int) -> tuple[str, ...]:
+        report = small_report(signal_cases=cases).for_board()
+        signals = views.signals(report)
+        return (signals.rows[0].words, render("signals.html.j2", view=signals),
+                views.banner(report).lines[2], views.rule_sentence(report, "TML-02"))
+
+    assert seen(hidden_count) == seen(3)
+    assert "fewer than 5 cases to look at again" in seen(hidden_count)[0]
+
+
+def test_no_module_words_a_plural_from_a_count() -> None:
+    """Plurals are worded once (_views.counted), which never tells 1 from a hidden count;
+    the auditor's downloads may say "1 row"."""
+    package = Path(ma.__file__).parent
+    allowed = {"_views.py", "_downloads.py", "_runs.py"}
+    for path in [*package.rglob("*.py"), *(package / "templates").rglob("*.j2")]:
+        text = path.read_text(encoding="utf-8")
+        if path.name not in allowed:
+            assert "== 1 else" not in text, path.name
+
+
+def test_one_quarantined_row_cannot_be_read_off_the_table_counts() -> None:
+    """1000 rows read, 999 kept: with the quarantine's "<5" that would be 1 row."""
+    from mappa_audit._privacy import protect_results_counts
+
+    document = {
+        "dataset": {"source": "x", "tables": {
+            "cases": {"rows": 1000, "rows_kept": 999, "quarantined": 1, "sha256": None},
+            "levels": {"rows": 50, "rows_kept": 50, "quarantined": 0, "sha256": None}}},
+        "quarantine": {"entries": 1, "rows": 1},
+        "rules": [], "signals": [],
+        "data_quality": [{"rule_id": "DQ-01", "title": "Quarantined", "rows": 1}],
+    }
+    summary = pl.DataFrame({"table": ["cases"], "reason": ["not a date"], "entries": [1]})
+    shown, _ = protect_results_counts(document, summary, BELOW)
+    cases = shown["dataset"]["tables"]["cases"]
+    # 1000 - 999 leaves 1 for the quarantined and the duplicates dropped: shown as [c], it
+    # could be 0 or 1, and the total of the quarantine with it
+    assert (cases["quarantined"], cases["withheld"]) == (None, ["quarantined"])
+    assert shown["quarantine"]["rows"] is None
+    assert document["dataset"]["tables"]["cases"]["rows"] == 1000  # the input is unchanged

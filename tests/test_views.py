@@ -273,8 +273,10 @@ def test_signal_rows(audience: str, now: int, then: int, cases: str, words: str,
     ("audience", "quarantine_line", "note"),
     [
         ("board", "Fewer than 5 input rows", "Board view: aggregates only. Counts from 1 to 4 "
-                                              "are shown as <5; rates of fewer than 5 items are "
-                                              "not shown."),
+                                              "are shown as <5, and a few others as [c] so that "
+                                              "no small count can be worked out from totals; "
+                                              "rates of fewer than 5 items, or drawn from a "
+                                              "hidden count, are not shown."),
         ("auditor", "2 input rows", "Auditor view: holds case references. OFFICIAL-SENSITIVE; "
                                     "do not circulate."),
     ],
