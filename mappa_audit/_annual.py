@@ -25,7 +25,7 @@ from mappa_audit._contract import EVENT_DETAILS
 from mappa_audit._engine import resolve_area
 from mappa_audit._errors import ArgumentError
 from mappa_audit._loader import Dataset, load_dataset
-from mappa_audit._policy import Policy, load_policy
+from mappa_audit._policy import REPORTING_SETTINGS, Policy, load_policy
 from mappa_audit._privacy import (
     WITHHELD,
     WITHHELD_MARK,
@@ -87,6 +87,8 @@ RATE_SOURCES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 """Per table, its rates and the counts they are drawn from: a rate is not shown when any of
 them is hidden, as it would give the count back (decision 24's known flaw)."""
+RATE_MIN_BASE = int(REPORTING_SETTINGS["rate_min_base"])
+"""The default policy's minimum base for a published rate."""
 _DETAILS = dict(EVENT_DETAILS)
 
 
@@ -192,10 +194,11 @@ def year_label(start: dt.date) -> str:
 
 def published(
     tables: dict[str, pl.DataFrame], suppress_below: int, *, policy_name: str = "given",
-    allow_small_suppression: bool = False,
+    allow_small_suppression: bool = False, rate_min_base: int = RATE_MIN_BASE,
 ) -> dict[str, pl.DataFrame]:
-    """The tables as text with counts from 1 to ``suppress_below - 1`` shown as ``<5``, and
-    no rate (nor relative rate index) of a population under ``suppress_below``.
+    """The tables as text with counts from 1 to ``suppress_below - 1`` shown as ``<5``, those
+    withheld to protect them as ``[c]`` (:func:`hidden`), and no rate (nor relative rate
+    index) of a population under ``rate_min_base`` or drawn from a hidden count.
 
     Published tables are a board-audience output: a ``suppress_below`` under 5 raises
     :class:`~mappa_audit.SmallSuppressionError` unless ``allow_small_suppression``.
@@ -203,24 +206,27 @@ def published(
     check_board_suppression(suppress_below, policy_name,
                             allow_small_suppression=allow_small_suppression)
     shown = {}
-    for name, frame in hidden(tables, suppress_below).items():
+    for name, frame in hidden(tables, suppress_below, rate_min_base=rate_min_base).items():
         counts = _count_columns(tables[name])
         shown[name] = shown_counts(frame, suppress_below, counts=counts).drop(WITHHELD)
     return shown
 
 
-def hidden(tables: dict[str, pl.DataFrame], suppress_below: int) -> dict[str, pl.DataFrame]:
-    """The tables as a board may hold them: each count from 1 to ``suppress_below - 1``
-    null, and each rate of a population under ``suppress_below`` null
-    (:func:`~mappa_audit._privacy.hide_small`, the one place numbers are hidden)."""
+def hidden(tables: dict[str, pl.DataFrame], suppress_below: int, *,
+           rate_min_base: int = RATE_MIN_BASE) -> dict[str, pl.DataFrame]:
+    """The tables as a board may hold them (:func:`~mappa_audit._privacy.protect`): each
+    count from 1 to ``suppress_below - 1`` null, a few more withheld (null, and named in the
+    ``withheld`` column) so that none can be worked out from the totals, and each rate drawn
+    from a hidden count, or from fewer than ``rate_min_base`` people (the policy's minimum
+    base for a rate, at least ``suppress_below``), null."""
     protected = protect(annual_table_set(tables), suppress_below)
     result = {}
     for name, frame in tables.items():
         rates = RATES.get(name, {})
         extra = (_with_others(protected[name]) if name == "equality_level23"
                  else protected[name])
-        # a rate of a population under suppress_below (the RRI's other people too)
-        result[name] = hide_small(extra, suppress_below, counts=(),
+        # a rate of a population under the minimum base (the RRI's other people too)
+        result[name] = hide_small(extra, max(suppress_below, rate_min_base), counts=(),
                                   rates=rates).select(*frame.columns, WITHHELD)
     return result
 
@@ -326,7 +332,7 @@ def for_reading(tables: dict[str, pl.DataFrame], year: str | int) -> dict[str, p
 
 def annual_document(
     tables: dict[str, pl.DataFrame], year: str | int, *, area: str | None,
-    suppress_below: int | None,
+    suppress_below: int | None, rate_min_base: int = RATE_MIN_BASE,
 ) -> dict[str, Any]:
     """The tables as JSON for scripts (``mappa-audit annual --format json``).
 
@@ -336,7 +342,8 @@ def annual_document(
     ``rows`` null and says so in ``note``.
     """
     start, end = financial_year(year)
-    shown = tables if suppress_below is None else hidden(tables, suppress_below)
+    shown = (tables if suppress_below is None
+             else hidden(tables, suppress_below, rate_min_base=rate_min_base))
     documents = []
     for name, title in TABLE_TITLES.items():
         entry: dict[str, Any] = {"id": name, "title": title}

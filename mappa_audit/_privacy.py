@@ -367,6 +367,8 @@ def feasible_ranges(shown: Mapping[Cell, int], unknown: Mapping[Cell, tuple[floa
                             else old_low)
             high_bound = min(old_high, math.floor(new_high) if math.isfinite(new_high)
                              else old_high)
+            if low_bound > high_bound or low_bound > _NO_COUNT_THIS_BIG:
+                continue  # figures that break their relations: nothing more to learn here
             if (low_bound, high_bound) != (old_low, old_high):
                 bounds[cell] = (low_bound, high_bound)
                 for other in through[cell]:
@@ -374,6 +376,10 @@ def feasible_ranges(shown: Mapping[Cell, int], unknown: Mapping[Cell, tuple[floa
                         queued.add(other)
                         waiting.append(other)
     return bounds
+
+
+_NO_COUNT_THIS_BIG = 10**12
+"""Bounds beyond this come only from figures that break their relations."""
 
 
 def _sum_but(spans: list[tuple[float, float]], end: int, cell: Cell,

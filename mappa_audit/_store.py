@@ -121,6 +121,8 @@ class ResultsPolicy(_Model, kw_only=True):
     sha256: str
     confirmed: bool
     suppress_below: int
+    rate_min_base: int = 20
+    material_change_points: float = 2.0
 
 
 class TableCounts(_Model, kw_only=True):

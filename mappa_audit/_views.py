@@ -81,6 +81,8 @@ WITHHELD_WORDS = "a number not shown"
 """A count withheld to protect a small one (``[c]`` in a table), in a sentence."""
 NO_EARLIER_RUN = "There is no earlier run of the same length to compare with."
 NOTHING_QUARANTINED = "No quarantine entries: every input row was read."
+TOO_FEW_TO_JUDGE = "too few items to judge"
+"""A rate or change from fewer items than the policy's ``rate_min_base``."""
 RATE_HIDDEN = "the rate is not shown, as it would give a small count away"
 SIGNALS_NOTE = ("Signals for a second look, drawn from inspection findings: not compliance "
                 "rates, no target.")
@@ -251,7 +253,8 @@ class Change:
     text: str
     """``▲ 1.1 points better``, ``▼ 3 fewer``, ``▶ no change``, ``change not shown (too
     few)``, ``no earlier run``."""
-    tone: Literal["better", "worse", "same", "unknown"]
+    tone: Literal["better", "worse", "same", "slight", "unknown"]
+    """``slight``: a change too small, or from too few items, to judge: not coloured."""
 
     @property
     def colour(self) -> str:
@@ -265,22 +268,37 @@ NO_EARLIER = Change("no earlier run", "unknown")
 UNCHANGED = Change("▶ no change", "same")
 
 
-def rate_change(now: float | None, before: float | None) -> Change:
-    """A rate's change in percentage points: up is better.
+def rate_change(now: float | None, before: float | None, *,
+                bases: tuple[int | None, int | None] | None = None,
+                reporting: tuple[int, float] | None = None) -> Change:
+    """A rate's change in percentage points: up is better. With ``bases`` (the items each
+    rate is drawn from) and ``reporting`` (the policy's ``rate_min_base`` and
+    ``material_change_points``), a change from fewer items than the minimum, or smaller than
+    material, is worded but not coloured.
 
     Examples
     --------
     >>> [rate_change(*pair).text for pair in ((0.9, 0.85), (0.8, 0.9), (0.9, 0.9), (0.9, None))]
     ['▲ 5.0 points better', '▼ 10.0 points worse', '▶ no change', 'change not shown (too few)']
+    >>> rate_change(0.75, 0.833, bases=(12, 30), reporting=(20, 2.0))
+    Change(text='▼ 8.3 points worse (too few items to judge)', tone='slight')
+    >>> rate_change(0.902, 0.9, bases=(400, 380), reporting=(20, 2.0))
+    Change(text='▲ 0.2 points better (slight)', tone='slight')
     """
     if now is None or before is None:
         return NOT_SHOWN
     points = (now - before) * 100
     if abs(points) < 0.05:
         return UNCHANGED
-    if points > 0:
-        return Change(f"▲ {points:.1f} points better", "better")
-    return Change(f"▼ {-points:.1f} points worse", "worse")
+    text = (f"▲ {points:.1f} points better" if points > 0
+            else f"▼ {-points:.1f} points worse")
+    if bases is not None and reporting is not None:
+        min_base, material = reporting
+        if any(base is None or base < min_base for base in bases):
+            return Change(f"{text} ({TOO_FEW_TO_JUDGE})", "slight")
+        if abs(points) < material:
+            return Change(f"{text} (slight)", "slight")
+    return Change(text, "better" if points > 0 else "worse")
 
 
 def count_change(now: int | None, then: int | None, suppress_below: int | None) -> Change:
@@ -415,15 +433,18 @@ def tiles(report: AuditReport, rule_ids: list[str], previous: AuditReport | None
     now = {row["rule_id"]: row for row in _shown_headline(report)}
     before = ({row["rule_id"]: row for row in _shown_headline(previous)}
               if previous is not None else {})
+    reporting = _reporting(report)
     made = []
     for rule_id in rule_ids:
         row = now[rule_id]
         old = before.get(rule_id)
+        small = _small_base(row, reporting)
         made.append(Tile(
             rule_id=str(rule_id), title=str(row["title"]), rate=percent(row["rate"]),
-            rag=_rag(row), rag_words=_rag_words(row), target=percent(row["target"], 0),
-            population=_cell(row["population"]),
-            change=NO_EARLIER if old is None else rate_change(row["rate"], old["rate"]),
+            rag="none" if small else _rag(row),
+            rag_words=TOO_FEW_TO_JUDGE if small else _rag_words(row),
+            target=percent(row["target"], 0), population=_cell(row["population"]),
+            change=NO_EARLIER if old is None else _change(row, old, reporting),
         ))
     return tuple(made)
 
@@ -461,7 +482,7 @@ def change_table(report: AuditReport, previous: AuditReport | None) -> ChangeTab
             rule_id=str(row["rule_id"]), title=str(row["title"]),
             rate_then=percent(None if old is None else old["rate"]),
             rate_now=percent(row["rate"]),
-            change=NO_EARLIER if old is None else rate_change(row["rate"], old["rate"]),
+            change=NO_EARLIER if old is None else _change(row, old, _reporting(report)),
             not_met_then=_cell(None if old is None else old["non_compliant"]),
             not_met_now=_cell(row["non_compliant"]),
         ))
@@ -724,14 +745,22 @@ def _chart(report: AuditReport, rule_id: str, dimension: str,
            kind: Literal["quarter", "breakdown"]) -> Chart:
     target = float(report.rule(rule_id)["target"])
     frame = report.shown(report.breakdown(rule_id, dimension))
+    reporting = _reporting(report)
+
+    def rate_text(row: dict[str, Any]) -> str:
+        if row["rate"] is None:
+            return "rate not shown (too few)"
+        if _small_base(row, reporting):
+            return f"{percent(row['rate'])} of {row['population']} items, {TOO_FEW_TO_JUDGE}"
+        return f"{percent(row['rate'])} of {row['population']} items"
+
     points = tuple(
         ChartPoint(
-            label=str(row["value"]), rate=row["rate"],
-            rate_text=("rate not shown (too few)" if row["rate"] is None
-                       else percent(row["rate"])),
+            label=str(row["value"]), rate=row["rate"], rate_text=rate_text(row),
             bar_text="too few" if row["rate"] is None else percent(row["rate"], 0),
             met=str(row["compliant"]), not_met=str(row["non_compliant"]),
-            colour=RAG_COLOURS.get(row["rag"], RAG_COLOURS["none"]),
+            colour=(RAG_COLOURS["none"] if _small_base(row, reporting)
+                    else RAG_COLOURS.get(row["rag"], RAG_COLOURS["none"])),
         )
         for row in frame.iter_rows(named=True)
     )
@@ -744,6 +773,33 @@ def _chart(report: AuditReport, rule_id: str, dimension: str,
 def _hiding(report: AuditReport) -> int | None:
     """The ``suppress_below`` of a board's report; ``None`` for an auditor's (hides nothing)."""
     return report.suppress_below if report.is_board else None
+
+
+def _reporting(report: AuditReport) -> tuple[int, float]:
+    """The policy's ``rate_min_base`` and ``material_change_points`` (a run made before
+    they existed: the defaults)."""
+    policy = report.document["policy"]
+    return (int(policy.get("rate_min_base", 20)),
+            float(policy.get("material_change_points", 2.0)))
+
+
+def _base(row: dict[str, Any]) -> int | None:
+    """The items a row's rate is drawn from, when shown (a board's counts are text)."""
+    population = row["population"]
+    if isinstance(population, int):
+        return population
+    return int(population) if isinstance(population, str) and population.isdigit() else None
+
+
+def _small_base(row: dict[str, Any], reporting: tuple[int, float]) -> bool:
+    """Whether a row's rate is shown but drawn from fewer items than the policy's minimum."""
+    base = _base(row)
+    return row["rate"] is not None and base is not None and base < reporting[0]
+
+
+def _change(row: dict[str, Any], old: dict[str, Any], reporting: tuple[int, float]) -> Change:
+    return rate_change(row["rate"], old["rate"], bases=(_base(row), _base(old)),
+                       reporting=reporting)
 
 
 def _shown_headline(report: AuditReport) -> list[dict[str, Any]]:

@@ -305,10 +305,46 @@ def test_chart_points_of_a_board(board: AuditReport) -> None:
     assert chart.title == "TML-01 by quarter"
     assert chart.target_text == "target 95 %"
     q2, q3 = chart.points
-    assert (q2.rate_text, q2.bar_text, q2.met, q2.not_met) == ("83.3 %", "83 %", "50", "10")
+    assert (q2.rate_text, q2.bar_text, q2.met, q2.not_met) == (
+        "83.3 % of 60 items", "83 %", "50", "10")
     # 3 items in the quarter: no rate, no counts
     assert (q3.rate, q3.rate_text, q3.bar_text, q3.met) == (
         None, "rate not shown (too few)", "too few", "<5")
+
+
+@pytest.mark.parametrize(
+    ("met", "missed", "rate_text", "grey"),
+    [
+        (14, 5, "73.7 % of 19 items, too few items to judge", True),  # 19: under 20
+        (15, 5, "75.0 % of 20 items", False),  # 20: the policy's minimum base
+    ],
+)
+def test_a_rate_from_a_small_base_is_greyed_with_its_count(met: int, missed: int,
+                                                           rate_text: str, grey: bool) -> None:
+    report = small_report(tml01=(met, missed)).for_board()
+    point = views.quarter_chart(report, "TML-01").points[0]
+    assert point.rate_text == rate_text
+    assert (point.colour == views.RAG_COLOURS["none"]) is grey
+    [tile] = views.tiles(report, ["TML-01"], None)
+    assert (tile.rag, tile.rag_words == "too few items to judge") == (
+        ("none", True) if grey else ("red", False))
+    assert tile.population == str(met + missed)
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "bases", "tone"),
+    [
+        (0.75, 0.833, (20, 24), "worse"),  # 8.3 points from 20 items or more: coloured
+        (0.75, 0.833, (19, 24), "slight"),  # from 19 items: not coloured
+        (0.902, 0.9, (400, 380), "slight"),  # 0.2 points: not material
+        (0.92, 0.9, (400, 380), "better"),  # 2 points: material
+    ],
+)
+def test_a_change_is_coloured_only_when_material(now: float, before: float,
+                                                 bases: tuple[int, int], tone: str) -> None:
+    change = views.rate_change(now, before, bases=bases, reporting=(20, 2.0))
+    assert change.tone == tone
+    assert (change.colour == views.QUIET_COLOUR) is (tone == "slight")
 
 
 def test_plotly_and_svg_draw_the_same_points(board: AuditReport) -> None:
