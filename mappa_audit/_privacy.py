@@ -330,64 +330,85 @@ def feasible_ranges(shown: Mapping[Cell, int], unknown: Mapping[Cell, tuple[floa
     ...     [Relation.total(("t", 0, "n"), [("t", 1, "n"), ("t", 2, "n")])])
     {('t', 2, 'n'): (3, 3)}
     """
-    bounds: dict[Cell, tuple[float, float]] = dict(unknown)
-    equations = [[(cell, 1) for cell in r.plus] + [(cell, -1) for cell in r.minus]
-                 for r in relations if any(c in bounds for c in (*r.plus, *r.minus))]
-    through: dict[Cell, list[int]] = {}
-    for index, terms in enumerate(equations):
-        for cell, _ in terms:
-            through.setdefault(cell, []).append(index)
-    waiting = deque(range(len(equations)) if changed is None else dict.fromkeys(
-        index for cell in changed for index in through.get(cell, [])))
-    queued = set(waiting)
-    budget = 200 * (len(equations) + 1)  # each step only narrows; real tables settle soon
-    while waiting and budget > 0:
-        budget -= 1
-        index = waiting.popleft()
-        queued.discard(index)
-        terms = equations[index]
-        spans = []
-        for cell, sign in terms:
-            low, high = bounds[cell] if cell in bounds else (shown[cell], shown[cell])
-            spans.append((low, high) if sign > 0 else (-high, -low))
-        low_sum = sum(span[0] for span in spans)
-        high_sum = sum(span[1] for span in spans)
-        for (cell, sign), (low, high) in zip(terms, spans, strict=True):
-            if cell not in bounds:
-                continue
-            # the others add up to -(this term): their range bounds it
-            rest_low = (low_sum - low if math.isfinite(low)
-                        else _sum_but(spans, 0, cell, terms))
-            rest_high = (high_sum - high if math.isfinite(high)
-                         else _sum_but(spans, 1, cell, terms))
-            new_low, new_high = ((-rest_high, -rest_low) if sign > 0
-                                 else (rest_low, rest_high))
-            old_low, old_high = bounds[cell]
-            low_bound = max(old_low, math.ceil(new_low) if math.isfinite(new_low)
-                            else old_low)
-            high_bound = min(old_high, math.floor(new_high) if math.isfinite(new_high)
-                             else old_high)
-            if low_bound > high_bound or low_bound > _NO_COUNT_THIS_BIG:
-                continue  # figures that break their relations: nothing more to learn here
-            if (low_bound, high_bound) != (old_low, old_high):
-                bounds[cell] = (low_bound, high_bound)
-                for other in through[cell]:
-                    if other not in queued:
-                        queued.add(other)
-                        waiting.append(other)
-    return bounds
+    return _Propagation(relations).run(shown, unknown, changed)
+
+
+class _Propagation:
+    """The relations of a set of counts, indexed once, for :func:`feasible_ranges` to run
+    many times over (the search for counts to withhold asks after every change)."""
+
+    def __init__(self, relations: tuple[Relation, ...] | list[Relation]) -> None:
+        self.equations = [[(cell, 1) for cell in r.plus] + [(cell, -1) for cell in r.minus]
+                          for r in relations]
+        self.through: dict[Cell, list[int]] = {}
+        for index, terms in enumerate(self.equations):
+            for cell, _ in terms:
+                self.through.setdefault(cell, []).append(index)
+
+    def run(self, shown: Mapping[Cell, int], unknown: Mapping[Cell, tuple[float, float]],
+            changed: Iterable[Cell] | None = None) -> dict[Cell, tuple[float, float]]:
+        bounds: dict[Cell, tuple[float, float]] = dict(unknown)
+        equations, through = self.equations, self.through
+        starts = (dict.fromkeys(i for c in bounds for i in through.get(c, [])) if changed is None
+                  else dict.fromkeys(i for c in changed for i in through.get(c, [])))
+        waiting = deque(starts)
+        queued = set(waiting)
+        budget = 200 * (len(equations) + 1)  # each step only narrows; tables settle soon
+        while waiting and budget > 0:
+            budget -= 1
+            index = waiting.popleft()
+            queued.discard(index)
+            terms = equations[index]
+            spans = []
+            low_sum = high_sum = 0.0
+            low_infinite = high_infinite = 0  # infinite ends are counted, not summed
+            for cell, sign in terms:
+                low, high = bounds[cell] if cell in bounds else (shown[cell], shown[cell])
+                span = (low, high) if sign > 0 else (-high, -low)
+                spans.append(span)
+                if math.isinf(span[0]):
+                    low_infinite += 1
+                else:
+                    low_sum += span[0]
+                if math.isinf(span[1]):
+                    high_infinite += 1
+                else:
+                    high_sum += span[1]
+            for (cell, sign), (low, high) in zip(terms, spans, strict=True):
+                if cell not in bounds:
+                    continue
+                # the others add up to -(this term): their range bounds it
+                rest_low = _rest(low_sum, low_infinite, low, -math.inf)
+                rest_high = _rest(high_sum, high_infinite, high, math.inf)
+                new_low, new_high = ((-rest_high, -rest_low) if sign > 0
+                                     else (rest_low, rest_high))
+                old_low, old_high = bounds[cell]
+                low_bound = max(old_low, math.ceil(new_low) if math.isfinite(new_low)
+                                else old_low)
+                high_bound = min(old_high, math.floor(new_high) if math.isfinite(new_high)
+                                 else old_high)
+                if low_bound > high_bound or low_bound > _NO_COUNT_THIS_BIG:
+                    continue  # figures that break their relations: nothing more to learn
+                if (low_bound, high_bound) != (old_low, old_high):
+                    bounds[cell] = (low_bound, high_bound)
+                    for other in through[cell]:
+                        if other not in queued:
+                            queued.add(other)
+                            waiting.append(other)
+        return bounds
 
 
 _NO_COUNT_THIS_BIG = 10**12
 """Bounds beyond this come only from figures that break their relations."""
 
 
-def _sum_but(spans: list[tuple[float, float]], end: int, cell: Cell,
-             terms: list[tuple[Cell, int]]) -> float:
-    """The sum of one end of every span but ``cell``'s (an infinite end cannot be taken
-    away from a sum)."""
-    return sum(span[end] for (other, _), span in zip(terms, spans, strict=True)
-               if other != cell)
+def _rest(finite_sum: float, infinite: int, end: float, infinity: float) -> float:
+    """One end of the sum of every span but one, from the sum of the finite ends, how many
+    are infinite, and the one's own end."""
+    others_infinite = infinite - 1 if math.isinf(end) else infinite
+    if others_infinite:
+        return infinity
+    return finite_sum if math.isinf(end) else finite_sum - end
 
 
 def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
@@ -405,9 +426,10 @@ def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
         for relation in linked:
             for cell in (*relation.plus, *relation.minus):
                 by_cell.setdefault(cell, []).append(relation)
+        propagation = _Propagation(linked)
         while True:
             unknown, shown = _reader_view(cells, values, small, withheld, suppress_below)
-            ranges = feasible_ranges(shown, unknown, linked)
+            ranges = propagation.run(shown, unknown)
             exposed = sorted(c for c in small if c in ranges and ranges[c][0] == ranges[c][1])
             if not exposed:
                 break
@@ -415,6 +437,7 @@ def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
                                      keep=keep, suppress_below=suppress_below)
 
             chosen: set[Cell] = set()
+            cheapest: list[Cell] | None = None  # of the whole set, found when first needed
             for cell in exposed:
                 near = by_cell.get(cell, [])
                 if any(c in chosen for r in near for c in (*r.plus, *r.minus)):
@@ -423,14 +446,18 @@ def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
                 if not picks:
                     pick = _best_withheld(cell, near, shown, ranges, cost)
                     if pick is None:  # nothing near: widen to the whole linked set
-                        pick = min((c for c in cells if cost(c) is not None),
-                                   key=lambda c: (cost(c), c), default=None)
+                        if cheapest is None:
+                            cheapest = sorted((c for c in cells if cost(c) is not None),
+                                              key=lambda c: (cost(c), c), reverse=True)
+                        while cheapest and cheapest[-1] in chosen:
+                            cheapest.pop()
+                        pick = cheapest[-1] if cheapest else None
                     picks = set() if pick is None else {pick}
                 chosen |= picks
             if not chosen:
                 break  # nothing left to withhold
             withheld |= chosen
-        _release(cells, values, linked, small, withheld, keep, suppress_below)
+        _release(cells, values, propagation, small, withheld, keep, suppress_below)
     return withheld
 
 
@@ -457,7 +484,7 @@ def _reader_view(cells: list[Cell], values: dict[Cell, int | None], small: set[C
     return unknown, shown
 
 
-def _release(cells: list[Cell], values: dict[Cell, int | None], linked: list[Relation],
+def _release(cells: list[Cell], values: dict[Cell, int | None], propagation: _Propagation,
              small: set[Cell], withheld: set[Cell], keep: frozenset[Cell],
              suppress_below: int) -> None:
     """Show again each withheld count (totals first, then the largest) whose showing lets
@@ -465,14 +492,14 @@ def _release(cells: list[Cell], values: dict[Cell, int | None], linked: list[Rel
     mine = sorted((c for c in cells if c in withheld),
                   key=lambda c: (c not in keep, -(values[c] or 0), c))
     unknown, shown = _reader_view(cells, values, small, withheld, suppress_below)
-    ranges = feasible_ranges(shown, unknown, linked)
+    ranges = propagation.run(shown, unknown)
     for candidate in mine:
         withheld.discard(candidate)
         unknown, shown = _reader_view(cells, values, small, withheld, suppress_below)
         # showing one more count only narrows what a reader knows: start from before
         before = {c: (max(r[0], ranges.get(c, r)[0]), min(r[1], ranges.get(c, r)[1]))
                   for c, r in unknown.items()}
-        trial = feasible_ranges(shown, before, linked, changed=[candidate])
+        trial = propagation.run(shown, before, changed=[candidate])
         if any(c in trial and trial[c][0] == trial[c][1] for c in small):
             withheld.add(candidate)
         else:

@@ -57,6 +57,20 @@ def test_no_rule_result_can_be_recovered_from_a_boards_files(
         assert rates_of_hidden(frame, RULE_RATES) == 0
 
 
+@pytest.mark.parametrize("area", ["Eastvale", "Northmoor", "Westbrook"])
+def test_no_rule_result_of_an_area_run_can_be_recovered(area: str, tmp_path: Path) -> None:
+    """A board run of one area (``run --area``, ``--each-area``) has its own files."""
+    exact = AuditReport.from_result(ma.audit(SAMPLE, "2025-04-01", "2026-03-31", area=area),
+                                    "auditor", coming_due=False)
+    exact.for_board().save(tmp_path)
+    described = results_tables(exact.rule_results, exact.area_results)
+    assert relations_hold(described.frames, described.relations) == []
+    shown = {name: frame for name in described.frames
+             if (frame := read_run_data(tmp_path, name)) is not None}
+    assert recovered(shown, described.frames, described.counts, described.relations,
+                     BELOW) == []
+
+
 def test_each_areas_headline_is_its_protected_area_rows(exact_report: AuditReport) -> None:
     board = exact_report.for_board()
     for area in board.areas():
