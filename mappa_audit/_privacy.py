@@ -522,21 +522,24 @@ def _rectangle(cell: Cell, by_cell: dict[Cell, list[Relation]], cost: Cost) -> s
         return 0 if found is None else found  # None: not shown already
 
     relations = by_cell.get(cell, [])
-    best: tuple[float, set[Cell]] | None = None
+    # sorted, and ties broken on the cells: the same tables give the same choice in any
+    # process (sets of tuples of text iterate in an order that changes between processes)
+    best: tuple[float, tuple[Cell, ...]] | None = None
     for first_index, first in enumerate(relations):
         for second in relations[first_index + 1:]:
-            for beside in cells(first) - {cell}:
+            for beside in sorted(cells(first) - {cell}):
                 corners_beside = {w for r in by_cell.get(beside, []) if r is not first
                                   for w in cells(r)}
-                for above in cells(second) - {cell, beside}:
+                for above in sorted(cells(second) - {cell, beside}):
                     corners = corners_beside & {w for r in by_cell.get(above, [])
                                                 if r is not second for w in cells(r)}
-                    for corner in corners - {cell, beside, above}:
+                    for corner in sorted(corners - {cell, beside, above}):
                         total = price(beside) + price(above) + price(corner)
                         if total == 0:
                             continue  # all four hidden already, and still not enough
-                        if best is None or total < best[0]:
-                            best = (total, {beside, above, corner})
+                        found = (total, tuple(sorted((beside, above, corner))))
+                        if best is None or found < best:
+                            best = found
     return set() if best is None else {c for c in best[1] if cost(c) is not None}
 
 

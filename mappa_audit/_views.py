@@ -69,6 +69,14 @@ GLOSSARY = {
     "Quarantined": "Input rows that could not be read or made no sense (a date that is not a "
     "date, a case that does not exist); they are set aside, counted, and left out of every "
     "standard until the data are fixed.",
+    "<5 and [c]": "Numbers a board view does not show. <5 is a count from 1 to 4 (for the "
+    "usual policy); [c] is a count held back so that a small one cannot be worked out by "
+    "taking the other figures away from a total, and may be any number. A rate drawn from "
+    "either is not shown.",
+    "Too few items to judge": "A rate from fewer items than the policy's minimum (usually "
+    "20) is shown in grey with the number of items: one or two items more or less would "
+    "move it a long way. A change since the last run is coloured only when both rates are "
+    "from enough items and it is big enough to matter (usually 2 points or more).",
     "Local unit": "The local unit or district inside an area that the case belongs to.",
     "MAPPA category": "Why a person is managed under MAPPA. Category 1: registered sexual "
     "offenders; 2: violent offenders (12 months' custody or more, or a hospital order) and "

@@ -220,3 +220,28 @@ def test_one_quarantined_row_cannot_be_read_off_the_table_counts() -> None:
     assert (cases["quarantined"], cases["withheld"]) == (None, ["quarantined"])
     assert shown["quarantine"]["rows"] is None
     assert document["dataset"]["tables"]["cases"]["rows"] == 1000  # the input is unchanged
+
+
+def test_the_same_tables_withhold_the_same_counts_in_any_process() -> None:
+    """Run folders are byte-identical for the same inputs: the choice of counts to withhold
+    must not follow the order sets iterate in, which changes between processes."""
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib\n"
+        "import mappa_audit as ma\n"
+        "from mappa_audit._annual import annual_tables, hidden\n"
+        "from mappa_audit._privacy import protect, results_tables\n"
+        f"r = ma.audit({str(SAMPLE)!r}, '2025-04-01', '2026-03-31')\n"
+        "out = protect(results_tables(r.rule_results, r.area_results), 5)\n"
+        f"annual = hidden(annual_tables({str(SAMPLE)!r}, '2025-26'), 5)\n"
+        "rows = str([f.rows() for f in (*out.values(), *annual.values())])\n"
+        "print(hashlib.sha256(rows.encode()).hexdigest())\n"
+    )
+    seen = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                       check=True, env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        for seed in ("1", "2")
+    }
+    assert len(seen) == 1

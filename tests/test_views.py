@@ -521,7 +521,7 @@ def test_every_rag_pill_is_white_on_a_colour_that_reaches_aa(board: AuditReport)
 
 @pytest.mark.parametrize("term", ["Items", "As-at date", "Quarantined", "Points", "Cannot tell",
                                   "Near target (amber)", "Local unit", "MAPPA category",
-                                  "Level set"])
+                                  "Level set", "<5 and [c]", "Too few items to judge"])
 def test_the_glossary_explains_the_words_the_pages_use(term: str) -> None:
     entries = {entry.term: entry.text for entry in views.glossary()}
     assert len(entries[term]) > 40
