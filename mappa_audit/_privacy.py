@@ -707,16 +707,24 @@ def protect_results_counts(document: dict[str, Any], quarantine_summary: pl.Data
          "quarantined": [source[n]["quarantined"] for n in names]},
         schema={"table": pl.String, "rows": pl.Int64, "rows_kept": pl.Int64,
                 "quarantined": pl.Int64})
+    def marks(entries: list[dict[str, Any]]) -> pl.Series:
+        """What a board's document withheld already (protecting it again keeps it)."""
+        return pl.Series(WITHHELD, [entry.get(WITHHELD) for entry in entries],
+                         dtype=pl.List(pl.String))
+
     tables = tables.with_columns(
-        (pl.col("rows") - pl.col("rows_kept") - pl.col("quarantined")).alias("_dropped"))
+        (pl.col("rows") - pl.col("rows_kept") - pl.col("quarantined")).alias("_dropped"),
+        marks([source[n] for n in names]))
     quarantine = document.get("quarantine", {})
     totals = pl.DataFrame({"entries": [quarantine.get("entries")],
                            "rows": [quarantine.get("rows")]},
-                          schema={"entries": pl.Int64, "rows": pl.Int64})
+                          schema={"entries": pl.Int64, "rows": pl.Int64}
+                          ).with_columns(marks([quarantine]))
     findings = document.get("data_quality", [])
     dq = pl.DataFrame({"rule_id": [f["rule_id"] for f in findings],
                        "rows": [f["rows"] for f in findings]},
-                      schema={"rule_id": pl.String, "rows": pl.Int64})
+                      schema={"rule_id": pl.String, "rows": pl.Int64}
+                      ).with_columns(marks(findings))
     relations = [Relation.total(("tables", i, "rows"),
                                 [("tables", i, c) for c in ("rows_kept", "quarantined",
                                                             "_dropped")])

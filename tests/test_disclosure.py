@@ -245,3 +245,20 @@ def test_the_same_tables_withhold_the_same_counts_in_any_process() -> None:
         for seed in ("1", "2")
     }
     assert len(seen) == 1
+
+
+def test_a_boards_document_protected_again_keeps_what_it_withheld() -> None:
+    """A board folder read back (the dashboards) is protected again: [c] must stay [c]."""
+    from mappa_audit._privacy import protect_results_counts
+
+    document = {
+        "dataset": {"source": "x", "tables": {
+            "cases": {"rows": 1000, "rows_kept": 999, "quarantined": 1, "sha256": None}}},
+        "quarantine": {"entries": 1, "rows": 1}, "rules": [], "signals": [],
+        "data_quality": [{"rule_id": "DQ-01", "title": "Quarantined", "rows": 1}],
+    }
+    summary = pl.DataFrame({"table": ["cases"], "reason": ["not a date"], "entries": [1]})
+    once, hidden_summary = protect_results_counts(document, summary, BELOW)
+    twice, again = protect_results_counts(once, hidden_summary, BELOW)
+    assert twice == once
+    assert again.equals(hidden_summary)
