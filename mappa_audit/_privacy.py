@@ -2,8 +2,10 @@
 
 audit-rules.md, "Disclosure control": any count from 1 to ``suppress_below - 1`` is shown as
 ``<5`` (for the default of 5), and a rate whose population is below ``suppress_below`` is not
-shown. Everything a board sees goes through :func:`suppress`; nothing below this floor knows
-about audiences.
+shown. :func:`protect` then withholds (``[c]``) what else a reader could work a small count
+out from, over a description of the tables (:class:`TableSet`: the counts and their additive
+relations), written once here for every board table (docs/decisions.md 45). Everything a
+board sees goes through these; nothing below this floor knows about audiences.
 """
 
 from __future__ import annotations
