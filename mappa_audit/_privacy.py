@@ -281,6 +281,9 @@ class TableSet:
     """Per table, each rate column and the counts of the same row it is drawn from: it is
     not shown when any of them is hidden or withheld (the rate would give it back)."""
     keep: frozenset[Cell] = frozenset()
+    keep_most: frozenset[Cell] = frozenset()
+    """Counts withheld only after every one of ``keep`` (the headline of all areas, above
+    each area's)."""
 
 
 def protect(tables: TableSet, suppress_below: int) -> dict[str, pl.DataFrame]:
@@ -310,7 +313,8 @@ def protect(tables: TableSet, suppress_below: int) -> dict[str, pl.DataFrame]:
             if column in frame.columns:
                 for row, value in enumerate(frame[column].to_list()):
                     values[(name, row, column)] = None if value is None else int(value)
-    withheld = _withhold(values, tables.relations, tables.keep, suppress_below)
+    keep = dict.fromkeys(tables.keep, 1) | dict.fromkeys(tables.keep_most, 2)
+    withheld = _withhold(values, tables.relations, keep, suppress_below)
     return {name: _hidden_frame(tables, name, frame, withheld, suppress_below)
             for name, frame in tables.frames.items()}
 
@@ -414,7 +418,7 @@ def _rest(finite_sum: float, infinite: int, end: float, infinity: float) -> floa
 
 
 def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
-              keep: frozenset[Cell], suppress_below: int) -> set[Cell]:
+              keep: Mapping[Cell, int], suppress_below: int) -> set[Cell]:
     """The counts to withhold (shown as ``[c]``) so that no small one can be recovered: some
     shown ones, and now and then a small one whose ``<5`` would say too much."""
     small = {c for c, v in values.items() if v is not None and 0 < v < suppress_below}
@@ -464,7 +468,8 @@ def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
 
 
 def _cost(cell: Cell, *, values: dict[Cell, int | None], small: set[Cell],
-          withheld: set[Cell], keep: frozenset[Cell], suppress_below: int) -> float | None:
+          withheld: set[Cell], keep: Mapping[Cell, int], suppress_below: int
+          ) -> float | None:
     """What withholding ``cell`` costs the board; ``None`` when it is not shown already
     (nor small): it can say no less."""
     value = values[cell]
@@ -472,7 +477,7 @@ def _cost(cell: Cell, *, values: dict[Cell, int | None], small: set[Cell],
         return None
     # a small one says little more as [c]; a 0 is cheap, but a board reads it
     price = 1 if cell in small else max(value, suppress_below)
-    return price + (1e9 if cell in keep else 0)
+    return price + 1e9 * keep.get(cell, 0)
 
 
 def _reader_view(cells: list[Cell], values: dict[Cell, int | None], small: set[Cell],
@@ -487,12 +492,12 @@ def _reader_view(cells: list[Cell], values: dict[Cell, int | None], small: set[C
 
 
 def _release(cells: list[Cell], values: dict[Cell, int | None], propagation: _Propagation,
-             small: set[Cell], withheld: set[Cell], keep: frozenset[Cell],
+             small: set[Cell], withheld: set[Cell], keep: Mapping[Cell, int],
              suppress_below: int) -> None:
     """Show again each withheld count (totals first, then the largest) whose showing lets
     no small count be worked out: the greedy search withholds more than it needs."""
     mine = sorted((c for c in cells if c in withheld),
-                  key=lambda c: (c not in keep, -(values[c] or 0), c))
+                  key=lambda c: (-keep.get(c, 0), -(values[c] or 0), c))
     unknown, shown = _reader_view(cells, values, small, withheld, suppress_below)
     ranges = propagation.run(shown, unknown)
     for candidate in mine:
@@ -644,6 +649,7 @@ def results_tables(rule_results: pl.DataFrame, area_results: pl.DataFrame | None
         frames["area_results"] = area_results
     relations: list[Relation] = []
     keep: set[Cell] = set()
+    keep_most: set[Cell] = set()
     across: dict[tuple[Any, ...], list[int]] = {}
     for name, frame in frames.items():
         scope = ["area", "rule_id"] if name == "area_results" else ["rule_id"]
@@ -656,7 +662,8 @@ def results_tables(rule_results: pl.DataFrame, area_results: pl.DataFrame | None
                                              (name, row, "non_compliant")]))
             if dimension == "all":
                 heads[tuple(where)] = row
-                keep.update((name, row, c) for c in COUNT_COLUMNS)
+                (keep if name == "area_results" else keep_most).update(
+                    (name, row, c) for c in COUNT_COLUMNS)
             else:
                 parts.setdefault((*where, dimension), []).append(row)
             if name == "area_results":
@@ -674,7 +681,7 @@ def results_tables(rule_results: pl.DataFrame, area_results: pl.DataFrame | None
                                             [("area_results", r, c) for r in rows])
                              for c in COUNT_COLUMNS)
     return TableSet(frames, dict.fromkeys(frames, COUNT_COLUMNS), tuple(relations),
-                    dict.fromkeys(frames, RATE_SOURCES), frozenset(keep))
+                    dict.fromkeys(frames, RATE_SOURCES), frozenset(keep), frozenset(keep_most))
 
 
 def breakdowns_tables(frame: pl.DataFrame, counts: tuple[str, ...]) -> TableSet:
