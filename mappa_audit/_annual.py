@@ -28,8 +28,17 @@ from mappa_audit._engine import resolve_area
 from mappa_audit._errors import ArgumentError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._national import NationalFigures, load_national
-from mappa_audit._policy import Policy, load_policy
-from mappa_audit._privacy import check_board_suppression, hide_small
+from mappa_audit._policy import REPORTING_SETTINGS, Policy, load_policy
+from mappa_audit._privacy import (
+    WITHHELD,
+    WITHHELD_MARK,
+    Relation,
+    TableSet,
+    check_board_suppression,
+    hide_small,
+    protect,
+    shown_counts,
+)
 from mappa_audit.rules._context import AuditContext, build_context
 
 TABLE_TITLES = {
@@ -112,6 +121,25 @@ RATES |= {
     for name, (population, _) in EQUALITY_TABLES.items() if name != "equality_level23"
 }
 """Per table, its rates and the populations under which a board may not see them."""
+RATE_SOURCES: dict[str, dict[str, tuple[str, ...]]] = {
+    "equality_level23": {"rate": ("eligible", "at_level_2_3"),
+                         "relative_rate_index": ("eligible", "at_level_2_3")},
+    "level_use_by_area": {"share_level_2_3": ("eligible", "level_2", "level_3")},
+}
+RATE_SOURCES |= {
+    name: {"rate": (population, count), "relative_rate_index": (population, count)}
+    for name, (population, count) in EQUALITY_TABLES.items() if name != "equality_level23"
+}
+for _use in ("level_use_by_area", "level_use_by_lau"):
+    RATE_SOURCES[_use] = {"share_level_2_3": ("eligible", "level_2", "level_3"),
+                          "share_category_3": ("eligible", "category_3"),
+                          "level_1_referral_rate": ("level_1_people", "referred_from_level_1")}
+RATE_SOURCES["level_use_by_area_category"] = {"share_level_2_3": ("eligible", "level_2",
+                                                                  "level_3")}
+"""Per table, its rates and the counts they are drawn from: a rate is not shown when any of
+them is hidden, as it would give the count back (decision 24's known flaw)."""
+RATE_MIN_BASE = int(REPORTING_SETTINGS["rate_min_base"])
+"""The default policy's minimum base for a published rate."""
 _DETAILS = dict(EVENT_DETAILS)
 
 
@@ -283,10 +311,11 @@ def year_label(start: dt.date) -> str:
 
 def published(
     tables: dict[str, pl.DataFrame], suppress_below: int, *, policy_name: str = "given",
-    allow_small_suppression: bool = False,
+    allow_small_suppression: bool = False, rate_min_base: int = RATE_MIN_BASE,
 ) -> dict[str, pl.DataFrame]:
-    """The tables as text with counts from 1 to ``suppress_below - 1`` shown as ``<5``, and
-    no rate (nor relative rate index) of a population under ``suppress_below``.
+    """The tables as text with counts from 1 to ``suppress_below - 1`` shown as ``<5``, those
+    withheld to protect them as ``[c]`` (:func:`hidden`), and no rate (nor relative rate
+    index) of a population under ``rate_min_base`` or drawn from a hidden count.
 
     Published tables are a board-audience output: a ``suppress_below`` under 5 raises
     :class:`~mappa_audit.SmallSuppressionError` unless ``allow_small_suppression``.
@@ -294,26 +323,174 @@ def published(
     check_board_suppression(suppress_below, policy_name,
                             allow_small_suppression=allow_small_suppression)
     shown = {}
-    for name, frame in hidden(tables, suppress_below).items():
+    for name, frame in hidden(tables, suppress_below, rate_min_base=rate_min_base).items():
         counts = _count_columns(tables[name])
-        shown[name] = frame.with_columns(
-            pl.col(column).cast(pl.String).fill_null(f"<{suppress_below}")
-            for column in counts)
+        shown[name] = shown_counts(frame, suppress_below, counts=counts).drop(WITHHELD)
     return shown
 
 
-def hidden(tables: dict[str, pl.DataFrame], suppress_below: int) -> dict[str, pl.DataFrame]:
-    """The tables as a board may hold them: each count from 1 to ``suppress_below - 1``
-    null, and each rate of a population under ``suppress_below`` null
-    (:func:`~mappa_audit._privacy.hide_small`, the one place numbers are hidden)."""
+def hidden(tables: dict[str, pl.DataFrame], suppress_below: int, *,
+           rate_min_base: int = RATE_MIN_BASE) -> dict[str, pl.DataFrame]:
+    """The tables as a board may hold them (:func:`~mappa_audit._privacy.protect`): each
+    count from 1 to ``suppress_below - 1`` null, a few more withheld (null, and named in the
+    ``withheld`` column) so that none can be worked out from the totals, and each rate drawn
+    from a hidden count, or from fewer than ``rate_min_base`` people (the policy's minimum
+    base for a rate, at least ``suppress_below``), null."""
+    protected = protect(annual_table_set(tables), suppress_below)
     result = {}
     for name, frame in tables.items():
         rates = RATES.get(name, {})
-        extra = (_with_others(frame, EQUALITY_TABLES[name][0]) if name in EQUALITY_TABLES
-                 else frame)
-        result[name] = hide_small(extra, suppress_below, counts=_count_columns(frame),
-                                  rates=rates).select(frame.columns)
+        extra = (_with_others(protected[name], EQUALITY_TABLES[name][0])
+                 if name in EQUALITY_TABLES else protected[name])
+        # a rate of a population under the minimum base (the RRI's other people too)
+        result[name] = hide_small(extra, max(suppress_below, rate_min_base), counts=(),
+                                  rates=rates).select(*frame.columns, WITHHELD)
     return result
+
+
+def annual_table_set(tables: dict[str, pl.DataFrame]) -> TableSet:
+    """The annual tables as a reader holds them together, for
+    :func:`~mappa_audit._privacy.protect`: each total and its parts, the same total in
+    several tables (everyone eligible on 31 March; returns to custody by level and by
+    reason), the equality table's groups against the eligible by level, and each area's use
+    of the levels, with the people of no level recorded as a count never printed."""
+    frames = dict(tables)
+    if "level_use_by_area" in frames:
+        use = frames["level_use_by_area"]
+        frames["level_use_by_area"] = use.with_columns(
+            (pl.col("eligible") - pl.col("level_1") - pl.col("level_2") - pl.col("level_3"))
+            .alias("_no_level"))
+    counts = {name: _count_columns(frame) for name, frame in frames.items()}
+    relations: list[Relation] = []
+    keep: set[tuple[str, int, str]] = set()
+
+    def rows(name: str) -> dict[str, int]:
+        if name not in frames:
+            return {}
+        return {str(v): i for i, v in enumerate(frames[name][frames[name].columns[0]])}
+
+    def total(name: str, head: str, parts: list[str], column: str) -> None:
+        found = rows(name)
+        if head in found and all(p in found for p in parts):
+            keep.add((name, found[head], column))
+            relations.append(Relation.total((name, found[head], column),
+                                            [(name, found[p], column) for p in parts]))
+
+    years = ("count", "previous_year_count")
+    for column in years:
+        total("eligible_by_category", "Total",
+              [v for v in rows("eligible_by_category") if v != "Total"], column)
+        total("eligible_by_level", "Total",
+              [v for v in rows("eligible_by_level") if v != "Total"], column)
+        for n in (2, 3):
+            total("managed_level2_3", f"Level {n}, all categories",
+                  [v for v in rows("managed_level2_3")
+                   if v.startswith(f"Level {n}, Category")], column)
+        total("meetings", "All Level 2 and 3 meetings",
+              ["Level 2 meetings", "Level 3 meetings"], column)
+        category, level = rows("eligible_by_category"), rows("eligible_by_level")
+        if "Total" in category and "Total" in level:
+            relations.append(Relation.total(("eligible_by_category", category["Total"], column),
+                                            [("eligible_by_level", level["Total"], column)]))
+        by_level, by_detail = rows("returned_to_custody_by_level"), rows(
+            "returned_to_custody_by_detail")
+        if by_level and by_detail:
+            relations.append(Relation(
+                tuple(("returned_to_custody_by_level", i, column) for i in by_level.values()),
+                tuple(("returned_to_custody_by_detail", i, column)
+                      for i in by_detail.values())))
+    level = rows("eligible_by_level")
+    if "equality_level23" in frames and "Total" in level:
+        equality = frames["equality_level23"]
+        for characteristic in EQUALITY_CHARACTERISTICS:
+            members = [i for i, c in enumerate(equality["characteristic"]) if c == characteristic]
+            relations.append(Relation.total(("eligible_by_level", level["Total"], "count"),
+                                            [("equality_level23", i, "eligible")
+                                             for i in members]))
+            relations.append(Relation(
+                tuple(("eligible_by_level", level[f"Level {n}"], "count") for n in (2, 3)),
+                tuple(("equality_level23", i, "at_level_2_3") for i in members)))
+    if "level_use_by_area" in frames:
+        use = frames["level_use_by_area"]
+        for i in range(use.height):
+            relations.append(Relation.total(
+                ("level_use_by_area", i, "eligible"),
+                [("level_use_by_area", i, c) for c in ("level_1", "level_2", "level_3",
+                                                        "_no_level")]))
+        category = rows("eligible_by_category")
+        ends = [("eligible", "Total"), ("level_1", "Level 1"), ("level_2", "Level 2"),
+                ("level_3", "Level 3"), ("_no_level", "No level recorded")]
+        for column, measure in ends:
+            if measure in level:
+                relations.append(Relation.total(
+                    ("eligible_by_level", level[measure], "count"),
+                    [("level_use_by_area", i, column) for i in range(use.height)]))
+        name3 = CATEGORY_NAMES[3]
+        if name3 in category:
+            relations.append(Relation.total(
+                ("eligible_by_category", category[name3], "count"),
+                [("level_use_by_area", i, "category_3") for i in range(use.height)]))
+        relations += _within_areas(frames, use)
+    relations += _across_characteristics(frames)
+    relations += _complements(frames, counts)
+    return TableSet(frames, counts, tuple(relations), RATE_SOURCES, frozenset(keep))
+
+
+def _complements(frames: dict[str, pl.DataFrame], counts: dict[str, tuple[str, ...]]
+                 ) -> list[Relation]:
+    """An equality group's people the rate does not count (referrals not accepted, say) are
+    a count too, never printed but implied by the two that are: 7 referrals and 6 accepted
+    say that 1 was not. Each is added as a count never shown (``_not_…``), so that a small
+    one is protected like a shown one."""
+    relations: list[Relation] = []
+    for name, (population, counted) in EQUALITY_TABLES.items():
+        if name not in frames:
+            continue
+        rest = f"_not_{counted}"
+        frames[name] = frames[name].with_columns(
+            (pl.col(population) - pl.col(counted)).alias(rest))
+        counts[name] = (*counts[name], rest)
+        relations += [Relation.total((name, i, population), [(name, i, counted), (name, i, rest)])
+                      for i in range(frames[name].height)]
+    return relations
+
+
+def _within_areas(frames: dict[str, pl.DataFrame], use: pl.DataFrame) -> list[Relation]:
+    """Each area's local units, and each area's categories, add up to the area's row of
+    ``level_use_by_area``: a small unit could otherwise be had from its area and the others."""
+    relations: list[Relation] = []
+    areas = {str(area): i for i, area in enumerate(use["area"])}
+    for name in ("level_use_by_lau", "level_use_by_area_category"):
+        if name not in frames:
+            continue
+        parts = frames[name]
+        for area, head in areas.items():
+            members = [i for i, a in enumerate(parts["area"]) if str(a) == area]
+            for column in _count_columns(parts):
+                if column in use.columns and members:
+                    relations.append(Relation.total(("level_use_by_area", head, column),
+                                                    [(name, i, column) for i in members]))
+    return relations
+
+
+def _across_characteristics(frames: dict[str, pl.DataFrame]) -> list[Relation]:
+    """In each equality table other than ``equality_level23`` (related to the eligible above),
+    the groups of every characteristic add up to the same people: sex's groups and age
+    bands' groups are two ways of counting one population."""
+    relations: list[Relation] = []
+    for name in EQUALITY_TABLES:
+        if name == "equality_level23" or name not in frames:
+            continue
+        frame = frames[name]
+        by: dict[str, list[int]] = {}
+        for i, characteristic in enumerate(frame["characteristic"]):
+            by.setdefault(str(characteristic), []).append(i)
+        groups = list(by.values())
+        for column in _count_columns(frame):
+            relations += [Relation(tuple((name, i, column) for i in groups[0]),
+                                   tuple((name, i, column) for i in other))
+                          for other in groups[1:]]
+    return relations
 
 
 def for_reading(tables: dict[str, pl.DataFrame], year: str | int) -> dict[str, pl.DataFrame]:
@@ -332,7 +509,7 @@ def for_reading(tables: dict[str, pl.DataFrame], year: str | int) -> dict[str, p
 
 def annual_document(
     tables: dict[str, pl.DataFrame], year: str | int, *, area: str | None,
-    suppress_below: int | None,
+    suppress_below: int | None, rate_min_base: int = RATE_MIN_BASE,
 ) -> dict[str, Any]:
     """The tables as JSON for scripts (``mappa-audit annual --format json``).
 
@@ -342,7 +519,8 @@ def annual_document(
     ``rows`` null and says so in ``note``.
     """
     start, end = financial_year(year)
-    shown = tables if suppress_below is None else hidden(tables, suppress_below)
+    shown = (tables if suppress_below is None
+             else hidden(tables, suppress_below, rate_min_base=rate_min_base))
     documents = []
     for name, title in TABLE_TITLES.items():
         entry: dict[str, Any] = {"id": name, "title": title}
@@ -354,9 +532,12 @@ def annual_document(
             rows = frame.to_dicts()
             if suppress_below is not None:
                 for row in rows:
+                    withheld = row.pop(WITHHELD) or []
                     for column in counts:
                         if row[column] is None:
-                            row[column] = f"<{suppress_below}"
+                            row[column] = (WITHHELD_MARK if column in withheld
+                                           else f"<{suppress_below}")
+                frame = frame.drop(WITHHELD)
             entry |= {"columns": frame.columns, "rows": rows, "note": None}
         documents.append(entry)
     return {
@@ -702,9 +883,9 @@ def write_annual_workbook(
     """One formatted sheet per table, each headed by its title and how it was counted."""
     from mappa_audit._exports import xlsx_bytes
     from mappa_audit._files import write_bytes_atomically
-    from mappa_audit._views import hidden_counts_words
+    from mappa_audit._views import hiding_words
 
-    how = (hidden_counts_words(suppress_below) if suppress_below
+    how = (hiding_words(suppress_below) if suppress_below
            else "exact counts (not for publication)")
     where = area or "all areas"
     notes = {name: [TABLE_TITLES[name], f"Financial year {year}, {where}; {how}."]

@@ -68,7 +68,9 @@ def figure(chart: Chart) -> go.Figure:
     if chart.kind == "quarter":
         trace = {"type": "scatter", "x": labels, "y": rates, "mode": "lines+markers",
                  "name": "rate", "hovertext": hover, "hoverinfo": "text",
-                 "line": {"color": LINE_COLOUR, "width": 3}, "connectgaps": False}
+                 "line": {"color": LINE_COLOUR, "width": 3}, "connectgaps": False,
+                 # a point from too few items to judge is grey, as on the tiles
+                 "marker": {"color": [p.colour for p in chart.points], "size": 9}}
     else:
         trace = {"type": "bar", "x": labels, "y": rates, "hovertext": hover,
                  "hoverinfo": "text", "marker": {"color": [p.colour for p in chart.points]},

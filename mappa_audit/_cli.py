@@ -795,7 +795,8 @@ def _annual_json(dataset: Path, year: str, area: str | None, policy: Path | None
     if overridden:
         _warn_small_suppression(policy_used.name, policy_used.suppress_below, "")
     document = annual_document(tables, year, area=area,
-                               suppress_below=None if exact else policy_used.suppress_below)
+                               suppress_below=None if exact else policy_used.suppress_below,
+                               rate_min_base=policy_used.rate_min_base)
     sys.stdout.write(dumps(document))
 
 

@@ -20,7 +20,11 @@ from mappa_audit._errors import PolicyError
 DEFAULT_POLICY_NAME = "default.toml"
 UNITS = ("working days", "calendar days", "weeks", "months")
 _RULE_FIELDS = {"standard", "target", "amber_margin", "source", "confirmed"}
-_TOP_FIELDS = {"name", "suppress_below", "closure_days", "rules", "signals"}
+_TOP_FIELDS = {"name", "suppress_below", "closure_days", "rules", "signals", "reporting"}
+REPORTING_SETTINGS: dict[str, int | float] = {"rate_min_base": 20, "material_change_points": 2.0}
+"""How a board's rates and changes are shown (docs/rules.md, "Disclosure control") and their
+defaults: a rate or a change from fewer items than ``rate_min_base`` is greyed and carries
+its count; a change is coloured only when it is ``material_change_points`` or more."""
 SIGNAL_SETTINGS = {
     "step_down_within_weeks": 12,
     "level1_no_review_months": 12,
@@ -71,6 +75,10 @@ class Policy:
     signals: dict[str, int] = field(default_factory=lambda: dict(SIGNAL_SETTINGS))
     """Watch-list thresholds: ``step_down_within_weeks``, ``level1_no_review_months``,
     ``level23_gap_multiple``."""
+    rate_min_base: int = 20
+    """A rate or change from fewer items than this is greyed, with its count."""
+    material_change_points: float = 2.0
+    """A change since the last run smaller than this (percentage points) is not coloured."""
 
     def rule(self, rule_id: str) -> RuleStandard:
         try:
@@ -175,7 +183,37 @@ def _build(
         closure_days=closure_days,
         rules=rules,
         signals=_signals(document.get("signals", {}), base, display),
+        **_reporting(document.get("reporting", {}), base, display),
     )
+
+
+def _reporting(section: object, base: Policy | None, display: str) -> dict[str, Any]:
+    """``[reporting]``: ``rate_min_base`` (whole, 1 to 1000) and ``material_change_points``
+    (0 to 100), with ``source`` and ``confirmed`` as the rules have them."""
+    settings: dict[str, Any] = (
+        {"rate_min_base": base.rate_min_base,
+         "material_change_points": base.material_change_points}
+        if base else dict(REPORTING_SETTINGS))
+    if not isinstance(section, dict):
+        msg = f"policy {display}: [reporting] must be a table of settings"
+        raise PolicyError(msg, "write [reporting] then rate_min_base = 20")
+    for key, value in section.items():
+        if key in ("source", "confirmed"):
+            continue
+        if key not in REPORTING_SETTINGS:
+            msg = f"policy {display}: unknown reporting setting {key!r}"
+            raise PolicyError(msg, "reporting settings are: rate_min_base, "
+                              "material_change_points, source, confirmed")
+        whole = key == "rate_min_base"
+        if (isinstance(value, bool) or not isinstance(value, int | float)
+                or (whole and not isinstance(value, int))
+                or not (1 if whole else 0) <= value <= (1000 if whole else 100)):
+            limits = "a whole number from 1 to 1000" if whole else "a number from 0 to 100"
+            msg = f"policy {display}: {key} must be {limits}, got {value!r}"
+            raise PolicyError(msg, "the usual values are rate_min_base = 20 and "
+                              "material_change_points = 2")
+        settings[key] = int(value) if whole else float(value)
+    return settings
 
 
 def _signals(section: object, base: Policy | None, display: str) -> dict[str, int]:

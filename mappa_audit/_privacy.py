@@ -2,14 +2,21 @@
 
 audit-rules.md, "Disclosure control": any count from 1 to ``suppress_below - 1`` is shown as
 ``<5`` (for the default of 5), and a rate whose population is below ``suppress_below`` is not
-shown. Everything a board sees goes through :func:`suppress`; nothing below this floor knows
-about audiences.
+shown. :func:`protect` then withholds (``[c]``) what else a reader could work a small count
+out from, over a description of the tables (:class:`TableSet`: the counts and their additive
+relations), written once here for every board table (docs/decisions.md 55). Everything a
+board sees goes through these; nothing below this floor knows about audiences.
 """
 
 from __future__ import annotations
 
 import copy
 import enum
+import functools
+import math
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -216,7 +223,549 @@ def shown_counts(frame: pl.DataFrame, suppress_below: int,
     """``frame`` as a board reads it, counts as text: :func:`hide_small`, then each hidden
     count (null) shown as ``"<5"`` (for the default ``suppress_below``)."""
     hidden = hide_small(frame, suppress_below, counts, rates)
+
+    def mark(name: str) -> pl.Expr:
+        small = pl.lit(f"<{suppress_below}")
+        if WITHHELD not in hidden.columns:
+            return small
+        return (pl.when(pl.col(WITHHELD).list.contains(name).fill_null(False))
+                .then(pl.lit(WITHHELD_MARK)).otherwise(small))
+
     return hidden.with_columns(
-        pl.col(name).cast(pl.String).fill_null(f"<{suppress_below}")
+        pl.col(name).cast(pl.String).fill_null(mark(name))
         for name in counts if name in hidden.columns
     )
+
+
+# ---- secondary suppression: no total, difference or complement recovers a hidden count ------
+
+Cell = tuple[str, int, str]
+"""A count in a set of tables: the table's name, its row (from 0) and its column."""
+WITHHELD = "withheld"
+"""The column that lists, per row, the counts withheld to protect a small one (secondary
+suppression): null in the row, like a small count, but shown as :data:`WITHHELD_MARK`."""
+WITHHELD_MARK = "[c]"
+"""How a withheld count is shown: it is not small (it is at least ``suppress_below``), so
+``<5`` would not be true of it."""
+
+
+@dataclass(frozen=True)
+class Relation:
+    """An additive relation a reader can use: the counts of ``plus`` add up to those of
+    ``minus`` (a total and its parts, a row's population and its outcomes, the same total in
+    two tables)."""
+
+    plus: tuple[Cell, ...]
+    minus: tuple[Cell, ...]
+
+    @classmethod
+    def total(cls, total: Cell, parts: list[Cell] | tuple[Cell, ...]) -> Relation:
+        """``total`` is the sum of ``parts``."""
+        return cls((total,), tuple(parts))
+
+
+@dataclass(frozen=True)
+class TableSet:
+    """What a reader sees together, described for disclosure control: the tables, the
+    columns of each that are counts, every additive relation between their counts, the rates
+    drawn from them, and the counts to withhold only when nothing else will do (totals).
+
+    A count column whose name starts with ``_`` is never shown: it stands for a figure the
+    tables imply but do not print (people with no level recorded), so a small one is
+    protected like a shown one."""
+
+    frames: Mapping[str, pl.DataFrame]
+    counts: Mapping[str, tuple[str, ...]]
+    relations: tuple[Relation, ...] = ()
+    rates: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Per table, each rate column and the counts of the same row it is drawn from: it is
+    not shown when any of them is hidden or withheld (the rate would give it back)."""
+    keep: frozenset[Cell] = frozenset()
+    keep_most: frozenset[Cell] = frozenset()
+    """Counts withheld only after every one of ``keep`` (the headline of all areas, above
+    each area's)."""
+
+
+def protect(tables: TableSet, suppress_below: int) -> dict[str, pl.DataFrame]:
+    """The tables as a board may see them: each count from 1 to ``suppress_below - 1``
+    hidden (null), and then, while any hidden count could still be worked out exactly from
+    the shown counts and the relations, the smallest shown count (at least
+    ``suppress_below``) in a relation with it withheld too (null, and named in the row's
+    :data:`WITHHELD` column). A rate drawn from a hidden or withheld count is null, and so
+    is a population's RAG. docs/decisions.md 55 says why secondary suppression.
+
+    Counts already null (hidden in a board's files) stay hidden; protecting twice changes
+    nothing.
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"measure": ["a", "b", "c", "Total"], "count": [1515, 242, 3, 1760]})
+    >>> tables = TableSet({"t": frame}, {"t": ("count",)},
+    ...     (Relation.total(("t", 3, "count"), [("t", 0, "count"), ("t", 1, "count"),
+    ...                                         ("t", 2, "count")]),),
+    ...     keep=frozenset({("t", 3, "count")}))
+    >>> protect(tables, 5)["t"].rows()
+    [('a', 1515, None), ('b', None, ['count']), ('c', None, None), ('Total', 1760, None)]
+    """
+    values: dict[Cell, int | None] = {}
+    for name, frame in tables.frames.items():
+        for column in tables.counts.get(name, ()):
+            if column in frame.columns:
+                for row, value in enumerate(frame[column].to_list()):
+                    values[(name, row, column)] = None if value is None else int(value)
+    keep = dict.fromkeys(tables.keep, 1) | dict.fromkeys(tables.keep_most, 2)
+    withheld = _withhold(values, tables.relations, keep, suppress_below)
+    return {name: _hidden_frame(tables, name, frame, withheld, suppress_below)
+            for name, frame in tables.frames.items()}
+
+
+def feasible_ranges(shown: Mapping[Cell, int], unknown: Mapping[Cell, tuple[float, float]],
+                    relations: tuple[Relation, ...] | list[Relation], *,
+                    changed: Iterable[Cell] | None = None) -> dict[Cell, tuple[float, float]]:
+    """The least and greatest whole value each ``unknown`` count can take, given the
+    ``shown`` counts and the ``relations`` (bounds propagated to a fixed point). What a
+    reader with a pencil and patience can work out; a count whose range is one value is
+    recovered.
+
+    ``changed``: when ``unknown`` holds ranges worked out before and only these counts
+    have changed since (shown now), the relations through them are where to start.
+
+    Examples
+    --------
+    >>> feasible_ranges({("t", 0, "n"): 10, ("t", 1, "n"): 7}, {("t", 2, "n"): (1, 4)},
+    ...     [Relation.total(("t", 0, "n"), [("t", 1, "n"), ("t", 2, "n")])])
+    {('t', 2, 'n'): (3, 3)}
+    """
+    return _Propagation(relations).run(shown, unknown, changed)
+
+
+class _Propagation:
+    """The relations of a set of counts, indexed once, for :func:`feasible_ranges` to run
+    many times over (the search for counts to withhold asks after every change)."""
+
+    def __init__(self, relations: tuple[Relation, ...] | list[Relation]) -> None:
+        self.equations = [[(cell, 1) for cell in r.plus] + [(cell, -1) for cell in r.minus]
+                          for r in relations]
+        self.through: dict[Cell, list[int]] = {}
+        for index, terms in enumerate(self.equations):
+            for cell, _ in terms:
+                self.through.setdefault(cell, []).append(index)
+
+    def run(self, shown: Mapping[Cell, int], unknown: Mapping[Cell, tuple[float, float]],
+            changed: Iterable[Cell] | None = None) -> dict[Cell, tuple[float, float]]:
+        bounds: dict[Cell, tuple[float, float]] = dict(unknown)
+        equations, through = self.equations, self.through
+        starts = (dict.fromkeys(i for c in bounds for i in through.get(c, [])) if changed is None
+                  else dict.fromkeys(i for c in changed for i in through.get(c, [])))
+        waiting = deque(starts)
+        queued = set(waiting)
+        budget = 200 * (len(equations) + 1)  # each step only narrows; tables settle soon
+        while waiting and budget > 0:
+            budget -= 1
+            index = waiting.popleft()
+            queued.discard(index)
+            terms = equations[index]
+            spans = []
+            low_sum = high_sum = 0.0
+            low_infinite = high_infinite = 0  # infinite ends are counted, not summed
+            for cell, sign in terms:
+                low, high = bounds[cell] if cell in bounds else (shown[cell], shown[cell])
+                span = (low, high) if sign > 0 else (-high, -low)
+                spans.append(span)
+                if math.isinf(span[0]):
+                    low_infinite += 1
+                else:
+                    low_sum += span[0]
+                if math.isinf(span[1]):
+                    high_infinite += 1
+                else:
+                    high_sum += span[1]
+            for (cell, sign), (low, high) in zip(terms, spans, strict=True):
+                if cell not in bounds:
+                    continue
+                # the others add up to -(this term): their range bounds it
+                rest_low = _rest(low_sum, low_infinite, low, -math.inf)
+                rest_high = _rest(high_sum, high_infinite, high, math.inf)
+                new_low, new_high = ((-rest_high, -rest_low) if sign > 0
+                                     else (rest_low, rest_high))
+                old_low, old_high = bounds[cell]
+                low_bound = max(old_low, math.ceil(new_low) if math.isfinite(new_low)
+                                else old_low)
+                high_bound = min(old_high, math.floor(new_high) if math.isfinite(new_high)
+                                 else old_high)
+                if low_bound > high_bound or low_bound > _NO_COUNT_THIS_BIG:
+                    continue  # figures that break their relations: nothing more to learn
+                if (low_bound, high_bound) != (old_low, old_high):
+                    bounds[cell] = (low_bound, high_bound)
+                    for other in through[cell]:
+                        if other not in queued:
+                            queued.add(other)
+                            waiting.append(other)
+        return bounds
+
+
+_NO_COUNT_THIS_BIG = 10**12
+"""Bounds beyond this come only from figures that break their relations."""
+
+
+def _rest(finite_sum: float, infinite: int, end: float, infinity: float) -> float:
+    """One end of the sum of every span but one, from the sum of the finite ends, how many
+    are infinite, and the one's own end."""
+    others_infinite = infinite - 1 if math.isinf(end) else infinite
+    if others_infinite:
+        return infinity
+    return finite_sum if math.isinf(end) else finite_sum - end
+
+
+def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
+              keep: Mapping[Cell, int], suppress_below: int) -> set[Cell]:
+    """The counts to withhold (shown as ``[c]``) so that no small one can be recovered: some
+    shown ones, and now and then a small one whose ``<5`` would say too much."""
+    small = {c for c, v in values.items() if v is not None and 0 < v < suppress_below}
+    if suppress_below <= 2:  # "<2" is 1: a policy that allows it leaves nothing to protect
+        small = set()
+    withheld: set[Cell] = set()
+    for cells, linked in _components(values, relations):
+        if not any(c in small or values[c] is None or c[2].startswith("_") for c in cells):
+            continue
+        by_cell: dict[Cell, list[Relation]] = {}
+        for relation in linked:
+            for cell in (*relation.plus, *relation.minus):
+                by_cell.setdefault(cell, []).append(relation)
+        propagation = _Propagation(linked)
+        while True:
+            unknown, shown = _reader_view(cells, values, small, withheld, suppress_below)
+            ranges = propagation.run(shown, unknown)
+            exposed = sorted(c for c in small if c in ranges and ranges[c][0] == ranges[c][1])
+            if not exposed:
+                break
+            cost = functools.partial(_cost, values=values, small=small, withheld=withheld,
+                                     keep=keep, suppress_below=suppress_below)
+
+            chosen: set[Cell] = set()
+            cheapest: list[Cell] | None = None  # of the whole set, found when first needed
+            for cell in exposed:
+                near = by_cell.get(cell, [])
+                if any(c in chosen for r in near for c in (*r.plus, *r.minus)):
+                    continue  # one withheld this round already may protect it
+                picks = _rectangle(cell, by_cell, cost)
+                if not picks:
+                    pick = _best_withheld(cell, near, shown, ranges, cost)
+                    if pick is None:  # nothing near: widen to the whole linked set
+                        if cheapest is None:
+                            cheapest = sorted((c for c in cells if cost(c) is not None),
+                                              key=lambda c: (cost(c), c), reverse=True)
+                        while cheapest and cheapest[-1] in chosen:
+                            cheapest.pop()
+                        pick = cheapest[-1] if cheapest else None
+                    picks = set() if pick is None else {pick}
+                chosen |= picks
+            if not chosen:
+                break  # nothing left to withhold
+            withheld |= chosen
+        _release(cells, values, propagation, small, withheld, keep, suppress_below)
+    return withheld
+
+
+def _cost(cell: Cell, *, values: dict[Cell, int | None], small: set[Cell],
+          withheld: set[Cell], keep: Mapping[Cell, int], suppress_below: int
+          ) -> float | None:
+    """What withholding ``cell`` costs the board; ``None`` when it is not shown already
+    (nor small): it can say no less."""
+    value = values[cell]
+    if cell in withheld or value is None or cell[2].startswith("_"):
+        return None
+    # a small one says little more as [c]; a 0 is cheap, but a board reads it
+    price = 1 if cell in small else max(value, suppress_below)
+    return price + 1e9 * keep.get(cell, 0)
+
+
+def _reader_view(cells: list[Cell], values: dict[Cell, int | None], small: set[Cell],
+                 withheld: set[Cell], suppress_below: int
+                 ) -> tuple[dict[Cell, tuple[float, float]], dict[Cell, int]]:
+    """What a reader knows of ``cells``: a range for each count not shown, and the shown."""
+    unknown = {c: _reader_range(c, values[c], c in withheld, suppress_below)
+               for c in cells if c in small or c in withheld or values[c] is None
+               or c[2].startswith("_")}
+    shown = {c: int(v) for c in cells if c not in unknown and (v := values[c]) is not None}
+    return unknown, shown
+
+
+def _release(cells: list[Cell], values: dict[Cell, int | None], propagation: _Propagation,
+             small: set[Cell], withheld: set[Cell], keep: Mapping[Cell, int],
+             suppress_below: int) -> None:
+    """Show again each withheld count (totals first, then the largest) whose showing lets
+    no small count be worked out: the greedy search withholds more than it needs."""
+    mine = sorted((c for c in cells if c in withheld),
+                  key=lambda c: (-keep.get(c, 0), -(values[c] or 0), c))
+    unknown, shown = _reader_view(cells, values, small, withheld, suppress_below)
+    ranges = propagation.run(shown, unknown)
+    for candidate in mine:
+        withheld.discard(candidate)
+        unknown, shown = _reader_view(cells, values, small, withheld, suppress_below)
+        # showing one more count only narrows what a reader knows: start from before
+        before = {c: (max(r[0], ranges.get(c, r)[0]), min(r[1], ranges.get(c, r)[1]))
+                  for c, r in unknown.items()}
+        trial = propagation.run(shown, before, changed=[candidate])
+        if any(c in trial and trial[c][0] == trial[c][1] for c in small):
+            withheld.add(candidate)
+        else:
+            ranges = trial
+
+
+Cost = Callable[[Cell], "float | None"]
+
+
+def _rectangle(cell: Cell, by_cell: dict[Cell, list[Relation]], cost: Cost) -> set[Cell]:
+    """The cheapest counts that close a rectangle with ``cell`` (one beside it in each of
+    two of its relations, and the corner that shares a relation with both), so that each
+    relation through the four has two counts not shown: the classic pattern of secondary
+    suppression in a table with totals. Empty when there is none."""
+    def cells(relation: Relation) -> set[Cell]:
+        return {*relation.plus, *relation.minus}
+
+    def price(candidate: Cell) -> float:
+        found = cost(candidate)
+        return 0 if found is None else found  # None: not shown already
+
+    relations = by_cell.get(cell, [])
+    # sorted, and ties broken on the cells: the same tables give the same choice in any
+    # process (sets of tuples of text iterate in an order that changes between processes)
+    best: tuple[float, tuple[Cell, ...]] | None = None
+    for first_index, first in enumerate(relations):
+        for second in relations[first_index + 1:]:
+            for beside in sorted(cells(first) - {cell}):
+                corners_beside = {w for r in by_cell.get(beside, []) if r is not first
+                                  for w in cells(r)}
+                for above in sorted(cells(second) - {cell, beside}):
+                    corners = corners_beside & {w for r in by_cell.get(above, [])
+                                                if r is not second for w in cells(r)}
+                    for corner in sorted(corners - {cell, beside, above}):
+                        total = price(beside) + price(above) + price(corner)
+                        if total == 0:
+                            continue  # all four hidden already, and still not enough
+                        found = (total, tuple(sorted((beside, above, corner))))
+                        if best is None or found < best:
+                            best = found
+    return set() if best is None else {c for c in best[1] if cost(c) is not None}
+
+
+def _best_withheld(cell: Cell, near: list[Relation], shown: dict[Cell, int],
+                   ranges: dict[Cell, tuple[float, float]], cost: Cost) -> Cell | None:
+    """The cheapest count, in a relation with ``cell``, whose withholding leaves ``cell``
+    more than one value (judged on those relations only); else the cheapest."""
+    candidates = sorted({c for r in near for c in (*r.plus, *r.minus) if cost(c) is not None},
+                        key=lambda c: (cost(c), c))
+    for candidate in candidates:
+        trial_shown = {c: v for c, v in shown.items() if c != candidate}
+        trial = {c: r for c, r in ranges.items()
+                 if any(c in (*x.plus, *x.minus) for x in near)}
+        trial[candidate] = (0, math.inf)
+        after = feasible_ranges(trial_shown, trial, near)
+        if after[cell][0] != after[cell][1]:
+            return candidate
+    return candidates[0] if candidates else None
+
+
+def _reader_range(cell: Cell, value: int | None, withheld: bool,
+                  suppress_below: int) -> tuple[float, float]:
+    """What a reader knows of a count not shown: a small one (``<5``) is 1 to
+    ``suppress_below - 1``; a withheld one (``[c]``), one never printed, or one hidden
+    already could be anything."""
+    if cell[2].startswith("_") or value is None:
+        return (0, math.inf)
+    if withheld:
+        return (0, math.inf)
+    return (1, suppress_below - 1)
+
+
+def _components(values: dict[Cell, int | None], relations: tuple[Relation, ...]
+                ) -> list[tuple[list[Cell], list[Relation]]]:
+    """The counts split into sets linked by relations (each set is protected on its own)."""
+    parent: dict[Cell, Cell] = {}
+
+    def root(cell: Cell) -> Cell:
+        parent.setdefault(cell, cell)
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for relation in relations:
+        cells = (*relation.plus, *relation.minus)
+        for cell in cells[1:]:
+            parent[root(cell)] = root(cells[0])
+    groups: dict[Cell, tuple[list[Cell], list[Relation]]] = {}
+    for cell in values:
+        groups.setdefault(root(cell), ([], []))[0].append(cell)
+    for relation in relations:
+        groups[root(relation.plus[0] if relation.plus else relation.minus[0])][1].append(
+            relation)
+    return list(groups.values())
+
+
+def _hidden_frame(tables: TableSet, name: str, frame: pl.DataFrame, withheld: set[Cell],
+                  suppress_below: int) -> pl.DataFrame:
+    counts = [c for c in tables.counts.get(name, ()) if c in frame.columns]
+    withheld_here: list[list[str] | None] = [None] * frame.height
+    if WITHHELD in frame.columns:
+        withheld_here = [None if v is None else list(v) for v in frame[WITHHELD].to_list()]
+    for _, row, column in sorted(c for c in withheld if c[0] == name):
+        withheld_here[row] = [*(withheld_here[row] or []), column]
+    hidden_cell = [
+        pl.col(column).is_null() | pl.col(column).is_between(1, suppress_below - 1)
+        | pl.col("_withheld").list.contains(column).fill_null(False)
+        for column in counts]
+    frame = frame.with_columns(pl.Series("_withheld", withheld_here, dtype=pl.List(pl.String)))
+    rates = tables.rates.get(name, {})
+    hide_rates = [
+        pl.when(pl.any_horizontal(hidden_cell[counts.index(c)] for c in sources))
+        .then(None).otherwise(pl.col(rate)).alias(rate)
+        for rate, sources in rates.items() if rate in frame.columns]
+    frame = frame.with_columns(hide_rates)
+    if "rag" in frame.columns and "rate" in rates:
+        frame = frame.with_columns(pl.when(pl.col("rate").is_null()).then(pl.lit("none"))
+                                   .otherwise(pl.col("rag")).alias("rag"))
+    frame = frame.with_columns(
+        pl.when(hidden).then(None).otherwise(pl.col(column)).alias(column)
+        for column, hidden in zip(counts, hidden_cell, strict=True))
+    shown = [c for c in frame.columns if not c.startswith("_") and c != WITHHELD]
+    return frame.select(*shown, pl.col("_withheld").alias(WITHHELD))
+
+
+RATE_SOURCES = {"rate": ("compliant", "population")}
+"""A rule's rate and the counts it is drawn from."""
+
+
+def results_tables(rule_results: pl.DataFrame, area_results: pl.DataFrame | None = None
+                   ) -> TableSet:
+    """Rule results (and each area's, when the run keeps them) as a board reads them
+    together, for :func:`protect`: in each row the population is what was met plus what was
+    not; in each breakdown the values add up to the rule's headline (its ``all`` row); and
+    each area's row adds up, over the areas, to the row of all areas. The headline rows are
+    withheld last."""
+    frames = {"rule_results": rule_results}
+    if area_results is not None:
+        frames["area_results"] = area_results
+    relations: list[Relation] = []
+    keep: set[Cell] = set()
+    keep_most: set[Cell] = set()
+    across: dict[tuple[Any, ...], list[int]] = {}
+    for name, frame in frames.items():
+        scope = ["area", "rule_id"] if name == "area_results" else ["rule_id"]
+        heads: dict[tuple[Any, ...], int] = {}
+        parts: dict[tuple[Any, ...], list[int]] = {}
+        for row, entry in enumerate(frame.select(*scope, "dimension", "value").iter_rows()):
+            *where, dimension, value = entry
+            relations.append(Relation.total((name, row, "population"),
+                                            [(name, row, "compliant"),
+                                             (name, row, "non_compliant")]))
+            if dimension == "all":
+                heads[tuple(where)] = row
+                (keep if name == "area_results" else keep_most).update(
+                    (name, row, c) for c in COUNT_COLUMNS)
+            else:
+                parts.setdefault((*where, dimension), []).append(row)
+            if name == "area_results":
+                across.setdefault((*where[1:], dimension, value), []).append(row)
+        for (*where, _), rows in parts.items():
+            head = heads.get(tuple(where))
+            if head is not None:
+                relations.extend(Relation.total((name, head, c), [(name, r, c) for r in rows])
+                                 for c in COUNT_COLUMNS)
+    if area_results is not None:
+        for row, key in enumerate(rule_results.select("rule_id", "dimension", "value")
+                                  .iter_rows()):
+            rows = across.get(key, [])
+            relations.extend(Relation.total(("rule_results", row, c),
+                                            [("area_results", r, c) for r in rows])
+                             for c in COUNT_COLUMNS)
+    return TableSet(frames, dict.fromkeys(frames, COUNT_COLUMNS), tuple(relations),
+                    dict.fromkeys(frames, RATE_SOURCES), frozenset(keep), frozenset(keep_most))
+
+
+def breakdowns_tables(frame: pl.DataFrame, counts: tuple[str, ...]) -> TableSet:
+    """Counts of one population broken down several ways (``dimension``, ``value``), for
+    :func:`protect`: each breakdown adds up to the same total, so any two are a relation."""
+    rows: dict[str, list[int]] = {}
+    for row, dimension in enumerate(frame["dimension"].to_list()):
+        rows.setdefault(dimension, []).append(row)
+    groups = list(rows.values())
+    relations = tuple(
+        Relation(tuple(("frame", r, c) for r in groups[0]), tuple(("frame", r, c) for r in other))
+        for other in groups[1:] for c in counts)
+    return TableSet({"frame": frame}, {"frame": counts}, relations)
+
+
+def protect_results_counts(document: dict[str, Any], quarantine_summary: pl.DataFrame,
+                           suppress_below: int) -> tuple[dict[str, Any], pl.DataFrame]:
+    """A results document and its quarantine summary as a board's files hold them:
+    :func:`hide_small_in_results`, then the counts of the input tables and the quarantine
+    protected together (:func:`protect`): each table's rows read are those kept, those
+    quarantined and the duplicates dropped (never printed); the rows quarantined add up over
+    the tables, the quarantine entries over the summary, and DQ-01 counts one row per entry.
+    Each object with a count withheld names it in ``withheld``. ``document`` is not changed.
+    """
+    hidden = hide_small_in_results(document, suppress_below)
+    source = document.get("dataset", {}).get("tables", {})
+    names = list(source)
+    tables = pl.DataFrame(
+        {"table": names,
+         "rows": [source[n]["rows"] for n in names],
+         "rows_kept": [source[n]["rows_kept"] for n in names],
+         "quarantined": [source[n]["quarantined"] for n in names]},
+        schema={"table": pl.String, "rows": pl.Int64, "rows_kept": pl.Int64,
+                "quarantined": pl.Int64})
+    def marks(entries: list[dict[str, Any]]) -> pl.Series:
+        """What a board's document withheld already (protecting it again keeps it)."""
+        return pl.Series(WITHHELD, [entry.get(WITHHELD) for entry in entries],
+                         dtype=pl.List(pl.String))
+
+    tables = tables.with_columns(
+        (pl.col("rows") - pl.col("rows_kept") - pl.col("quarantined")).alias("_dropped"),
+        marks([source[n] for n in names]))
+    quarantine = document.get("quarantine", {})
+    totals = pl.DataFrame({"entries": [quarantine.get("entries")],
+                           "rows": [quarantine.get("rows")]},
+                          schema={"entries": pl.Int64, "rows": pl.Int64}
+                          ).with_columns(marks([quarantine]))
+    findings = document.get("data_quality", [])
+    dq = pl.DataFrame({"rule_id": [f["rule_id"] for f in findings],
+                       "rows": [f["rows"] for f in findings]},
+                      schema={"rule_id": pl.String, "rows": pl.Int64}
+                      ).with_columns(marks(findings))
+    relations = [Relation.total(("tables", i, "rows"),
+                                [("tables", i, c) for c in ("rows_kept", "quarantined",
+                                                            "_dropped")])
+                 for i in range(tables.height)]
+    relations.append(Relation.total(("totals", 0, "rows"),
+                                    [("tables", i, "quarantined") for i in range(tables.height)]))
+    if quarantine_summary.height:
+        relations.append(Relation.total(("totals", 0, "entries"),
+                                        [("summary", i, "entries")
+                                         for i in range(quarantine_summary.height)]))
+    relations.extend(Relation.total(("totals", 0, "entries"), [("dq", i, "rows")])
+                     for i, rule_id in enumerate(dq["rule_id"]) if rule_id == "DQ-01")
+    keep = frozenset(("tables", i, c) for i in range(tables.height)
+                     for c in ("rows", "rows_kept"))
+    shown = protect(TableSet(
+        {"tables": tables, "totals": totals, "summary": quarantine_summary, "dq": dq},
+        {"tables": ("rows", "rows_kept", "quarantined", "_dropped"),
+         "totals": ("entries", "rows"), "summary": ("entries",), "dq": ("rows",)},
+        tuple(relations), keep=keep), suppress_below)
+
+    def put(entry: dict[str, Any], row: dict[str, Any], columns: tuple[str, ...]) -> None:
+        for column in columns:
+            entry[column] = row[column]
+        entry.pop(WITHHELD, None)
+        if row[WITHHELD]:
+            entry[WITHHELD] = list(row[WITHHELD])
+
+    for name, row in zip(names, shown["tables"].iter_rows(named=True), strict=True):
+        put(hidden["dataset"]["tables"][name], row, ("rows", "rows_kept", "quarantined"))
+    if "quarantine" in hidden:
+        put(hidden["quarantine"], shown["totals"].row(0, named=True), ("entries", "rows"))
+    for entry, row in zip(hidden.get("data_quality", []), shown["dq"].iter_rows(named=True),
+                          strict=True):
+        put(entry, row, ("rows",))
+    return hidden, shown["summary"]

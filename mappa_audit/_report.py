@@ -24,10 +24,13 @@ from mappa_audit._errors import AuditorOnlyError, NotFoundError, UsageError
 from mappa_audit._files import make_folder
 from mappa_audit._privacy import (
     COUNT_COLUMNS,
+    WITHHELD,
     Audience,
-    hide_small,
-    hide_small_in_results,
+    breakdowns_tables,
     parse_audience,
+    protect,
+    protect_results_counts,
+    results_tables,
     suppress,
 )
 from mappa_audit._results import results_document
@@ -153,18 +156,21 @@ class AuditReport:
         ``suppress_below - 1`` hidden (null), and no rate or RAG from fewer items than
         that. Everything a board reads or is sent is built from this."""
         below = int(self.document["policy"].get("suppress_below", 5))
-        document = hide_small_in_results(self.document, below)
+        # secondary suppression over the rule results and each area's, read together
+        protected = protect(results_tables(self.rule_results, self.area_results), below)
+        rule_results = protected["rule_results"]
+        document, summary = protect_results_counts(self.document, self.quarantine_summary,
+                                                   below)
         document["audience"] = Audience.BOARD.value
-        summary = hide_small(self.quarantine_summary, below, counts=("entries",))
+        _with_headline(document, rule_results)
         return AuditReport(
             audience=Audience.BOARD,
             document=document,
-            rule_results=hide_small(self.rule_results, below),
+            rule_results=rule_results,
             quarantine_summary=summary,
-            area_results=(None if self.area_results is None
-                          else hide_small(self.area_results, below)),
-            disclosure=(None if self.disclosure is None
-                        else hide_small(self.disclosure, below, counts=DISCLOSURE_COUNTS)),
+            area_results=protected.get("area_results"),
+            disclosure=(None if self.disclosure is None else protect(
+                breakdowns_tables(self.disclosure, DISCLOSURE_COUNTS), below)["frame"]),
         )
 
     def save(self, folder: str | Path) -> None:
@@ -237,6 +243,7 @@ class AuditReport:
                 entry[name] = 0 if counts is None else counts[name]
             entry["rate"] = None if counts is None else counts["rate"]
             entry["rag"] = "none" if counts is None else counts["rag"]
+            _set_withheld(entry, None if counts is None else counts.get(WITHHELD))
         exceptions = (None if self.exceptions is None
                       else self.exceptions.filter(pl.col("area") == area))
         return replace(self, document=document, rule_results=rows, area_results=None,
@@ -258,7 +265,9 @@ class AuditReport:
             "rule_id", "title", "standard", "target", "status",
             "compliant", "non_compliant", "pending", "not_assessable", "population",
             "rate", "rag",
-        )
+        ).with_columns(pl.Series(WITHHELD, [list(entry.get(WITHHELD) or [])
+                                            for entry in self.document["rules"]],
+                                 dtype=pl.List(pl.String)))
         return rules.with_columns(
             theme=pl.col("rule_id").replace_strict(
                 {rule_id: spec.theme.value for rule_id, spec in RULES.items()}, default="")
@@ -311,6 +320,30 @@ class AuditReport:
         if rule_ids is not None:
             frame = frame.filter(pl.col("rule_id").is_in(rule_ids))
         return frame.sort("rule_id", "item_date", "case_id")
+
+
+def _with_headline(document: dict[str, Any], rule_results: pl.DataFrame) -> None:
+    """Each rule's counts, rate and RAG in ``document`` hidden where its protected headline
+    row hides them, and the counts withheld to protect a small one (``withheld``)."""
+    heads = {row["rule_id"]: row for row in
+             rule_results.filter(pl.col("dimension") == "all").iter_rows(named=True)}
+    for entry in document["rules"]:
+        head = heads.get(entry["rule_id"])
+        if head is None:
+            continue
+        for name in COUNT_COLUMNS:
+            if head[name] is None:
+                entry[name] = None
+        if head["rate"] is None:
+            entry["rate"], entry["rag"] = None, "none"
+        _set_withheld(entry, head.get(WITHHELD))
+
+
+def _set_withheld(entry: dict[str, Any], withheld: list[str] | None) -> None:
+    """``entry``'s ``withheld`` list, left out when nothing is withheld."""
+    entry.pop(WITHHELD, None)
+    if withheld:
+        entry[WITHHELD] = list(withheld)
 
 
 def _quarantine_summary(quarantine: pl.DataFrame | None) -> pl.DataFrame:

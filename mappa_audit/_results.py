@@ -69,6 +69,8 @@ def results_document(result: AuditResult, watch: pl.DataFrame | None = None) -> 
             "sha256": result.policy.sha256,
             "confirmed": result.policy.all_confirmed,
             "suppress_below": result.policy.suppress_below,
+            "rate_min_base": result.policy.rate_min_base,
+            "material_change_points": result.policy.material_change_points,
         },
         "dataset": {"source": dataset.source, "tables": tables},
         "quarantine": {

@@ -32,7 +32,7 @@ from mappa_audit._files import FILE_MODE, write_atomically, write_text_atomicall
 logger = logging.getLogger("mappa_audit")
 
 FORMAT_VERSION = 1
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """1: the first typed documents; 2: ``results.json`` says its ``audience``, and a board's
 counts from 1 to ``suppress_below - 1`` are null (docs/results-format.md)."""
 INDEX_NAME = "index.json"
@@ -43,7 +43,8 @@ SCHEMAS = Path(__file__).parent / "schemas"
 RunOutcomeWord = Literal["running", "succeeded", "failed", "interrupted"]
 AudienceWord = Literal["board", "auditor"]
 Count = int | None
-"""A count; null only in a board's files, where it stands for 1 to ``suppress_below - 1``."""
+"""A count; null only in a board's files, where it stands for 1 to ``suppress_below - 1``, or
+for a count its object's ``withheld`` names."""
 
 
 class _Model(msgspec.Struct, kw_only=True):
@@ -120,6 +121,8 @@ class ResultsPolicy(_Model, kw_only=True):
     sha256: str
     confirmed: bool
     suppress_below: int
+    rate_min_base: int = 20
+    material_change_points: float = 2.0
 
 
 class TableCounts(_Model, kw_only=True):
@@ -127,6 +130,9 @@ class TableCounts(_Model, kw_only=True):
     rows_kept: Count
     quarantined: Count
     sha256: str | None
+    withheld: list[str] | msgspec.UnsetType = msgspec.UNSET
+    """A board's: the counts withheld (null, shown as ``[c]``) so that no small one can be
+    worked out from the rest (docs/decisions.md 55)."""
 
 
 class DatasetSummary(_Model, kw_only=True):
@@ -137,6 +143,9 @@ class DatasetSummary(_Model, kw_only=True):
 class QuarantineCounts(_Model, kw_only=True):
     entries: Count
     rows: Count
+    withheld: list[str] | msgspec.UnsetType = msgspec.UNSET
+    """A board's: the counts withheld (null, shown as ``[c]``) so that no small one can be
+    worked out from the rest (docs/decisions.md 55)."""
 
 
 class RuleResult(_Model, kw_only=True):
@@ -155,12 +164,18 @@ class RuleResult(_Model, kw_only=True):
     rag: Literal["green", "amber", "red", "none"] | None
     status: Literal["assessed", "not_assessable"]
     reason: str | msgspec.UnsetType = msgspec.UNSET
+    withheld: list[str] | msgspec.UnsetType = msgspec.UNSET
+    """A board's: the counts withheld (null, shown as ``[c]``) so that no small one can be
+    worked out from the rest (docs/decisions.md 55)."""
 
 
 class DataQualityCount(_Model, kw_only=True):
     rule_id: str
     title: str
     rows: Count
+    withheld: list[str] | msgspec.UnsetType = msgspec.UNSET
+    """A board's: the counts withheld (null, shown as ``[c]``) so that no small one can be
+    worked out from the rest (docs/decisions.md 55)."""
 
 
 class SignalCount(_Model, kw_only=True):

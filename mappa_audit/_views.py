@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from mappa_audit._privacy import is_hidden, shown_count
+from mappa_audit._privacy import WITHHELD, WITHHELD_MARK, is_hidden, shown_count
 from mappa_audit._report import AuditReport
 from mappa_audit.rules import Theme
 
@@ -69,6 +69,14 @@ GLOSSARY = {
     "Quarantined": "Input rows that could not be read or made no sense (a date that is not a "
     "date, a case that does not exist); they are set aside, counted, and left out of every "
     "standard until the data are fixed.",
+    "<5 and [c]": "Numbers a board view does not show. <5 is a count from 1 to 4 (for the "
+    "usual policy); [c] is a count held back so that a small one cannot be worked out by "
+    "taking the other figures away from a total, and may be any number. A rate drawn from "
+    "either is not shown.",
+    "Too few items to judge": "A rate from fewer items than the policy's minimum (usually "
+    "20) is shown in grey with the number of items: one or two items more or less would "
+    "move it a long way. A change since the last run is coloured only when both rates are "
+    "from enough items and it is big enough to matter (usually 2 points or more).",
     "Local unit": "The local unit or district inside an area that the case belongs to.",
     "MAPPA category": "Why a person is managed under MAPPA. Category 1: registered sexual "
     "offenders; 2: violent offenders (12 months' custody or more, or a hospital order) and "
@@ -94,8 +102,13 @@ GLOSSARY = {
     "step-downs within 6 months of release from custody.",
 }
 AUDITOR_NOTE = "Auditor view: holds case references. OFFICIAL-SENSITIVE; do not circulate."
+WITHHELD_WORDS = "a number not shown"
+"""A count withheld to protect a small one (``[c]`` in a table), in a sentence."""
 NO_EARLIER_RUN = "There is no earlier run of the same length to compare with."
 NOTHING_QUARANTINED = "No quarantine entries: every input row was read."
+TOO_FEW_TO_JUDGE = "too few items to judge"
+"""A rate or change from fewer items than the policy's ``rate_min_base``."""
+RATE_HIDDEN = "the rate is not shown, as it would give a small count away"
 SIGNALS_NOTE = ("Signals for a second look, drawn from inspection findings: not compliance "
                 "rates, no target.")
 
@@ -113,33 +126,62 @@ def percent(rate: float | None, digits: int = 1) -> str:
     return "—" if rate is None else f"{rate * 100:.{digits}f} %"
 
 
-def count_text(count: int | None, suppress_below: int | None) -> str:
+def count_text(count: int | None, suppress_below: int | None, *,
+               withheld: bool = False) -> str:
     """A count in a table cell: for a board (``suppress_below`` given), one from 1 to
-    ``suppress_below - 1``, or one hidden already, as ``<5``; for an auditor, as it is.
+    ``suppress_below - 1``, or one hidden already, as ``<5``, and one withheld to protect a
+    small one as ``[c]``; for an auditor, as it is.
 
     Examples
     --------
     >>> [count_text(n, 5) for n in (0, 3, None, 12)]
     ['0', '<5', '<5', '12']
-    >>> count_text(3, None), count_text(None, None)
-    ('3', '—')
+    >>> count_text(3, None), count_text(None, None), count_text(None, 5, withheld=True)
+    ('3', '—', '[c]')
     """
+    if suppress_below is not None and withheld:
+        return WITHHELD_MARK
     if suppress_below is not None:
         return shown_count(count, suppress_below)
     return "—" if count is None else str(count)
 
 
-def amount(count: int | None, suppress_below: int | None) -> str:
-    """A count in a sentence: a hidden one is "fewer than 5".
+def amount(count: int | None, suppress_below: int | None, *, withheld: bool = False) -> str:
+    """A count in a sentence: a hidden one is "fewer than 5", one withheld to protect a small
+    one (``[c]`` in a table) "a number not shown".
 
     Examples
     --------
     >>> amount(3, 5), amount(None, 5), amount(12, 5), amount(3, None)
     ('fewer than 5', 'fewer than 5', '12', '3')
+    >>> amount(None, 5, withheld=True)
+    'a number not shown'
     """
+    if suppress_below is not None and withheld:
+        return WITHHELD_WORDS
     if suppress_below is not None and is_hidden(count, suppress_below):
         return f"fewer than {suppress_below}"
     return count_text(count, None)
+
+
+def counted(count: int | None, suppress_below: int | None, noun: str, *,
+            withheld: bool = False) -> str:
+    """A count and its noun in a sentence. The noun is plural whenever the count is hidden:
+    "fewer than 5 case" would say that the count is 1.
+
+    Examples
+    --------
+    >>> [counted(n, 5, "case") for n in (1, 2, 4, None, 12)]
+    ['fewer than 5 cases', 'fewer than 5 cases', 'fewer than 5 cases', 'fewer than 5 cases', \
+'12 cases']
+    >>> counted(1, None, "case"), counted(5, 5, "case"), counted(None, 5, "case", withheld=True)
+    ('1 case', '5 cases', 'a number (not shown) of cases')
+    """
+    words = amount(count, suppress_below, withheld=withheld)
+    shown_exactly = words == count_text(count, None)
+    if withheld and suppress_below is not None:
+        return f"a number (not shown) of {noun}s"
+    return f"{words} {noun}{'' if shown_exactly and count == 1 else 's'}"
 
 
 def hidden_counts_words(suppress_below: int) -> str:
@@ -153,16 +195,31 @@ def hidden_counts_words(suppress_below: int) -> str:
     return f"counts from 1 to {suppress_below - 1} are shown as <{suppress_below}"
 
 
+def hiding_words(suppress_below: int) -> str:
+    """How a board's small counts, and those withheld to protect them, are shown, as a clause.
+
+    Examples
+    --------
+    >>> hiding_words(5)
+    'counts from 1 to 4 are shown as <5, and a few others as [c] so that no small count can \
+be worked out from totals'
+    """
+    return (f"{hidden_counts_words(suppress_below)}, and a few others as {WITHHELD_MARK} so "
+            "that no small count can be worked out from totals")
+
+
 def suppression_sentence(suppress_below: int) -> str:
     """The sentence every board view carries about what it hides.
 
     Examples
     --------
     >>> suppression_sentence(5)
-    'Counts from 1 to 4 are shown as <5; rates of fewer than 5 items are not shown.'
+    'Counts from 1 to 4 are shown as <5, and a few others as [c] so that no small count can \
+be worked out from totals; rates of fewer than 5 items, or drawn from a hidden count, are not \
+shown.'
     """
-    return (f"{_sentence_case(hidden_counts_words(suppress_below))}; rates of fewer than "
-            f"{suppress_below} items are not shown.")
+    return (f"{_sentence_case(hiding_words(suppress_below))}; rates of fewer than "
+            f"{suppress_below} items, or drawn from a hidden count, are not shown.")
 
 
 def long_date(value: str | dt.date) -> str:
@@ -221,7 +278,8 @@ class Change:
     text: str
     """``▲ 1.1 points better``, ``▼ 3 fewer``, ``▶ no change``, ``change not shown (too
     few)``, ``no earlier run``."""
-    tone: Literal["better", "worse", "same", "unknown"]
+    tone: Literal["better", "worse", "same", "slight", "unknown"]
+    """``slight``: a change too small, or from too few items, to judge: not coloured."""
 
     @property
     def colour(self) -> str:
@@ -235,22 +293,37 @@ NO_EARLIER = Change("no earlier run", "unknown")
 UNCHANGED = Change("▶ no change", "same")
 
 
-def rate_change(now: float | None, before: float | None) -> Change:
-    """A rate's change in percentage points: up is better.
+def rate_change(now: float | None, before: float | None, *,
+                bases: tuple[int | None, int | None] | None = None,
+                reporting: tuple[int, float] | None = None) -> Change:
+    """A rate's change in percentage points: up is better. With ``bases`` (the items each
+    rate is drawn from) and ``reporting`` (the policy's ``rate_min_base`` and
+    ``material_change_points``), a change from fewer items than the minimum, or smaller than
+    material, is worded but not coloured.
 
     Examples
     --------
     >>> [rate_change(*pair).text for pair in ((0.9, 0.85), (0.8, 0.9), (0.9, 0.9), (0.9, None))]
     ['▲ 5.0 points better', '▼ 10.0 points worse', '▶ no change', 'change not shown (too few)']
+    >>> rate_change(0.75, 0.833, bases=(12, 30), reporting=(20, 2.0))
+    Change(text='▼ 8.3 points worse (too few items to judge)', tone='slight')
+    >>> rate_change(0.902, 0.9, bases=(400, 380), reporting=(20, 2.0))
+    Change(text='▲ 0.2 points better (slight)', tone='slight')
     """
     if now is None or before is None:
         return NOT_SHOWN
     points = (now - before) * 100
     if abs(points) < 0.05:
         return UNCHANGED
-    if points > 0:
-        return Change(f"▲ {points:.1f} points better", "better")
-    return Change(f"▼ {-points:.1f} points worse", "worse")
+    text = (f"▲ {points:.1f} points better" if points > 0
+            else f"▼ {-points:.1f} points worse")
+    if bases is not None and reporting is not None:
+        min_base, material = reporting
+        if any(base is None or base < min_base for base in bases):
+            return Change(f"{text} ({TOO_FEW_TO_JUDGE})", "slight")
+        if abs(points) < material:
+            return Change(f"{text} (slight)", "slight")
+    return Change(text, "better" if points > 0 else "worse")
 
 
 def count_change(now: int | None, then: int | None, suppress_below: int | None) -> Change:
@@ -301,10 +374,14 @@ def banner(report: AuditReport, *, title: str | None = None, compare: bool = Fal
     if quarantine.get("entries", 0) == 0:
         quality = "No input rows were quarantined."
     else:
+        withheld = quarantine.get(WITHHELD) or []
+        rows = counted(quarantine.get("rows", 0), below, "input row",
+                       withheld="rows" in withheld)
+        entries = counted(quarantine.get("entries", 0), below, "quarantine entry",
+                          withheld="entries" in withheld).replace("entrys", "entries")
         quality = _sentence_case(
-            f"{amount(quarantine.get('rows', 0), below)} input rows were "
-            f"quarantined and left out ({amount(quarantine.get('entries', 0), below)} "
-            "quarantine entries in all).")
+            f"{rows} {'was' if rows.startswith('1 ') else 'were'} quarantined and left out "
+            f"({entries} in all).")
     lines = (
         f"MAPPA audit of {where}, {period_words(period)} "
         f"(as at {long_date(period['as_at'])}).",
@@ -381,15 +458,18 @@ def tiles(report: AuditReport, rule_ids: list[str], previous: AuditReport | None
     now = {row["rule_id"]: row for row in _shown_headline(report)}
     before = ({row["rule_id"]: row for row in _shown_headline(previous)}
               if previous is not None else {})
+    reporting = _reporting(report)
     made = []
     for rule_id in rule_ids:
         row = now[rule_id]
         old = before.get(rule_id)
+        small = _small_base(row, reporting)
         made.append(Tile(
             rule_id=str(rule_id), title=str(row["title"]), rate=percent(row["rate"]),
-            rag=_rag(row), rag_words=_rag_words(row), target=percent(row["target"], 0),
-            population=_cell(row["population"]),
-            change=NO_EARLIER if old is None else rate_change(row["rate"], old["rate"]),
+            rag="none" if small else _rag(row),
+            rag_words=TOO_FEW_TO_JUDGE if small else _rag_words(row),
+            target=percent(row["target"], 0), population=_cell(row["population"]),
+            change=NO_EARLIER if old is None else _change(row, old, reporting),
         ))
     return tuple(made)
 
@@ -427,7 +507,7 @@ def change_table(report: AuditReport, previous: AuditReport | None) -> ChangeTab
             rule_id=str(row["rule_id"]), title=str(row["title"]),
             rate_then=percent(None if old is None else old["rate"]),
             rate_now=percent(row["rate"]),
-            change=NO_EARLIER if old is None else rate_change(row["rate"], old["rate"]),
+            change=NO_EARLIER if old is None else _change(row, old, _reporting(report)),
             not_met_then=_cell(None if old is None else old["non_compliant"]),
             not_met_now=_cell(row["non_compliant"]),
         ))
@@ -464,7 +544,7 @@ def signals(report: AuditReport, previous: AuditReport | None = None) -> Signals
     for signal in report.document.get("signals", []):
         cases = signal["cases"]
         words = ("no cases" if cases == 0 else
-                 f"{amount(cases, below)} case{'' if cases == 1 else 's'} to look at again")
+                 f"{counted(cases, below, 'case')} to look at again")
         change = None
         if previous is not None:
             change = (count_change(cases, before[signal["signal_id"]], below)
@@ -515,10 +595,13 @@ def data_quality(report: AuditReport) -> DataQuality:
     below = _hiding(report)
     return DataQuality(
         findings=tuple(Finding(rule_id=str(d["rule_id"]), title=str(d["title"]),
-                               rows=count_text(d["rows"], below))
+                               rows=count_text(d["rows"], below,
+                                               withheld="rows" in (d.get(WITHHELD) or [])))
                        for d in report.document["data_quality"]),
         quarantine=tuple(QuarantineRow(table=str(r["table"]), reason=str(r["reason"]),
-                                       entries=count_text(r["entries"], below))
+                                       entries=count_text(
+                                           r["entries"], below,
+                                           withheld="entries" in (r.get(WITHHELD) or [])))
                          for r in report.quarantine_summary.iter_rows(named=True)),
         nothing_quarantined=NOTHING_QUARANTINED,
     )
@@ -654,15 +737,19 @@ def rule_sentence(report: AuditReport, rule_id: str) -> str:
     if entry["status"] != "assessed":
         return f"{title}: not assessed ({entry.get('reason', 'no data')})."
     population = entry["population"]
+    withheld = set(entry.get(WITHHELD) or [])
     if population == 0:
         return f"{title}: nothing fell due in the period."
-    if below is not None and is_hidden(population, below):
+    if below is not None and "population" not in withheld and is_hidden(population, below):
         return f"{title}: {amount(population, below)} items fell due, too few to give a rate."
+    if entry["rate"] is None:
+        return (f"{title}: {counted(population, below, 'item', withheld='population' in withheld)}"
+                f" fell due; {RATE_HIDDEN}.")
     text = f"{title}: {percent(entry['rate'])} against a {percent(entry['target'], 0)} target"
     missed = entry["non_compliant"]
     if missed == 0:
         return text + "; none missed."
-    text += f"; {amount(missed, below)} missed"
+    text += f"; {amount(missed, below, withheld='non_compliant' in withheld)} missed"
     worst = _worst_area(report, rule_id)
     if worst is not None:
         area, in_area = worst
@@ -739,14 +826,22 @@ def _chart(report: AuditReport, rule_id: str, dimension: str,
            kind: Literal["quarter", "breakdown"]) -> Chart:
     target = float(report.rule(rule_id)["target"])
     frame = report.shown(report.breakdown(rule_id, dimension))
+    reporting = _reporting(report)
+
+    def rate_text(row: dict[str, Any]) -> str:
+        if row["rate"] is None:
+            return "rate not shown (too few)"
+        if _small_base(row, reporting):
+            return f"{percent(row['rate'])} of {row['population']} items, {TOO_FEW_TO_JUDGE}"
+        return f"{percent(row['rate'])} of {row['population']} items"
+
     points = tuple(
         ChartPoint(
-            label=str(row["value"]), rate=row["rate"],
-            rate_text=("rate not shown (too few)" if row["rate"] is None
-                       else percent(row["rate"])),
+            label=str(row["value"]), rate=row["rate"], rate_text=rate_text(row),
             bar_text="too few" if row["rate"] is None else percent(row["rate"], 0),
             met=str(row["compliant"]), not_met=str(row["non_compliant"]),
-            colour=RAG_COLOURS.get(row["rag"], RAG_COLOURS["none"]),
+            colour=(RAG_COLOURS["none"] if _small_base(row, reporting)
+                    else RAG_COLOURS.get(row["rag"], RAG_COLOURS["none"])),
         )
         for row in frame.iter_rows(named=True)
     )
@@ -759,6 +854,33 @@ def _chart(report: AuditReport, rule_id: str, dimension: str,
 def _hiding(report: AuditReport) -> int | None:
     """The ``suppress_below`` of a board's report; ``None`` for an auditor's (hides nothing)."""
     return report.suppress_below if report.is_board else None
+
+
+def _reporting(report: AuditReport) -> tuple[int, float]:
+    """The policy's ``rate_min_base`` and ``material_change_points`` (a run made before
+    they existed: the defaults)."""
+    policy = report.document["policy"]
+    return (int(policy.get("rate_min_base", 20)),
+            float(policy.get("material_change_points", 2.0)))
+
+
+def _base(row: dict[str, Any]) -> int | None:
+    """The items a row's rate is drawn from, when shown (a board's counts are text)."""
+    population = row["population"]
+    if isinstance(population, int):
+        return population
+    return int(population) if isinstance(population, str) and population.isdigit() else None
+
+
+def _small_base(row: dict[str, Any], reporting: tuple[int, float]) -> bool:
+    """Whether a row's rate is shown but drawn from fewer items than the policy's minimum."""
+    base = _base(row)
+    return row["rate"] is not None and base is not None and base < reporting[0]
+
+
+def _change(row: dict[str, Any], old: dict[str, Any], reporting: tuple[int, float]) -> Change:
+    return rate_change(row["rate"], old["rate"], bases=(_base(row), _base(old)),
+                       reporting=reporting)
 
 
 def _shown_headline(report: AuditReport) -> list[dict[str, Any]]:

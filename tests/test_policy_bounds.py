@@ -17,7 +17,8 @@ import fastexcel
 import polars as pl
 import pytest
 
-from mappa_audit import Audience, SmallSuppressionError
+import mappa_audit as ma
+from mappa_audit import Audience, PolicyError, SmallSuppressionError
 from mappa_audit._annual import published
 from mappa_audit._paper import render_paper
 from mappa_audit._runs import RunRequest, check_policy_bounds
@@ -137,3 +138,31 @@ def test_annual_tables_with_the_override(small_policy: Path, tmp_path: Path) -> 
         "meetings", header_row=None).to_polars()
     assert "counts from 1 to 2 are shown as <3" in sheet[sheet.columns[0]][1]
 
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("rate_min_base", 0),  # below 1
+        ("rate_min_base", 2.5),  # not whole
+        ("rate_min_base", True),  # a true/false is not a number
+        ("material_change_points", -1),  # below 0
+        ("material_change_points", 101),  # above 100
+        ("colour", 3),  # not a reporting setting
+    ],
+)
+def test_reporting_settings_are_checked(setting: str, value: object, tmp_path: Path) -> None:
+    policy = tmp_path / "reporting.toml"
+    written = str(value).lower() if isinstance(value, bool) else value
+    policy.write_text(f'name = "R"\n[reporting]\n{setting} = {written}\n', encoding="utf-8")
+    with pytest.raises(PolicyError, match=setting):
+        ma.load_policy(policy)
+
+
+def test_the_default_reporting_settings_are_unconfirmed_with_a_source() -> None:
+    default = ma.load_policy(None)
+    assert (default.rate_min_base, default.material_change_points) == (20, 2.0)
+    text = (Path(ma.__file__).parent / "policies" / "default.toml").read_text(encoding="utf-8")
+    reporting = text.split("[reporting]")[1].split("[")[0]
+    assert "source = " in reporting
+    assert "confirmed = false" in reporting

@@ -48,7 +48,7 @@ def test_run_files_meet_their_schemas(sample_runs: SampleRuns) -> None:
         for path in paths:
             validator.validate(json.loads(path.read_text()))
     assert read_manifest(sample_runs.board).outcome == "succeeded"
-    assert read_results(sample_runs.board)["schema_version"] == 2
+    assert read_results(sample_runs.board)["schema_version"] == 3
     assert read_results(sample_runs.board)["audience"] == "board"
 
 

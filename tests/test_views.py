@@ -277,8 +277,10 @@ def test_signal_rows(audience: str, now: int, then: int, cases: str, words: str,
     ("audience", "quarantine_line", "note"),
     [
         ("board", "Fewer than 5 input rows", "Board view: aggregates only. Counts from 1 to 4 "
-                                              "are shown as <5; rates of fewer than 5 items are "
-                                              "not shown."),
+                                              "are shown as <5, and a few others as [c] so that "
+                                              "no small count can be worked out from totals; "
+                                              "rates of fewer than 5 items, or drawn from a "
+                                              "hidden count, are not shown."),
         ("auditor", "2 input rows", "Auditor view: holds case references. OFFICIAL-SENSITIVE; "
                                     "do not circulate."),
     ],
@@ -307,10 +309,46 @@ def test_chart_points_of_a_board(board: AuditReport) -> None:
     assert chart.title == "TML-01 by quarter"
     assert chart.target_text == "target 95 %"
     q2, q3 = chart.points
-    assert (q2.rate_text, q2.bar_text, q2.met, q2.not_met) == ("83.3 %", "83 %", "50", "10")
+    assert (q2.rate_text, q2.bar_text, q2.met, q2.not_met) == (
+        "83.3 % of 60 items", "83 %", "50", "10")
     # 3 items in the quarter: no rate, no counts
     assert (q3.rate, q3.rate_text, q3.bar_text, q3.met) == (
         None, "rate not shown (too few)", "too few", "<5")
+
+
+@pytest.mark.parametrize(
+    ("met", "missed", "rate_text", "grey"),
+    [
+        (14, 5, "73.7 % of 19 items, too few items to judge", True),  # 19: under 20
+        (15, 5, "75.0 % of 20 items", False),  # 20: the policy's minimum base
+    ],
+)
+def test_a_rate_from_a_small_base_is_greyed_with_its_count(met: int, missed: int,
+                                                           rate_text: str, grey: bool) -> None:
+    report = small_report(tml01=(met, missed)).for_board()
+    point = views.quarter_chart(report, "TML-01").points[0]
+    assert point.rate_text == rate_text
+    assert (point.colour == views.RAG_COLOURS["none"]) is grey
+    [tile] = views.tiles(report, ["TML-01"], None)
+    assert (tile.rag, tile.rag_words == "too few items to judge") == (
+        ("none", True) if grey else ("red", False))
+    assert tile.population == str(met + missed)
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "bases", "tone"),
+    [
+        (0.75, 0.833, (20, 24), "worse"),  # 8.3 points from 20 items or more: coloured
+        (0.75, 0.833, (19, 24), "slight"),  # from 19 items: not coloured
+        (0.902, 0.9, (400, 380), "slight"),  # 0.2 points: not material
+        (0.92, 0.9, (400, 380), "better"),  # 2 points: material
+    ],
+)
+def test_a_change_is_coloured_only_when_material(now: float, before: float,
+                                                 bases: tuple[int, int], tone: str) -> None:
+    change = views.rate_change(now, before, bases=bases, reporting=(20, 2.0))
+    assert change.tone == tone
+    assert (change.colour == views.QUIET_COLOUR) is (tone == "slight")
 
 
 def test_plotly_and_svg_draw_the_same_points(board: AuditReport) -> None:
@@ -504,7 +542,8 @@ def test_every_rag_pill_is_white_on_a_colour_that_reaches_aa(board: AuditReport)
                                   "Near target (amber)", "Local unit", "MAPPA category",
                                   "Level set", "SFO", "SHPO", "Relative rate index",
                                   "Level 1→2/3 referral rate", "Return to custody",
-                                  "Serious Case Review", "Step-down"])
+                                  "Serious Case Review", "Step-down", "<5 and [c]",
+                                  "Too few items to judge"])
 def test_the_glossary_explains_the_words_the_pages_use(term: str) -> None:
     entries = {entry.term: entry.text for entry in views.glossary()}
     assert len(entries[term]) > 40

@@ -1,0 +1,264 @@
+"""Disclosure control that holds: no small count of a board's tables can be worked out from
+the rest (totals, differences, complements, rates), whatever the board reads them in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from _disclosure_attack import rates_of_hidden, recovered, relations_hold
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import mappa_audit as ma
+from mappa_audit._annual import RATE_SOURCES, annual_table_set, annual_tables, hidden
+from mappa_audit._disclosure_review import DISCLOSURE_COUNTS
+from mappa_audit._privacy import (
+    RATE_SOURCES as RULE_RATES,
+)
+from mappa_audit._privacy import (
+    Relation,
+    TableSet,
+    breakdowns_tables,
+    protect,
+    results_tables,
+)
+from mappa_audit._report import AuditReport
+from mappa_audit._store import read_run_data
+
+SAMPLE = Path(__file__).parents[1] / "data_samples"
+BELOW = 5
+
+
+@pytest.fixture(scope="module")
+def exact_report() -> AuditReport:
+    result = ma.audit(SAMPLE, "2025-04-01", "2026-03-31")
+    return AuditReport.from_result(result, "auditor", coming_due=False)
+
+
+@pytest.fixture(scope="module")
+def board_folder(exact_report: AuditReport, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A board's run folder, as a board's files hold it on disk."""
+    folder = tmp_path_factory.mktemp("board")
+    exact_report.for_board().save(folder)
+    return folder
+
+
+def test_no_rule_result_can_be_recovered_from_a_boards_files(
+        exact_report: AuditReport, board_folder: Path) -> None:
+    described = results_tables(exact_report.rule_results, exact_report.area_results)
+    assert relations_hold(described.frames, described.relations) == []
+    on_disk = {name: read_run_data(board_folder, name) for name in described.frames}
+    shown = {name: frame for name, frame in on_disk.items() if frame is not None}
+    assert recovered(shown, described.frames, described.counts, described.relations,
+                     BELOW) == []
+    for frame in shown.values():
+        assert rates_of_hidden(frame, RULE_RATES) == 0
+
+
+@pytest.mark.parametrize("area", ["Eastvale", "Northmoor", "Westbrook"])
+def test_no_rule_result_of_an_area_run_can_be_recovered(area: str, tmp_path: Path) -> None:
+    """A board run of one area (``run --area``, ``--each-area``) has its own files."""
+    exact = AuditReport.from_result(ma.audit(SAMPLE, "2025-04-01", "2026-03-31", area=area),
+                                    "auditor", coming_due=False)
+    exact.for_board().save(tmp_path)
+    described = results_tables(exact.rule_results, exact.area_results)
+    assert relations_hold(described.frames, described.relations) == []
+    shown = {name: frame for name in described.frames
+             if (frame := read_run_data(tmp_path, name)) is not None}
+    assert recovered(shown, described.frames, described.counts, described.relations,
+                     BELOW) == []
+
+
+def test_each_areas_headline_is_its_protected_area_rows(exact_report: AuditReport) -> None:
+    board = exact_report.for_board()
+    for area in board.areas():
+        narrowed = board.for_area(area).headline()
+        rows = board.area_results.filter((pl.col("area") == area)  # type: ignore[union-attr]
+                                         & (pl.col("dimension") == "all"))
+        assert sorted(narrowed["non_compliant"].to_list(), key=str) == sorted(
+            rows["non_compliant"].to_list(), key=str)
+
+
+def test_no_disclosure_count_can_be_recovered(exact_report: AuditReport) -> None:
+    assert exact_report.disclosure is not None
+    described = breakdowns_tables(exact_report.disclosure, DISCLOSURE_COUNTS)
+    assert relations_hold(described.frames, described.relations) == []
+    board = exact_report.for_board()
+    assert board.disclosure is not None
+    assert recovered({"frame": board.disclosure}, described.frames, described.counts,
+                     described.relations, BELOW) == []
+
+
+@pytest.mark.parametrize("area", [
+    None,          # all areas: every table, level use by area, cases of no area
+    "Eastvale",    # each area on its own
+    "Northmoor",
+    "Westbrook",
+])
+def test_no_annual_count_can_be_recovered(area: str | None) -> None:
+    tables = annual_tables(SAMPLE, "2025-26", area=area)
+    described = annual_table_set(tables)
+    assert relations_hold(described.frames, described.relations) == []
+    shown = hidden(tables, BELOW)
+    assert recovered(shown, described.frames, described.counts, described.relations,
+                     BELOW) == []
+    for name, rates in RATE_SOURCES.items():
+        assert rates_of_hidden(shown[name], rates) == 0, name
+
+
+def test_the_issues_example_is_protected() -> None:
+    """1515 + 242 + 61 against a total of 1819 gave the hidden "no level recorded" away."""
+    shown = hidden(annual_tables(SAMPLE, "2025-26"), BELOW)["eligible_by_level"]
+    counts = dict(zip(shown["measure"], shown["count"], strict=True))
+    assert counts["No level recorded"] is None
+    assert sum(1 for value in counts.values() if value is None) >= 2
+
+
+def test_a_rate_beside_a_hidden_count_is_not_shown() -> None:
+    """decision 24's known flaw: "6, <5, 0.3333" gave 2 away."""
+    frame = pl.DataFrame({"characteristic": ["sex", "sex"], "group": ["F", "M"],
+                          "eligible": [6, 60], "at_level_2_3": [2, 20],
+                          "rate": [0.3333, 0.3333], "relative_rate_index": [1.0, 1.0]})
+    shown = protect(TableSet({"t": frame}, {"t": ("eligible", "at_level_2_3")},
+                             rates={"t": RATE_SOURCES["equality_level23"]}), BELOW)["t"]
+    assert shown.row(0)[2:6] == (6, None, None, None)
+
+
+@st.composite
+def two_way_tables(draw: st.DrawFn) -> tuple[TableSet, pl.DataFrame]:
+    """A table of counts with a total column and a total row, many of them small."""
+    rows = draw(st.integers(1, 5))
+    columns = draw(st.integers(1, 4))
+    body = [[draw(st.one_of(st.integers(0, 6), st.integers(0, 60))) for _ in range(columns)]
+            for _ in range(rows)]
+    names = [f"c{j}" for j in range(columns)]
+    data = {name: [row[j] for row in body] + [sum(row[j] for row in body)]
+            for j, name in enumerate(names)}
+    data["total"] = [sum(row) for row in body] + [sum(map(sum, body))]
+    frame = pl.DataFrame(data)
+    counts = (*names, "total")
+    relations = [Relation.total(("t", i, "total"), [("t", i, c) for c in names])
+                 for i in range(rows + 1)]
+    relations += [Relation.total(("t", rows, c), [("t", i, c) for i in range(rows)])
+                  for c in counts]
+    keep = frozenset(("t", rows, c) for c in counts) | frozenset(
+        ("t", i, "total") for i in range(rows + 1))
+    return TableSet({"t": frame}, {"t": counts}, tuple(relations), keep=keep), frame
+
+
+@settings(max_examples=150, deadline=None)
+@given(two_way_tables())
+def test_no_small_count_of_any_table_can_be_recovered(case: tuple[TableSet, pl.DataFrame]
+                                                      ) -> None:
+    tables, frame = case
+    shown = protect(tables, BELOW)
+    assert recovered(shown, {"t": frame}, tables.counts, tables.relations, BELOW) == []
+    # what is shown is true: a shown count is the exact one
+    for column in tables.counts["t"]:
+        pairs = zip(shown["t"][column].to_list(), frame[column].to_list(), strict=True)
+        assert all(seen is None or seen == exact for seen, exact in pairs)
+
+
+def test_protecting_twice_changes_nothing(exact_report: AuditReport) -> None:
+    once = exact_report.for_board()
+    twice = once.for_board()
+    assert once.rule_results.equals(twice.rule_results)
+    assert once.document["rules"] == twice.document["rules"]
+
+
+# ---- wording: "fewer than 5 case" would say the count is 1 -------------------------------
+
+@pytest.mark.parametrize("hidden_count", [1, 2, 4])
+def test_a_hidden_count_reads_the_same_whatever_it_is(hidden_count: int) -> None:
+    """Signals, quarantine and rule sentences, and the rendered HTML the dashboards, the
+    report and the paper are made of: a board reads the same for 1 as for 4."""
+    from test_views import small_report
+
+    from mappa_audit import _views as views
+    from mappa_audit._render import render
+
+    def seen(cases: int) -> tuple[str, ...]:
+        report = small_report(signal_cases=cases).for_board()
+        signals = views.signals(report)
+        return (signals.rows[0].words, render("signals.html.j2", view=signals),
+                views.banner(report).lines[2], views.rule_sentence(report, "TML-02"))
+
+    assert seen(hidden_count) == seen(3)
+    assert "fewer than 5 cases to look at again" in seen(hidden_count)[0]
+
+
+def test_no_module_words_a_plural_from_a_count() -> None:
+    """Plurals are worded once (_views.counted), which never tells 1 from a hidden count;
+    the auditor's downloads may say "1 row"."""
+    package = Path(ma.__file__).parent
+    allowed = {"_views.py", "_downloads.py", "_runs.py"}
+    for path in [*package.rglob("*.py"), *(package / "templates").rglob("*.j2")]:
+        text = path.read_text(encoding="utf-8")
+        if path.name not in allowed:
+            assert "== 1 else" not in text, path.name
+
+
+def test_one_quarantined_row_cannot_be_read_off_the_table_counts() -> None:
+    """1000 rows read, 999 kept: with the quarantine's "<5" that would be 1 row."""
+    from mappa_audit._privacy import protect_results_counts
+
+    document = {
+        "dataset": {"source": "x", "tables": {
+            "cases": {"rows": 1000, "rows_kept": 999, "quarantined": 1, "sha256": None},
+            "levels": {"rows": 50, "rows_kept": 50, "quarantined": 0, "sha256": None}}},
+        "quarantine": {"entries": 1, "rows": 1},
+        "rules": [], "signals": [],
+        "data_quality": [{"rule_id": "DQ-01", "title": "Quarantined", "rows": 1}],
+    }
+    summary = pl.DataFrame({"table": ["cases"], "reason": ["not a date"], "entries": [1]})
+    shown, _ = protect_results_counts(document, summary, BELOW)
+    cases = shown["dataset"]["tables"]["cases"]
+    # 1000 - 999 leaves 1 for the quarantined and the duplicates dropped: shown as [c], it
+    # could be 0 or 1, and the total of the quarantine with it
+    assert (cases["quarantined"], cases["withheld"]) == (None, ["quarantined"])
+    assert shown["quarantine"]["rows"] is None
+    assert document["dataset"]["tables"]["cases"]["rows"] == 1000  # the input is unchanged
+
+
+def test_the_same_tables_withhold_the_same_counts_in_any_process() -> None:
+    """Run folders are byte-identical for the same inputs: the choice of counts to withhold
+    must not follow the order sets iterate in, which changes between processes."""
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib\n"
+        "import mappa_audit as ma\n"
+        "from mappa_audit._annual import annual_tables, hidden\n"
+        "from mappa_audit._privacy import protect, results_tables\n"
+        f"r = ma.audit({str(SAMPLE)!r}, '2025-04-01', '2026-03-31')\n"
+        "out = protect(results_tables(r.rule_results, r.area_results), 5)\n"
+        f"annual = hidden(annual_tables({str(SAMPLE)!r}, '2025-26'), 5)\n"
+        "rows = str([f.rows() for f in (*out.values(), *annual.values())])\n"
+        "print(hashlib.sha256(rows.encode()).hexdigest())\n"
+    )
+    seen = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                       check=True, env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        for seed in ("1", "2")
+    }
+    assert len(seen) == 1
+
+
+def test_a_boards_document_protected_again_keeps_what_it_withheld() -> None:
+    """A board folder read back (the dashboards) is protected again: [c] must stay [c]."""
+    from mappa_audit._privacy import protect_results_counts
+
+    document = {
+        "dataset": {"source": "x", "tables": {
+            "cases": {"rows": 1000, "rows_kept": 999, "quarantined": 1, "sha256": None}}},
+        "quarantine": {"entries": 1, "rows": 1}, "rules": [], "signals": [],
+        "data_quality": [{"rule_id": "DQ-01", "title": "Quarantined", "rows": 1}],
+    }
+    summary = pl.DataFrame({"table": ["cases"], "reason": ["not a date"], "entries": [1]})
+    once, hidden_summary = protect_results_counts(document, summary, BELOW)
+    twice, again = protect_results_counts(once, hidden_summary, BELOW)
+    assert twice == once
+    assert again.equals(hidden_summary)
