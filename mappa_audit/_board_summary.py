@@ -86,10 +86,9 @@ def board_summary(report: AuditReport, previous: AuditReport | None,
     counts = [(rags.count(words), words) for words in
               (views.RAG_WORDS["red"], views.RAG_WORDS["amber"], views.RAG_WORDS["green"])]
     grey = len(ordered) - sum(count for count, _ in counts)
-    overview = (f"Of {len(ordered)} standards, "
-                + ", ".join(f"{count} {'is' if count == 1 else 'are'} {words}"
-                            for count, words in counts)
-                + (f", and {grey} cannot be judged (too few items, or not assessed)"
+    overview = (f"Standards: {len(ordered)}; "
+                + "; ".join(f"{words}: {count}" for count, words in counts)
+                + (f"; cannot be judged (too few items, or not assessed): {grey}"
                    if grey else "") + ".")
     red = [rule_id for rule_id in ordered if tiles[rule_id].rag == "red"]
     furthest = tuple(

@@ -345,8 +345,9 @@ PUBLISHED = [
     ("ethnicity_group/White", ("6", "<5", None, None)),
     # 35-44: a group of 3 again
     ("age_band/35-44", ("<5", "<5", None, None)),
-    # Male: 8 people, 4 at Level 2/3: no rate (it would give the 4 away), no RRI
-    ("sex/Male", ("8", "<5", None, None)),
+    # Male: 8 people, 4 at Level 2/3, so 4 not: "8, <5" with the others also under 5 would
+    # give 4 away (8 = 4 + 4 is the only way), so the count is withheld as [c], no rate
+    ("sex/Male", ("8", "[c]", None, None)),
     # 25-34: 5 and 3: the count of 3 hidden, and so the rate and the RRI
     ("age_band/25-34", ("5", "<5", None, None)),
 ]
@@ -361,12 +362,13 @@ def test_published_equality(tables: dict[str, pl.DataFrame], key: str,
 PUBLISHED_OTHERS = [
     # a group of 2, both stepped down: "<5" twice, no rate, no RRI
     ("equality_step_down", "sex/Female", ("<5", "<5", None, None)),
-    # 5 referrals, 3 accepted: the rate stands; everyone else is 1: no RRI
-    ("equality_referral_acceptance", "sex/Male", ("5", "<5", 0.6, None)),
+    # 5 referrals, 3 accepted: no rate from fewer than 20 (the policy's rate_min_base) nor
+    # beside a hidden count; everyone else is 1: no RRI
+    ("equality_referral_acceptance", "sex/Male", ("5", "<5", None, None)),
     # 4 decisions: hidden, no rate
     ("equality_disclosure", "sex/Male", ("<5", "<5", None, None)),
-    # an area of 6: its shares stand; 4 people at Level 1 in the year: no referral rate
-    ("level_use_by_area", EAST, ("6", "<5", "<5", "<5", 0.5, "<5", 0.1667, "<5", "<5", None)),
+    # an area of 6: no share from fewer than 20 people; 4 at Level 1 in the year: no rate
+    ("level_use_by_area", EAST, ("6", "<5", "<5", "<5", None, "<5", None, "<5", "<5", None)),
     # a local unit of 1: nothing but the zeros
     ("level_use_by_lau", f"{NORTH}/not recorded",
      ("<5", "0", "0", "0", None, "0", None, "<5", "0", None)),
@@ -519,17 +521,20 @@ def test_the_ranked_charts_draw_the_national_line_when_the_file_has_it(
     newer = tmp_path / "national.toml"
     newer.write_text(NATIONAL, encoding="utf-8")
     tables = annual_tables(twelve, "2025-26", national=newer)
-    theme = outcomes_theme(annual_document(tables, "2025-26", area=None, suppress_below=5))
+    # exact figures (an auditor's): on the board, a share of 6 people is too few to show
+    theme = outcomes_theme(annual_document(tables, "2025-26", area=None, suppress_below=None))
     share, category, referral = theme.charts
     # Eastvale 0.5 before Northmoor 0.2; the national 2 % from the file, its source named
     assert [bar.label for bar in share.bars] == [EAST, NORTH]
     assert share.national == 0.02
     assert "made up for the tests" in share.national_text
     assert category.national is None  # the file has no figure: no line, and it says so
-    assert referral.bars[-1].text == "too few"  # 4 people at Level 1 in each area: hidden
+    board = outcomes_theme(annual_document(tables, "2025-26", area=None, suppress_below=5))
+    assert all(bar.text == "too few" for bar in board.charts[2].bars)  # 4 at Level 1 each
     plotted = ranked_figure(share)
     assert plotted.layout.shapes[0].x0 == 2.0  # the national line, in %
     assert list(plotted.data[0].y) == [NORTH, EAST]  # plotly draws the first at the bottom
     laid = svg_ranked_chart(share)
     assert [bar.label for bar in laid.bars] == [EAST, NORTH]
     assert laid.national_x is not None
+

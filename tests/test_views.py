@@ -615,7 +615,7 @@ def _ranked(rules: list[dict[str, Any]]) -> AuditReport:
 
 def test_the_summary_leads_with_the_standards_furthest_below_target() -> None:
     report = _ranked([
-        _rule("TML-01", "First meeting within 5 working days", 98, 2),     # green
+        _rule("TML-01", "First meeting within 5 working days", 190, 10),   # green
         _rule("REV-01", "Level 2 reviews", 60, 40),                         # red, 35 below
         _rule("ACT-02", "Actions completed", 80, 20),                       # red, 15 below
         _rule("DIS-02", "Rationale recorded", 0, 0),                        # no items: grey
@@ -627,9 +627,8 @@ def test_the_summary_leads_with_the_standards_furthest_below_target() -> None:
     assert by_concern(report, rule_ids) == ["REV-01", "DIS-04", "ACT-02", "TML-02", "ATT-01",
                                             "DIS-02", "TML-01"]
     summary = board_summary(report, None)
-    assert summary.overview == ("Of 7 standards, 4 are below target, 1 is near target, 1 is "
-                                "on target, and 1 cannot be judged (too few items, or not "
-                                "assessed).")
+    assert summary.overview == ("Standards: 7; below target: 4; near target: 1; on target: "
+                                "1; cannot be judged (too few items, or not assessed): 1.")
     assert [line.split(" ")[0] for line in summary.furthest_below] == ["REV-01", "DIS-04",
                                                                        "ACT-02"]
     assert "60.0 % against a target of 95 % (35.0 points below)" in summary.furthest_below[0]
