@@ -523,7 +523,7 @@ def test_the_ranked_charts_draw_the_national_line_when_the_file_has_it(
     tables = annual_tables(twelve, "2025-26", national=newer)
     # exact figures (an auditor's): on the board, a share of 6 people is too few to show
     theme = outcomes_theme(annual_document(tables, "2025-26", area=None, suppress_below=None))
-    share, category, referral = theme.charts
+    share, category, _referral = theme.charts
     # Eastvale 0.5 before Northmoor 0.2; the national 2 % from the file, its source named
     assert [bar.label for bar in share.bars] == [EAST, NORTH]
     assert share.national == 0.02
