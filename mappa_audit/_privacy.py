@@ -284,6 +284,10 @@ class TableSet:
     keep_most: frozenset[Cell] = frozenset()
     """Counts withheld only after every one of ``keep`` (the headline of all areas, above
     each area's)."""
+    known: frozenset[Cell] = frozenset()
+    """Counts a reader has whether or not they are printed, so never hidden nor withheld:
+    those of items of unknown cases, which the headline less the areas gives (decision
+    56)."""
 
 
 def protect(tables: TableSet, suppress_below: int) -> dict[str, pl.DataFrame]:
@@ -314,7 +318,7 @@ def protect(tables: TableSet, suppress_below: int) -> dict[str, pl.DataFrame]:
                 for row, value in enumerate(frame[column].to_list()):
                     values[(name, row, column)] = None if value is None else int(value)
     keep = dict.fromkeys(tables.keep, 1) | dict.fromkeys(tables.keep_most, 2)
-    withheld = _withhold(values, tables.relations, keep, suppress_below)
+    withheld = _withhold(values, tables.relations, keep, suppress_below, tables.known)
     return {name: _hidden_frame(tables, name, frame, withheld, suppress_below)
             for name, frame in tables.frames.items()}
 
@@ -418,10 +422,12 @@ def _rest(finite_sum: float, infinite: int, end: float, infinity: float) -> floa
 
 
 def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
-              keep: Mapping[Cell, int], suppress_below: int) -> set[Cell]:
+              keep: Mapping[Cell, int], suppress_below: int,
+              known: frozenset[Cell] = frozenset()) -> set[Cell]:
     """The counts to withhold (shown as ``[c]``) so that no small one can be recovered: some
     shown ones, and now and then a small one whose ``<5`` would say too much."""
-    small = {c for c, v in values.items() if v is not None and 0 < v < suppress_below}
+    small = {c for c, v in values.items()
+             if v is not None and 0 < v < suppress_below and c not in known}
     if suppress_below <= 2:  # "<2" is 1: a policy that allows it leaves nothing to protect
         small = set()
     withheld: set[Cell] = set()
@@ -440,7 +446,7 @@ def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
             if not exposed:
                 break
             cost = functools.partial(_cost, values=values, small=small, withheld=withheld,
-                                     keep=keep, suppress_below=suppress_below)
+                                     keep=keep, suppress_below=suppress_below, known=known)
 
             chosen: set[Cell] = set()
             cheapest: list[Cell] | None = None  # of the whole set, found when first needed
@@ -468,12 +474,12 @@ def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
 
 
 def _cost(cell: Cell, *, values: dict[Cell, int | None], small: set[Cell],
-          withheld: set[Cell], keep: Mapping[Cell, int], suppress_below: int
-          ) -> float | None:
+          withheld: set[Cell], keep: Mapping[Cell, int], suppress_below: int,
+          known: frozenset[Cell] = frozenset()) -> float | None:
     """What withholding ``cell`` costs the board; ``None`` when it is not shown already
     (nor small): it can say no less."""
     value = values[cell]
-    if cell in withheld or value is None or cell[2].startswith("_"):
+    if cell in withheld or value is None or cell[2].startswith("_") or cell in known:
         return None
     # a small one says little more as [c]; a 0 is cheap, but a board reads it
     price = 1 if cell in small else max(value, suppress_below)
@@ -637,13 +643,29 @@ RATE_SOURCES = {"rate": ("compliant", "population")}
 """A rule's rate and the counts it is drawn from."""
 
 
+UNKNOWN_CASE = "not recorded"
+"""The area, local unit and category of items whose case is not in ``cases`` (the engine's
+``NOT_RECORDED``)."""
+
+
+def is_unknown_case(frame_name: str, row: dict[str, Any]) -> bool:
+    """A row of items whose case is not in ``cases``: area, local unit or category "not
+    recorded", or that "area" in each area's results. It describes no group of people (no
+    area, unit or category is known: a data-quality finding, which DQ-02 counts), and what it
+    counts the headline less the areas gives back; so a board is not shown it, and its counts
+    are never hidden nor withheld (decision 56)."""
+    if frame_name == "area_results" and row.get("area") == UNKNOWN_CASE:
+        return True
+    return row.get("dimension") in ("area", "lau", "category") and row.get("value") == UNKNOWN_CASE
+
+
 def results_tables(rule_results: pl.DataFrame, area_results: pl.DataFrame | None = None
                    ) -> TableSet:
     """Rule results (and each area's, when the run keeps them) as a board reads them
     together, for :func:`protect`: in each row the population is what was met plus what was
     not; in each breakdown the values add up to the rule's headline (its ``all`` row); and
     each area's row adds up, over the areas, to the row of all areas. The headline rows are
-    withheld last."""
+    withheld last; the counts of items of unknown cases are known (:func:`is_unknown_case`)."""
     frames = {"rule_results": rule_results}
     if area_results is not None:
         frames["area_results"] = area_results
@@ -680,8 +702,12 @@ def results_tables(rule_results: pl.DataFrame, area_results: pl.DataFrame | None
             relations.extend(Relation.total(("rule_results", row, c),
                                             [("area_results", r, c) for r in rows])
                              for c in COUNT_COLUMNS)
+    known = frozenset((name, row, column) for name, frame in frames.items()
+                      for row, entry in enumerate(frame.iter_rows(named=True))
+                      if is_unknown_case(name, entry) for column in COUNT_COLUMNS)
     return TableSet(frames, dict.fromkeys(frames, COUNT_COLUMNS), tuple(relations),
-                    dict.fromkeys(frames, RATE_SOURCES), frozenset(keep), frozenset(keep_most))
+                    dict.fromkeys(frames, RATE_SOURCES), frozenset(keep), frozenset(keep_most),
+                    known)
 
 
 def breakdowns_tables(frame: pl.DataFrame, counts: tuple[str, ...]) -> TableSet:

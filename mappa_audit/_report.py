@@ -27,6 +27,7 @@ from mappa_audit._privacy import (
     WITHHELD,
     Audience,
     breakdowns_tables,
+    is_unknown_case,
     parse_audience,
     protect,
     protect_results_counts,
@@ -157,7 +158,9 @@ class AuditReport:
         that. Everything a board reads or is sent is built from this."""
         below = int(self.document["policy"].get("suppress_below", 5))
         # secondary suppression over the rule results and each area's, read together
-        protected = protect(results_tables(self.rule_results, self.area_results), below)
+        protected = {name: _without_unknown_cases(name, frame) for name, frame in
+                     protect(results_tables(self.rule_results, self.area_results),
+                             below).items()}
         rule_results = protected["rule_results"]
         document, summary = protect_results_counts(self.document, self.quarantine_summary,
                                                    below)
@@ -391,3 +394,8 @@ def _due_by_week(worklist: pl.DataFrame, as_at: dt.date) -> list[dict[str, Any]]
                               f"{day_month(last, year=False)}", "items": count})
     return weeks
 
+
+def _without_unknown_cases(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """A board's rule results without the rows of items of unknown cases (decision 56)."""
+    unknown = [is_unknown_case(name, row) for row in frame.iter_rows(named=True)]
+    return frame.filter(~pl.Series(unknown, dtype=pl.Boolean)) if any(unknown) else frame
