@@ -131,7 +131,7 @@ FLAGS = {
     "min_per_stratum": "--min-per-stratum", "include_level1": "--include-level1",
     "cases": "--cases", "areas": "--areas", "invalid_rows": "--invalid-rows",
     "runs": "--runs", "port": "--port", "tls_cert": "--tls-cert", "tls_key": "--tls-key",
-    "group": "--group",
+    "group": "--group", "viewers": "--viewers",
 }
 """The flag of each library argument that a library message may name."""
 
@@ -846,13 +846,16 @@ def hub_init(
         help="Address to listen on (default: 127.0.0.1, or every address with TLS).")] = None,
     tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    viewers: Annotated[int, typer.Option(
+        help="Board members who open the board dashboard at the same moment: that many "
+             "kernels are kept started for them (about 130 MB each).")] = 20,
 ) -> None:
     """Write a JupyterHub deployment (configuration, cookie secret, database) into STATE."""
     from mappa_audit._hub import init_hub
 
     try:
         config = init_hub(state, runs, port=port, host=host, tls_cert=tls_cert,
-                          tls_key=tls_key)
+                          tls_key=tls_key, viewers=viewers)
     except MappaAuditError as error:
         raise _fail(error) from None
     sys.stdout.write(f"{config}\n")
