@@ -174,8 +174,10 @@ def load_average() -> str:
 
 # ---- the viewers ---------------------------------------------------------------------------------
 
-async def sign_in(browser: Browser, url: str, name: str) -> tuple[BrowserContext, Page]:
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+async def sign_in(browser: Browser, url: str, name: str,
+                  javascript: bool) -> tuple[BrowserContext, Page]:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000},
+                                        java_script_enabled=javascript)
     page = await context.new_page()
     page.set_default_timeout(GIVE_UP_SECONDS * 1000)
     # a board member lands on the board dashboard after signing in: not yet (it would take
@@ -192,8 +194,8 @@ async def sign_in(browser: Browser, url: str, name: str) -> tuple[BrowserContext
     return context, page
 
 
-async def open_board(page: Page, url: str, delay: float,
-                     expected: dict[str, str]) -> dict[str, Any]:
+async def open_board(page: Page, url: str, delay: float, expected: dict[str, str],
+                     javascript: bool) -> dict[str, Any]:
     await asyncio.sleep(delay)  # the viewers open within one second, not in one instant
     started = time.monotonic()
     result: dict[str, Any] = {"numbers_s": None, "live_s": None, "correct": False,
@@ -207,6 +209,8 @@ async def open_board(page: Page, url: str, delay: float,
             ".mappa-tile", "ts => Object.fromEntries(ts.map(t => [t.dataset.rule, "
             "t.querySelector('.mappa-tile-rate').textContent]))")
         result["correct"] = rates == expected
+        if not javascript:
+            return result  # no live dashboard without JavaScript
         await page.wait_for_selector(LIVE_TILES)
         await page.wait_for_selector(LIVE_CHART)
         result["live_s"] = time.monotonic() - started
@@ -246,27 +250,32 @@ def deployment(folder: Path, runs: Path, viewers: int, pool: int,
 
 
 async def measure(folder: Path, runs: Path, viewers: int, pool: int, *,
-                  left_page_seconds: int, repeat_changes: int) -> dict[str, Any]:
+                  left_page_seconds: int, repeat_changes: int,
+                  javascript: bool = True) -> dict[str, Any]:
+    """One configuration; without ``javascript`` the pages show the first paint only (the
+    live dashboard needs it), so that the browsers cost little: the server's share, as when
+    each viewer's browser is on their own device."""
     state, port = deployment(folder, runs, viewers, pool, left_page_seconds)
     url = f"http://127.0.0.1:{port}/"
     expected = expected_rates(runs)
     log = (folder / f"hub-{pool}.log").open("ab")
     process = subprocess.Popen([sys.executable, "-m", "mappa_audit", "hub", "start", str(state)],
                                stdout=log, stderr=subprocess.STDOUT)
-    figures: dict[str, Any] = {"viewers": viewers, "pool": pool}
+    figures: dict[str, Any] = {"viewers": viewers, "pool": pool, "javascript": javascript}
     try:
         wait_for_hub(url, process)
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=find_chromium(),
                                                        args=CHROMIUM_ARGS)
-            signed_in = [await sign_in(browser, url, f"viewer{n:02d}") for n in range(viewers)]
+            signed_in = [await sign_in(browser, url, f"viewer{n:02d}", javascript)
+                         for n in range(viewers)]
             figures["warm_up_s"] = round(wait_until_warm(process.pid, pool), 1)
             figures["load_average_at_start"] = load_average()
             pages = [page for _, page in signed_in]
             server_ticks = cpu_ticks(_descendants(process.pid))
             started = time.monotonic()
             results = await asyncio.gather(*(
-                open_board(page, url, number / viewers, expected)
+                open_board(page, url, number / viewers, expected, javascript)
                 for number, page in enumerate(pages)))
             figures["wall_s"] = round(time.monotonic() - started, 1)
             # the server's CPU for the burst (hub, proxy, services, Voila, kernels; not the
@@ -280,6 +289,9 @@ async def measure(folder: Path, runs: Path, viewers: int, pool: int, *,
             memory = [rss_mb(pid) for pid in running]
             figures.update(summary(results, memory))
             print(json.dumps(figures), file=sys.stderr)
+            if not javascript:
+                await browser.close()
+                return figures
             try:
                 changes = await area_changes(pages[0], repeat_changes)
                 figures["area_change_ms"] = {
@@ -346,7 +358,11 @@ def table(rows: list[dict[str, Any]]) -> str:
             "live dashboard: median, max | area change: median, max | kernels | RSS per kernel "
             "| server CPU | load average (start → end) |")
     lines = [head, "| " + " | ".join(["---"] * 10) + " |"]
-    for row in rows:
+    for given in rows:
+        row = {"live_s": {"median": None, "max": None},
+               "area_change_ms": {"median": None, "max": None}, **given}
+        if not row["javascript"]:
+            row["pool"] = f"{row['pool']}, no JavaScript"
         lines.append(
             f"| {row['pool']} | {row['viewers']} | {row['saw_numbers']} "
             f"({row['numbers_correct']}) | {row['numbers_s']['median']} s, "
@@ -359,7 +375,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         ours, *others = rows
         for other in others:
             for key in ("numbers_s", "live_s"):
-                if ours[key]["max"] and other[key]["max"]:
+                if ours.get(key, {}).get("max") and other.get(key, {}).get("max"):
                     lines.append(f"\n{key} max, pool {other['pool']} / pool {ours['pool']}: "
                                  f"{other[key]['max'] / ours[key]['max']:.1f}x")
     return "\n".join(lines)
@@ -368,8 +384,9 @@ def table(rows: list[dict[str, Any]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--viewers", type=int, default=20)
-    parser.add_argument("--pools", default="20,1",
-                        help="pre-heated kernels of each configuration, the first is ours")
+    parser.add_argument("--pools", default="20,1,20-nojs",
+                        help="pre-heated kernels of each configuration, the first is ours; "
+                             "-nojs: pages without JavaScript (first paint only)")
     parser.add_argument("--runs", type=Path, help="runs folder (default: make sample runs)")
     parser.add_argument("--left-page-seconds", type=int, default=10)
     parser.add_argument("--changes", type=int, default=6, help="area changes to time")
@@ -385,12 +402,13 @@ def main() -> None:
         if arguments.runs is None:
             print("making sample runs…", file=sys.stderr)
             make_runs(runs)
-        for pool in [int(word) for word in arguments.pools.split(",")]:
-            print(f"pool {pool}: {arguments.viewers} viewers…", file=sys.stderr)
+        for word in arguments.pools.split(","):
+            pool, javascript = int(word.removesuffix("-nojs")), not word.endswith("-nojs")
+            print(f"pool {word}: {arguments.viewers} viewers…", file=sys.stderr)
             rows.append(asyncio.run(measure(
                 folder, runs, arguments.viewers, pool,
                 left_page_seconds=arguments.left_page_seconds,
-                repeat_changes=arguments.changes)))
+                repeat_changes=arguments.changes, javascript=javascript)))
             print(json.dumps(rows[-1], indent=2), file=sys.stderr)
     if arguments.json:
         arguments.json.write_text(json.dumps(rows, indent=2))
