@@ -239,7 +239,7 @@ async def area_changes(page: Page, repeat: int) -> list[float]:
 def deployment(folder: Path, runs: Path, viewers: int, pool: int,
                left_page_seconds: int) -> tuple[Path, int]:
     port = free_port()
-    state = folder / f"state-{pool}"
+    state = folder / f"state-{pool}-{port}"  # one deployment per configuration
     config = init_hub(state, runs, port=port, viewers=pool)
     text = config.read_text()
     config.write_text(re.sub(r"(?m)^LEFT_PAGE_SECONDS = \d+$",
@@ -258,7 +258,7 @@ async def measure(folder: Path, runs: Path, viewers: int, pool: int, *,
     state, port = deployment(folder, runs, viewers, pool, left_page_seconds)
     url = f"http://127.0.0.1:{port}/"
     expected = expected_rates(runs)
-    log = (folder / f"hub-{pool}.log").open("ab")
+    log = (folder / f"hub-{state.name}.log").open("ab")
     process = subprocess.Popen([sys.executable, "-m", "mappa_audit", "hub", "start", str(state)],
                                stdout=log, stderr=subprocess.STDOUT)
     figures: dict[str, Any] = {"viewers": viewers, "pool": pool, "javascript": javascript}
