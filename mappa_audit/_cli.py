@@ -848,7 +848,7 @@ def hub_init(
     tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
     viewers: Annotated[int, typer.Option(
         help="Board members who open the board dashboard at the same moment: that many "
-             "kernels are kept started for them (about 130 MB each).")] = 20,
+             "kernels are kept started for them (about 150 MB each).")] = 20,
 ) -> None:
     """Write a JupyterHub deployment (configuration, cookie secret, database) into STATE."""
     from mappa_audit._hub import init_hub

@@ -80,7 +80,7 @@ def init_hub(
     Nothing is written outside ``state``. Without TLS the hub listens on 127.0.0.1 (put a
     reverse proxy with TLS in front); with ``tls_cert`` and ``tls_key`` on every address.
     ``viewers`` board members can open the board dashboard at the same moment without
-    waiting for a kernel to start (that many are kept started, about 130 MB each).
+    waiting for a kernel to start (that many are kept started, about 150 MB each).
     Returns the configuration file.
     """
     if state.exists() and (not state.is_dir() or any(state.iterdir())):
@@ -93,7 +93,7 @@ def init_hub(
     if not 1 <= viewers <= MAX_POOL:
         msg = f"`viewers` is {viewers}; it must be between 1 and {MAX_POOL}"
         raise UsageError(msg, "give the number of board members who open the dashboard "
-                              "together (each costs about 130 MB of memory while waiting)")
+                              "together (each costs about 150 MB of memory while waiting)")
     if (tls_cert is None) != (tls_key is None):
         msg = "`tls_cert` and `tls_key` go together"
         raise UsageError(msg, "give both (the certificate and its private key), or neither")
