@@ -206,6 +206,7 @@ FLAGS = {
     "cases": "--cases", "areas": "--areas", "invalid_rows": "--invalid-rows",
     "runs": "--runs", "port": "--port", "tls_cert": "--tls-cert", "tls_key": "--tls-key",
     "group": "--group", "national": "--national", "profile": "--profile", "auth": "--auth",
+    "viewers": "--viewers",
 }
 """The flag of each library argument that a library message may name."""
 
@@ -966,13 +967,16 @@ def hub_init(
         help="How people sign in: native (accounts made with `hub user add`), entra (Entra "
         "ID / Azure AD) or ldap; entra and ldap add a recipe to fill in at the end of "
         "jupyterhub_config.py.")] = "native",
+    viewers: Annotated[int, typer.Option(
+        help="Board members who open the board dashboard at the same moment: that many "
+             "kernels are kept started for them (about 150 MB each).")] = 20,
 ) -> None:
     """Write a JupyterHub deployment (configuration, cookie secret, database) into STATE."""
     from mappa_audit._hub import init_hub
 
     try:
         config = init_hub(state, runs, port=port, host=host, tls_cert=tls_cert,
-                          tls_key=tls_key, auth=auth)
+                          tls_key=tls_key, auth=auth, viewers=viewers)
     except MappaAuditError as error:
         raise _fail(error) from None
     sys.stdout.write(f"{config}\n")

@@ -46,6 +46,9 @@ LOCK_SECONDS = 600
 """After this many wrong passwords in a row an account is locked for this long."""
 PROXY_ENV = "MAPPA_HUB_PROXY"
 """Where configurable-http-proxy is, when it is not in the checkout's .tools/ or on PATH."""
+VIEWERS = 20
+"""Board members opening the board dashboard at the same moment, by default: a whole board
+meeting (issue 16: 15 to 25 people)."""
 TEMPLATE = files("mappa_audit") / "templates" / "hub" / "jupyterhub_config.py.in"
 RECIPES = files("mappa_audit") / "templates" / "hub" / "recipes"
 AUTHENTICATORS = {"native": None, "entra": "entra_id.py", "ldap": "ldap.py"}
@@ -53,6 +56,8 @@ AUTHENTICATORS = {"native": None, "entra": "entra_id.py", "ldap": "ldap.py"}
 (``templates/hub/recipes/``) for the organisation's Entra ID or LDAP directory, appended to
 the configuration for its administrator to fill in."""
 STOP_SECONDS = 30
+MAX_POOL = 200
+"""Kernels kept waiting at most: 26 GB of memory already."""
 
 
 # ---- hub init ------------------------------------------------------------------------------
@@ -74,14 +79,16 @@ def find_proxy() -> Path:
 def init_hub(
     state: Path, runs: Path, *, port: int = 8000, host: str | None = None,
     tls_cert: Path | None = None, tls_key: Path | None = None, proxy: Path | None = None,
-    auth: str = "native",
+    auth: str = "native", viewers: int = VIEWERS,
 ) -> Path:
     """Write a complete JupyterHub deployment into the new folder ``state``.
 
     Nothing is written outside ``state``. Without TLS the hub listens on 127.0.0.1 (put a
     reverse proxy with TLS in front); with ``tls_cert`` and ``tls_key`` on every address.
     ``auth`` is one of :data:`AUTHENTICATORS`: ``entra`` and ``ldap`` append their recipe
-    to the configuration. Returns the configuration file.
+    to the configuration. ``viewers`` board members can open the board dashboard at the
+    same moment without waiting for a kernel to start (that many are kept started, about
+    150 MB each). Returns the configuration file.
     """
     if auth not in AUTHENTICATORS:
         msg = f"there is no authenticator recipe {auth!r}"
@@ -93,6 +100,10 @@ def init_hub(
     if not runs.is_dir():
         msg = f"the runs folder {runs} does not exist"
         raise UsageError(msg, "make a run first (`mappa-audit run`), or give another `runs`")
+    if not 1 <= viewers <= MAX_POOL:
+        msg = f"`viewers` is {viewers}; it must be between 1 and {MAX_POOL}"
+        raise UsageError(msg, "give the number of board members who open the dashboard "
+                              "together (each costs about 150 MB of memory while waiting)")
     if (tls_cert is None) != (tls_key is None):
         msg = "`tls_cert` and `tls_key` go together"
         raise UsageError(msg, "give both (the certificate and its private key), or neither")
@@ -123,7 +134,7 @@ def init_hub(
         hub_port=free_port(), proxy_api_port=free_port(), proxy_literal=repr(str(proxy)),
         board_port=free_port(), auditor_port=free_port(), reports_port=free_port(),
         min_password=MIN_PASSWORD_LENGTH, failed_logins=FAILED_LOGINS_BEFORE_LOCK,
-        lock_seconds=LOCK_SECONDS,
+        lock_seconds=LOCK_SECONDS, viewers=viewers,
     )
     recipe = AUTHENTICATORS[auth]
     if recipe is not None:

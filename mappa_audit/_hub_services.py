@@ -1,11 +1,14 @@
 """The hub's services: the two dashboards and the run reports, each signed in by the hub.
 
 JupyterHub starts each as ``python -P .../mappa_audit/_hub_services.py board|auditor|reports
-RUNS`` with its ``JUPYTERHUB_*`` settings in the environment (``jupyterhub_config.py``):
+RUNS [--viewers N] [--left-page-seconds S]`` with its ``JUPYTERHUB_*`` settings in the
+environment (``jupyterhub_config.py``):
 
 - ``board`` and ``auditor``: ``serve``'s locked-down Voila (:func:`mappa_audit._serve.start_voila`
   and :mod:`mappa_audit._voila_main`) at ``/services/<name>/``, with the hub's OAuth in place
-  of the token;
+  of the token; the board's keeps ``--viewers`` kernels pre-heated (a whole board opening it
+  at once) and sends each page with its first paint (:mod:`mappa_audit._first_paint`);
+  a viewer's kernel is shut down ``--left-page-seconds`` after their page has gone;
 - ``reports``: the HTML (and PDF) of the run folders at ``/services/reports/``; a board
   member sees the board-audience runs only, an auditor (scope
   ``custom:mappa:auditor-reports``) every run.
@@ -69,9 +72,10 @@ def listen_now() -> socket.socket:
     return listening
 
 
-def run_dashboard(audience: Audience, runs: Path, listening: socket.socket) -> None:
+def run_dashboard(audience: Audience, runs: Path, listening: socket.socket, *,
+                  viewers: int, left_page_seconds: int) -> None:
     """A dashboard as a hub service, until the hub stops it."""
-    from mappa_audit._serve import start_voila
+    from mappa_audit._serve import MAX_VIEWERS, start_voila
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -81,8 +85,11 @@ def run_dashboard(audience: Audience, runs: Path, listening: socket.socket) -> N
     host, port, prefix = _service_address()
     server = None
     try:
+        board = audience.value == "board"
         server = start_voila(runs, audience, host=host, port=port, hub_prefix=prefix,
-                             listening=listening)
+                             listening=listening, pool_size=viewers if board else 1,
+                             first_paint=board, max_viewers=max(MAX_VIEWERS, viewers),
+                             orphan_seconds=left_page_seconds)
         server.process.wait()
     except KeyboardInterrupt:
         pass
@@ -197,18 +204,25 @@ def run_reports(runs: Path, listening: socket.socket) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    words = sys.argv[1:] if argv is None else argv
-    if len(words) != 2 or words[0] not in ("board", "auditor", "reports"):
-        sys.exit("usage: python -P _hub_services.py board|auditor|reports RUNS")
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -P _hub_services.py")
+    parser.add_argument("what", choices=("board", "auditor", "reports"))
+    parser.add_argument("runs", type=Path)
+    parser.add_argument("--viewers", type=int, default=1,
+                        help="pre-heated kernels of the board dashboard")
+    parser.add_argument("--left-page-seconds", type=int, default=60,
+                        help="a viewer's kernel is shut down this long after their page left")
+    words = parser.parse_args(sys.argv[1:] if argv is None else argv)
     _die_with_the_hub()
     listening = listen_now()
-    what, runs = words[0], Path(words[1])
-    if what == "reports":
-        run_reports(runs, listening)
+    if words.what == "reports":
+        run_reports(words.runs, listening)
     else:
         from mappa_audit._privacy import Audience
 
-        run_dashboard(Audience(what), runs, listening)
+        run_dashboard(Audience(words.what), words.runs, listening, viewers=words.viewers,
+                      left_page_seconds=words.left_page_seconds)
 
 
 if __name__ == "__main__":

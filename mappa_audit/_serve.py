@@ -64,9 +64,19 @@ COOKIE_HOURS = 12
 """How long the sign-in cookie lasts: a board meeting, not a month."""
 IOPUB_TIMEOUT_SECONDS = 120
 PREHEATED_KERNELS = 1
+"""Kernels kept started and waiting for the next viewer (Voila's ``default_pool_size``)."""
 HUB_CHECK_SECONDS = 5
 """Behind JupyterHub: how long the hub's word on a viewer is trusted before asking again."""
-"""Kernels kept started and waiting for the next viewer (Voila's ``default_pool_size``)."""
+REFILL_SECONDS = 120
+REFILL_SPACING_SECONDS = 5
+"""With a pool of several kernels, one handed to a viewer is replaced this long after, and
+each further one that many seconds after the one before: when a whole board opens the
+dashboard together, the next kernels start one by one once their pages are drawn and their
+first questions answered, not 20 at once while they are."""
+KERNEL_NICENESS = 10
+"""With a pool of several kernels, kernels run this much nicer than Voila (Linux ``nice``):
+when a whole board comes at once, Voila, the hub and the proxy serve every page (and its first
+paint) before the kernels build the live dashboards."""
 
 
 def dashboard_path(name: str) -> Path:
@@ -109,20 +119,27 @@ def voila_settings(
     token: str, host: str, port: int, *, preheat: bool, cull_idle_seconds: int = CULL_IDLE_SECONDS,
     max_viewers: int = MAX_VIEWERS, orphan_seconds: int = ORPHAN_SECONDS,
     secure_cookie: bool = False, hub_prefix: str | None = None,
+    pool_size: int = PREHEATED_KERNELS, first_paint: bool = False,
 ) -> dict[str, object]:
     """The whole Voila configuration (``voila.json``); nothing else is read.
 
     ``secure_cookie`` marks the sign-in cookie ``Secure`` whatever the request's protocol:
     behind a reverse proxy that terminates TLS, Voila sees plain HTTP and would not.
     ``hub_prefix`` (``/services/board/``): a JupyterHub service at that prefix, which signs
-    viewers in through the hub instead of the token.
+    viewers in through the hub instead of the token. ``pool_size`` kernels are kept
+    pre-heated (with ``preheat``); ``first_paint`` sends the board's banner and tiles with the
+    page's first bytes (:mod:`mappa_audit._first_paint`).
     """
     hub: dict[str, object] = {} if hub_prefix is None else {"base_url": hub_prefix}
     return {
         "Voila": {"token": token, "ip": host, "port": port, "open_browser": False,
                   "port_retries": 0, **hub},
         "MappaVoila": {"max_viewers": max_viewers, "orphan_seconds": orphan_seconds,
-                       "behind_hub": hub_prefix is not None},
+                       "behind_hub": hub_prefix is not None, "first_paint": first_paint,
+                       "refill_spacing_seconds": REFILL_SPACING_SECONDS if pool_size > 1 else 0,
+                       "kernel_niceness": KERNEL_NICENESS if pool_size > 1 else 0},
+        # a pool of one is refilled at once (Voila's 1 s): the next viewer comes later
+        "VoilaKernelManager": {"fill_delay": REFILL_SECONDS if pool_size > 1 else 1},
         # how long the hub's answer "who is this, may they" is trusted: a signed-out or
         # removed user's cookie stops opening pages within this time (JupyterHub's 300 s)
         "HubOAuth": {"cache_max_age": HUB_CHECK_SECONDS},
@@ -137,7 +154,7 @@ def voila_settings(
             "template": "mappa", "theme": "light", "strip_sources": True,
             "show_tracebacks": False, "file_allowlist": [], "file_denylist": [".*"],
             "allow_template_override": "NO", "allow_theme_override": "NO",
-            "preheat_kernel": preheat, "default_pool_size": PREHEATED_KERNELS if preheat else 0,
+            "preheat_kernel": preheat, "default_pool_size": pool_size if preheat else 0,
             "show_margins": True,
             # The board draws its charts with the template's plotly.js basic bundle; the
             # full plotly.js of jupyterlab-plotly's renderer cost seconds in every browser.
@@ -158,6 +175,7 @@ def start_voila(
     cull_idle_seconds: int = CULL_IDLE_SECONDS, max_viewers: int = MAX_VIEWERS,
     orphan_seconds: int = ORPHAN_SECONDS, secure_cookie: bool = False,
     hub_prefix: str | None = None, listening: socket.socket | None = None,
+    pool_size: int = PREHEATED_KERNELS, first_paint: bool = False,
 ) -> VoilaServer:
     """Start Voila on the audience's dashboard and wait until it answers.
 
@@ -183,7 +201,7 @@ def start_voila(
     settings_file.write_text(json.dumps(voila_settings(
         token, host, port, preheat=preheat, cull_idle_seconds=cull_idle_seconds,
         max_viewers=max_viewers, orphan_seconds=orphan_seconds, secure_cookie=secure_cookie,
-        hub_prefix=hub_prefix)))
+        hub_prefix=hub_prefix, pool_size=pool_size, first_paint=first_paint)))
     settings_file.chmod(0o600)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "VOILA"))}
     if hub_prefix is not None:

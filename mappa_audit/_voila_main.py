@@ -49,6 +49,7 @@ import socket
 import sys
 import time
 from collections import deque
+from pathlib import Path
 from queue import Empty
 from typing import Any, ClassVar
 from urllib.parse import urlencode
@@ -60,7 +61,7 @@ from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.websocket import WebSocketClosedError
-from traitlets import Bool, Int
+from traitlets import Bool, Float, Int
 from voila.app import Voila  # type: ignore[import-untyped]
 from voila.request_info_handler import RequestInfoSocketHandler  # type: ignore[import-untyped]
 from voila.tornado.handler import TornadoVoilaHandler  # type: ignore[import-untyped]
@@ -69,6 +70,7 @@ from voila.tornado.kernel_websocket_handler import (  # type: ignore[import-unty
 )
 from voila.voila_identity_provider import VoilaLoginHandler  # type: ignore[import-untyped]
 
+from mappa_audit._first_paint import MARKER, FirstPaints
 from mappa_audit._render import render
 from mappa_audit._serve import (
     KERNEL_SECRET_ENV,
@@ -180,9 +182,12 @@ class DashboardPage(TornadoVoilaHandler):  # type: ignore[misc]
                 if self._kernel_id is not None:
                     break  # the viewer has gone: see on_connection_close
                 continue  # render on until the kernel is known, so that it can be shut down
+            # the first paint (HTML of our templates, no script) where the template marks it
+            part = (snippet.replace(MARKER, app.first_paint_html(), 1) if MARKER in snippet
+                    else snippet)
             # Only the template writes <script>: the notebook's outputs are JSON in which
             # "<" is escaped, so this marks the page's own scripts and nothing else.
-            self.write(snippet.replace("<script", f"<script nonce=\"{nonce}\""))
+            self.write(part.replace("<script", f"<script nonce=\"{nonce}\""))
             self.flush()
         self._shut_down_if_dropped()
         self._page_sent = True
@@ -433,6 +438,24 @@ class MappaVoila(Voila):  # type: ignore[misc]
         "A viewer's kernel whose page never connected is shut down after this long."))
     max_message_bytes = Int(256 * 1024, config=True, help=(
         "Largest websocket message a page may send."))
+    first_paint = Bool(False, config=True, help=(
+        "Send the board's first paint (the latest run's banner and tiles, from the runs "
+        "folder in MAPPA_RUNS_DIR) with the page's first bytes, before its kernel has run."))
+    refill_spacing_seconds = Float(0, config=True, help=(
+        "Seconds between the starts of the kernels that refill the pre-heated pool after "
+        "viewers took kernels from it (0: all at once, as Voila does)."))
+    kernel_niceness = Int(0, config=True, help=(
+        "Kernels start this much nicer (lower priority) than the server (Linux `nice`): with "
+        "many viewers at once, serving their pages comes before building their dashboards."))
+    _first_paints: FirstPaints | None = None
+
+    def first_paint_html(self) -> str:
+        """What the page shows until its live dashboard is drawn ("" when switched off)."""
+        if not self.first_paint:
+            return ""
+        if self._first_paints is None:
+            self._first_paints = FirstPaints(Path(os.environ.get("MAPPA_RUNS_DIR", "runs")))
+        return self._first_paints.html()
 
     _REPLACED: ClassVar[dict[type, type]] = {
         RequestInfoSocketHandler: KernelQuerySocket,
@@ -469,7 +492,37 @@ class MappaVoila(Voila):  # type: ignore[misc]
             return kernel_id
 
         self.kernel_manager.start_kernel = start_viewer_kernel
+        if self.kernel_niceness > 0:
+            _start_kernels_nicer(self.kernel_niceness)
+        if self.refill_spacing_seconds > 0 and hasattr(self.kernel_manager, "fill_if_needed"):
+            self.kernel_manager.fill_if_needed = self._staggered(
+                self.kernel_manager.fill_if_needed)
+            # Voila hands a viewer the pool's next kernel even while it still waits its turn to
+            # start (up to minutes here): a viewer who finds none ready gets a kernel of
+            # their own at once instead
+            self.kernel_manager.get_pool_size = self._ready_in_pool
         return settings
+
+    def _ready_in_pool(self, notebook_name: str) -> int:
+        """The pool's kernels that have started (Voila's ``get_pool_size`` counts those still
+        waiting to start too)."""
+        return sum(1 for task in self.kernel_manager._pools.get(notebook_name, [])
+                   if task.done() and not task.cancelled() and task.exception() is None)
+
+    def _staggered(self, fill_if_needed: Any) -> Any:
+        """Voila's pool refill, each kernel waiting its turn: a refill asked for while others
+        are still waiting to start waits ``refill_spacing_seconds`` more per waiting one."""
+        manager = self.kernel_manager
+
+        def fill_in_turn(delay: float | None = None, notebook_name: str | None = None,
+                         **kwargs: Any) -> None:
+            if delay is None:  # a refill after a viewer took a kernel (not the first fill)
+                waiting = sum(1 for task in manager._pools.get(notebook_name, [])
+                              if not task.done())
+                delay = manager.fill_delay + waiting * self.refill_spacing_seconds
+            fill_if_needed(delay=delay, notebook_name=notebook_name, **kwargs)
+
+        return fill_in_turn
 
     def viewers_at_most_now(self) -> bool:
         """Whether as many viewers' kernels run (or are starting) as are allowed."""
@@ -488,6 +541,7 @@ class MappaVoila(Voila):  # type: ignore[misc]
         self._unwatched_since: dict[str, float] = {}
         self.claimed: set[str] = set()
         PeriodicCallback(self.sweep, 5_000).start()
+        self.first_paint_html()  # made now, not while the first viewer waits
         if self.listening is not None:
             # serve the connections already waiting on it rather than bind the port again
             listening = self.listening
@@ -542,6 +596,23 @@ class MappaVoila(Voila):  # type: ignore[misc]
                     await self.kernel_manager.shutdown_kernel(kernel_id)
 
         IOLoop.current().spawn_callback(shut_down)
+
+
+def _start_kernels_nicer(niceness: int) -> None:
+    """Start every kernel through ``nice`` (which then runs the kernel in its own place: same
+    process, same signals), where there is one."""
+    from jupyter_client.provisioning import local_provisioner
+
+    nice = shutil.which("nice")
+    if nice is None or not sys.platform.startswith("linux"):
+        return
+    # the provisioner calls the launcher it imported: replace it there
+    launch = local_provisioner.launch_kernel  # type: ignore[attr-defined]
+
+    def launch_nicer(cmd: list[str], **kwargs: Any) -> Any:
+        return launch([nice, "-n", str(niceness), *cmd], **kwargs)
+
+    local_provisioner.launch_kernel = launch_nicer  # type: ignore[attr-defined,assignment]
 
 
 def _kernel_secret() -> str:

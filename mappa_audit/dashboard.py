@@ -26,15 +26,18 @@ from mappa_audit._calendar import day_month
 from mappa_audit._charts import figure, figure_json, ranked_figure
 from mappa_audit._downloads import Downloads
 from mappa_audit._engine import EXCEPTION_COLUMNS
-from mappa_audit._errors import MappaAuditError
 from mappa_audit._exports import about_rows
+from mappa_audit._first_paint import UNREADABLE as _UNREADABLE
+from mappa_audit._first_paint import banner_html as _banner_html
+from mappa_audit._first_paint import successful_runs as _successful_runs
+from mappa_audit._first_paint import tiles_html as _tiles_html
 from mappa_audit._headings import for_people
 from mappa_audit._outcome_views import OUTCOMES_THEME, outcomes_theme
 from mappa_audit._render import render
 from mappa_audit._report import AuditReport
 from mappa_audit._runs import previous_run
 from mappa_audit._serve import KERNEL_SECRET_ENV, KERNEL_SECRET_HEADER
-from mappa_audit._store import read_index, read_outcomes
+from mappa_audit._store import read_outcomes
 
 __all__ = ["auditor_exceptions", "board_overview", "runs_folder"]
 
@@ -59,15 +62,6 @@ def _run_label(entry: dict[str, Any]) -> str:
     made = dt.datetime.fromisoformat(entry["started_at"])
     return (f"{day_month(start)} to {day_month(end)} · {entry['area'] or ALL_AREAS} · "
             f"run {day_month(made)} {made:%H:%M}")
-
-
-def _successful_runs(runs: Path, audience: str | None = None) -> list[dict[str, Any]]:
-    entries = [e for e in read_index(runs) if e["outcome"] == "succeeded"]
-    if audience is not None:
-        entries = [e for e in entries if e["audience"] == audience]
-    # newest period first; within it, the all-areas run before single-area runs, newest first
-    return sorted(entries, key=lambda e: (e["end"], e["area"] is None, e["started_at"]),
-                  reverse=True)
 
 
 def _message(text: str) -> widgets.HTML:
@@ -244,19 +238,6 @@ def _outcomes_html(folder: Path, suppress_below: int) -> str:
     theme = outcomes_theme(board_document(document, suppress_below))
     return render("outcomes.html.j2", theme=theme, svgs=(),
                   figures=[figure_json(ranked_figure(chart)) for chart in theme.charts])
-
-
-def _banner_html(report: AuditReport, previous: AuditReport | None) -> str:
-    return render("banner.html.j2", view=views.banner(
-        report, title="MAPPA board overview", compare=True, previous=previous))
-
-
-def _tiles_html(report: AuditReport, rule_ids: list[str], previous: AuditReport | None) -> str:
-    return render("tiles.html.j2", tiles=views.tiles(report, rule_ids, previous))
-
-
-_UNREADABLE = (MappaAuditError, OSError, ValueError, KeyError, pl.exceptions.PolarsError)
-"""What a broken or half-written run folder can raise; the page says so in words instead."""
 
 
 def wait_for_viewer() -> None:

@@ -48,7 +48,8 @@ if [ "${1:-}" = "--hub" ]; then
     fi
     # a new deployment each time: the accounts below, with passwords nobody has seen yet
     rm -rf "$state"
-    shown_if_failed $mappa hub init "$state" --runs runs --port "$port" >/dev/null
+    # two viewers in the demo: a pool of 20 kernels would hold 3 GB for one board member
+    shown_if_failed $mappa hub init "$state" --runs runs --port "$port" --viewers 2 >/dev/null
     board_password=$(shown_if_failed $mappa hub user add "$state" board.member --group board)
     auditor_password=$(shown_if_failed $mappa hub user add "$state" auditor --group auditors)
     cat <<TEXT

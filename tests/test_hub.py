@@ -74,7 +74,8 @@ def as_in_a_terminal() -> None:
 def make_deployment(folder: Path, runs: Path) -> tuple[Path, int]:
     port = free_port()
     state = folder / "state"
-    result = mappa("hub", "init", state, "--runs", runs, "--port", str(port))
+    # two pre-heated board kernels, not a board meeting's 20 (test_hub_viewers.py)
+    result = mappa("hub", "init", state, "--runs", runs, "--port", str(port), "--viewers", "2")
     assert result.returncode == 0, result.stderr
     for name, password in PASSWORDS.items():
         added = subprocess.run(
