@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 import pytest
 from jinja2 import UndefinedError
+from markupsafe import Markup
 
 import mappa_audit
 from mappa_audit import _views as views
@@ -434,6 +435,9 @@ def test_the_svg_chart_escapes_its_title_in_the_attribute_too() -> None:
 
 # every fragment template with the context its callers give it
 FRAGMENTS: dict[str, Any] = {
+    "first_paint.html.j2": lambda r: {
+        "banner": Markup(render("banner.html.j2", view=views.banner(r))),
+        "tiles": Markup(render("tiles.html.j2", tiles=views.tiles(r, ["TML-01"], None)))},
     "summary.html.j2": lambda r: {"view": board_summary(r, r)},
     "banner.html.j2": lambda r: {"view": views.banner(r, compare=True, previous=r)},
     "headline.html.j2": lambda r: {"rows": views.headline_rows(r)},
