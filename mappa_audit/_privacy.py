@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from mappa_audit._engine import NOT_RECORDED
 from mappa_audit._errors import ArgumentError, SmallSuppressionError
 
 COUNT_COLUMNS = ("compliant", "non_compliant", "pending", "not_assessable", "population")
@@ -643,20 +644,17 @@ RATE_SOURCES = {"rate": ("compliant", "population")}
 """A rule's rate and the counts it is drawn from."""
 
 
-UNKNOWN_CASE = "not recorded"
-"""The area, local unit and category of items whose case is not in ``cases`` (the engine's
-``NOT_RECORDED``)."""
-
-
-def is_unknown_case(frame_name: str, row: dict[str, Any]) -> bool:
-    """A row of items whose case is not in ``cases``: area, local unit or category "not
-    recorded", or that "area" in each area's results. It describes no group of people (no
-    area, unit or category is known: a data-quality finding, which DQ-02 counts), and what it
-    counts the headline less the areas gives back; so a board is not shown it, and its counts
-    are never hidden nor withheld (decision 56)."""
-    if frame_name == "area_results" and row.get("area") == UNKNOWN_CASE:
-        return True
-    return row.get("dimension") in ("area", "lau", "category") and row.get("value") == UNKNOWN_CASE
+def unknown_case_rows(frame_name: str, frame: pl.DataFrame) -> pl.Series:
+    """Which rows are of items whose case is not in ``cases``: area, local unit or category
+    "not recorded", or that "area" in each area's results. They describe no group of people
+    (no area, unit or category is known: a data-quality finding, which DQ-02 counts), and
+    what they count the headline less the areas gives back; so a board is not shown them,
+    and their counts are never hidden nor withheld (decision 56)."""
+    unknown = pl.col("dimension").is_in(["area", "lau", "category"]) & (
+        pl.col("value") == NOT_RECORDED)
+    if frame_name == "area_results":
+        unknown = unknown | (pl.col("area") == NOT_RECORDED)
+    return frame.select(unknown.fill_null(False).alias("unknown"))["unknown"]
 
 
 def results_tables(rule_results: pl.DataFrame, area_results: pl.DataFrame | None = None
@@ -665,7 +663,7 @@ def results_tables(rule_results: pl.DataFrame, area_results: pl.DataFrame | None
     together, for :func:`protect`: in each row the population is what was met plus what was
     not; in each breakdown the values add up to the rule's headline (its ``all`` row); and
     each area's row adds up, over the areas, to the row of all areas. The headline rows are
-    withheld last; the counts of items of unknown cases are known (:func:`is_unknown_case`)."""
+    withheld last; the counts of items of unknown cases are known (:func:`unknown_case_rows`)."""
     frames = {"rule_results": rule_results}
     if area_results is not None:
         frames["area_results"] = area_results
@@ -703,8 +701,8 @@ def results_tables(rule_results: pl.DataFrame, area_results: pl.DataFrame | None
                                             [("area_results", r, c) for r in rows])
                              for c in COUNT_COLUMNS)
     known = frozenset((name, row, column) for name, frame in frames.items()
-                      for row, entry in enumerate(frame.iter_rows(named=True))
-                      if is_unknown_case(name, entry) for column in COUNT_COLUMNS)
+                      for row in unknown_case_rows(name, frame).arg_true().to_list()
+                      for column in COUNT_COLUMNS)
     return TableSet(frames, dict.fromkeys(frames, COUNT_COLUMNS), tuple(relations),
                     dict.fromkeys(frames, RATE_SOURCES), frozenset(keep), frozenset(keep_most),
                     known)

@@ -27,12 +27,12 @@ from mappa_audit._privacy import (
     WITHHELD,
     Audience,
     breakdowns_tables,
-    is_unknown_case,
     parse_audience,
     protect,
     protect_results_counts,
     results_tables,
     suppress,
+    unknown_case_rows,
 )
 from mappa_audit._results import results_document
 from mappa_audit._signals import watch_list
@@ -397,5 +397,4 @@ def _due_by_week(worklist: pl.DataFrame, as_at: dt.date) -> list[dict[str, Any]]
 
 def _without_unknown_cases(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     """A board's rule results without the rows of items of unknown cases (decision 56)."""
-    unknown = [is_unknown_case(name, row) for row in frame.iter_rows(named=True)]
-    return frame.filter(~pl.Series(unknown, dtype=pl.Boolean)) if any(unknown) else frame
+    return frame.filter(~unknown_case_rows(name, frame))

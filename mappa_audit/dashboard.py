@@ -310,7 +310,8 @@ class PagedList:
         self.downloads = Downloads(sheet, css)
         self.rows = pl.DataFrame()
         self.titles: dict[str, str] = {}
-        self.name, self.about = "mappa", list[tuple[str, str]]()
+        self.name = "mappa"
+        self.about: list[tuple[str, str]] = []
         self.page = 0
         self.search.observe(lambda _: self._searched(), names="value")
         self.previous_page.on_click(lambda _: self._turn(-1))

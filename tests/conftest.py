@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from mappa_audit import Audience
+from mappa_audit._serve import VoilaServer, start_voila
+
 from _support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -76,3 +79,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if "test_fuzz" in sys.modules:
         sys.modules["test_fuzz"].stop_many()
+
+
+@pytest.fixture(scope="module")
+def board_server(sample_runs: SampleRuns) -> Iterator[VoilaServer]:
+    """The board dashboard served by ``serve``'s Voila, for a module's browser tests."""
+    server = start_voila(sample_runs.folder, Audience.BOARD)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def auditor_server(sample_runs: SampleRuns) -> Iterator[VoilaServer]:
+    """The auditor's exception browser, as above."""
+    server = start_voila(sample_runs.folder, Audience.AUDITOR)
+    yield server
+    server.stop()

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from mappa_audit import Audience
-from mappa_audit._serve import VoilaServer, start_voila
+from mappa_audit._serve import VoilaServer
 
 from _support import SAMPLE, SampleRuns, axe_violations, mappa
 
@@ -25,20 +24,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 WAIT_MS = 90_000
 NARROW = {"width": 320, "height": 800}
-
-
-@pytest.fixture(scope="module")
-def board_server(sample_runs: SampleRuns) -> Iterator[VoilaServer]:
-    server = start_voila(sample_runs.folder, Audience.BOARD)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def auditor_server(sample_runs: SampleRuns) -> Iterator[VoilaServer]:
-    server = start_voila(sample_runs.folder, Audience.AUDITOR)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

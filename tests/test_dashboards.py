@@ -34,21 +34,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 WAIT_MS = 90_000
 
 
-@pytest.fixture(scope="module")
-def board_server(sample_runs: SampleRuns) -> Iterator[VoilaServer]:
-    server = start_voila(sample_runs.folder, Audience.BOARD)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def auditor_server(sample_runs: SampleRuns) -> Iterator[VoilaServer]:
-    server = start_voila(sample_runs.folder, Audience.AUDITOR)
-    yield server
-    server.stop()
-
-
-
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000},
