@@ -426,62 +426,149 @@ def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
               keep: Mapping[Cell, int], suppress_below: int,
               known: frozenset[Cell] = frozenset()) -> set[Cell]:
     """The counts to withhold (shown as ``[c]``) so that no small one can be recovered: some
-    shown ones, and now and then a small one whose ``<5`` would say too much."""
+    shown ones, and now and then a small one whose ``<5`` would say too much.
+
+    Each linked set is protected part by part first (:func:`_protect_parts`), then checked
+    whole and, where the parts together still give a small count away, more is withheld:
+    first with no count of ``keep`` among the new, then with the lowest ranks of it allowed,
+    and so on. A headline is withheld only when nothing else will do, not whenever the
+    greedy search happens to reach it first."""
     small = {c for c, v in values.items()
              if v is not None and 0 < v < suppress_below and c not in known}
     if suppress_below <= 2:  # "<2" is 1: a policy that allows it leaves nothing to protect
         small = set()
+    ranks = sorted(set(keep.values()))  # the least kept are the first allowed
     withheld: set[Cell] = set()
     for cells, linked in _components(values, relations):
         if not any(c in small or values[c] is None or c[2].startswith("_") for c in cells):
             continue
-        by_cell: dict[Cell, list[Relation]] = {}
-        for relation in linked:
-            for cell in (*relation.plus, *relation.minus):
-                by_cell.setdefault(cell, []).append(relation)
         propagation = _Propagation(linked)
-        while True:
-            unknown, shown = _reader_view(cells, values, small, withheld, suppress_below)
-            ranges = propagation.run(shown, unknown)
-            exposed = sorted(c for c in small if c in ranges and ranges[c][0] == ranges[c][1])
-            if not exposed:
+        protected = small - _given_by_known(cells, values, known, propagation)
+        parts = _protect_parts(cells, linked, values, protected, keep, suppress_below, known)
+        for allowed in range(len(ranks) + 1):
+            barred = frozenset(c for c in cells if keep.get(c, 0) in ranks[allowed:])
+            found, safe = _protect_linked(cells, linked, propagation, values, protected,
+                                          keep, suppress_below, known, barred,
+                                          frozenset(parts))
+            if safe or not barred:  # the last try is kept: the most it could do
+                withheld |= found
                 break
-            cost = functools.partial(_cost, values=values, small=small, withheld=withheld,
-                                     keep=keep, suppress_below=suppress_below, known=known)
-
-            chosen: set[Cell] = set()
-            cheapest: list[Cell] | None = None  # of the whole set, found when first needed
-            for cell in exposed:
-                near = by_cell.get(cell, [])
-                if any(c in chosen for r in near for c in (*r.plus, *r.minus)):
-                    continue  # one withheld this round already may protect it
-                picks = _rectangle(cell, by_cell, cost)
-                if not picks:
-                    pick = _best_withheld(cell, near, shown, ranges, cost)
-                    if pick is None:  # nothing near: widen to the whole linked set
-                        if cheapest is None:
-                            cheapest = sorted((c for c in cells if cost(c) is not None),
-                                              key=lambda c: (cost(c), c), reverse=True)
-                        while cheapest and cheapest[-1] in chosen:
-                            cheapest.pop()
-                        pick = cheapest[-1] if cheapest else None
-                    picks = set() if pick is None else {pick}
-                chosen |= picks
-            if not chosen:
-                break  # nothing left to withhold
-            withheld |= chosen
-        _release(cells, values, propagation, small, withheld, keep, suppress_below)
     return withheld
+
+
+def _protect_parts(cells: list[Cell], linked: list[Relation], values: dict[Cell, int | None],
+                   small: set[Cell], keep: Mapping[Cell, int], suppress_below: int,
+                   known: frozenset[Cell]) -> set[Cell]:
+    """The counts of one linked set to withhold, found part by part: a first answer, for
+    :func:`_protect_linked` to check over the whole set and complete.
+
+    The headlines (``keep``) and known counts are where the parts meet: the headline rows
+    are one part, protected first; then each breakdown (the areas by quarter, by level, ...)
+    is one small table around them, protected with the headlines as the first part left
+    them (a headline shown is not to be withheld). At national scale that is the difference
+    between minutes and seconds."""
+    joints = frozenset(c for c in cells if c in keep or c in known)
+    values_of = {c: values[c] for c in cells}
+    heads = [r for r in linked if all(c in joints for c in (*r.plus, *r.minus))]
+    withheld: set[Cell] = set()
+    for part, relations in _components({c: values_of[c] for c in joints}, tuple(heads)):
+        withheld |= _protect_linked(part, relations, _Propagation(relations), values,
+                                    small & set(part), keep, suppress_below, known,
+                                    barred=frozenset(c for c in part if keep.get(c) == 2))[0]
+    shown = frozenset(c for c in joints if c not in small and c not in withheld
+                      and values[c] is not None and not c[2].startswith("_"))
+    for part, relations in _components(values_of, tuple(linked), joints):
+        if not any(c in small or values[c] is None or c[2].startswith("_")
+                   for c in part if c not in joints):
+            continue
+        withheld |= _protect_linked(part, relations, _Propagation(relations), values,
+                                    small & set(part), keep, suppress_below, known,
+                                    shown & set(part), frozenset(withheld & set(part)))[0]
+    return withheld
+
+
+def _protect_linked(cells: list[Cell], linked: list[Relation], propagation: _Propagation,
+                    values: dict[Cell, int | None], small: set[Cell], keep: Mapping[Cell, int],
+                    suppress_below: int, known: frozenset[Cell], barred: frozenset[Cell],
+                    start: frozenset[Cell] = frozenset()
+                    ) -> tuple[set[Cell], bool]:
+    """The counts of one linked set to withhold: ``start`` and more, none of the more
+    ``barred``; and whether they are enough (no small count stays recoverable). Of the
+    more, those found not needed after all are shown again."""
+    by_cell: dict[Cell, list[Relation]] = {}
+    for relation in linked:
+        for cell in (*relation.plus, *relation.minus):
+            by_cell.setdefault(cell, []).append(relation)
+    withheld: set[Cell] = set(start)
+    safe = True
+    while True:
+        unknown, shown = _reader_view(cells, values, small, withheld, suppress_below)
+        ranges = propagation.run(shown, unknown)
+        exposed = sorted(c for c in small if c in ranges and ranges[c][0] == ranges[c][1])
+        if not exposed:
+            break
+        cost = functools.partial(_cost, values=values, small=small, withheld=withheld,
+                                 keep=keep, suppress_below=suppress_below, known=known,
+                                 barred=barred)
+        chosen: set[Cell] = set()
+        cheapest: list[Cell] | None = None  # of the whole set, found when first needed
+        for cell in exposed:
+            near = by_cell.get(cell, [])
+            if any(c in chosen for r in near for c in (*r.plus, *r.minus)):
+                continue  # one withheld this round already may protect it
+            picks = _rectangle(cell, by_cell, cost)
+            if not picks:
+                pick = _best_withheld(cell, near, shown, ranges, cost)
+                if pick is None:  # nothing near: widen to the whole linked set
+                    if cheapest is None:
+                        cheapest = sorted((c for c in cells if _can_withhold(cost(c))),
+                                          key=lambda c: (cost(c), c), reverse=True)
+                    while cheapest and cheapest[-1] in chosen:
+                        cheapest.pop()
+                    pick = cheapest[-1] if cheapest else None
+                picks = set() if pick is None else {pick}
+            chosen |= picks
+        if not chosen:
+            safe = False  # nothing left to withhold
+            break
+        withheld |= chosen
+    if safe and withheld - start:
+        _release(cells, values, propagation, small, withheld, keep, suppress_below,
+                 withheld - start)
+    return withheld, safe
+
+
+def _can_withhold(price: float | None) -> bool:
+    """Whether a count of this :func:`_cost` may be withheld (it is shown, and not barred)."""
+    return price is not None and math.isfinite(price)
+
+
+def _given_by_known(cells: list[Cell], values: dict[Cell, int | None], known: frozenset[Cell],
+                    propagation: _Propagation) -> set[Cell]:
+    """The counts of ``cells`` that the known counts alone pin to one value (every other
+    count withheld): no withholding can protect them, and they say nothing a reader does not
+    have already. Searching to protect one would withhold the whole linked set in vain (the
+    level "none" of a rule whose only items of no level are of unknown cases)."""
+    shown = {c: v for c in cells if c in known and (v := values[c]) is not None}
+    if not shown:
+        return set()
+    unknown = {c: (0.0, math.inf) for c in cells if c not in shown}
+    ranges = propagation.run(shown, unknown)
+    return {c for c, (low, high) in ranges.items() if low == high}
 
 
 def _cost(cell: Cell, *, values: dict[Cell, int | None], small: set[Cell],
           withheld: set[Cell], keep: Mapping[Cell, int], suppress_below: int,
-          known: frozenset[Cell] = frozenset()) -> float | None:
+          known: frozenset[Cell] = frozenset(), barred: frozenset[Cell] = frozenset()
+          ) -> float | None:
     """What withholding ``cell`` costs the board; ``None`` when it is not shown already
-    (nor small): it can say no less."""
+    (nor small): it can say no less; infinite when it is ``barred`` (not to be withheld
+    in this search)."""
     value = values[cell]
     if cell in withheld or value is None or cell[2].startswith("_") or cell in known:
         return None
+    if cell in barred:
+        return math.inf
     # a small one says little more as [c]; a 0 is cheap, but a board reads it
     price = 1 if cell in small else max(value, suppress_below)
     return price + 1e9 * keep.get(cell, 0)
@@ -500,10 +587,11 @@ def _reader_view(cells: list[Cell], values: dict[Cell, int | None], small: set[C
 
 def _release(cells: list[Cell], values: dict[Cell, int | None], propagation: _Propagation,
              small: set[Cell], withheld: set[Cell], keep: Mapping[Cell, int],
-             suppress_below: int) -> None:
-    """Show again each withheld count (totals first, then the largest) whose showing lets
-    no small count be worked out: the greedy search withholds more than it needs."""
-    mine = sorted((c for c in cells if c in withheld),
+             suppress_below: int, candidates: set[Cell]) -> None:
+    """Show again each of the ``candidates`` withheld (totals first, then the largest) whose
+    showing lets no small count be worked out: the greedy search withholds more than it
+    needs."""
+    mine = sorted((c for c in cells if c in candidates),
                   key=lambda c: (-keep.get(c, 0), -(values[c] or 0), c))
     unknown, shown = _reader_view(cells, values, small, withheld, suppress_below)
     ranges = propagation.run(shown, unknown)
@@ -549,8 +637,8 @@ def _rectangle(cell: Cell, by_cell: dict[Cell, list[Relation]], cost: Cost) -> s
                                                 if r is not second for w in cells(r)}
                     for corner in sorted(corners - {cell, beside, above}):
                         total = price(beside) + price(above) + price(corner)
-                        if total == 0:
-                            continue  # all four hidden already, and still not enough
+                        if total == 0 or math.isinf(total):
+                            continue  # all four hidden already, or one of them barred
                         found = (total, tuple(sorted((beside, above, corner))))
                         if best is None or found < best:
                             best = found
@@ -561,7 +649,8 @@ def _best_withheld(cell: Cell, near: list[Relation], shown: dict[Cell, int],
                    ranges: dict[Cell, tuple[float, float]], cost: Cost) -> Cell | None:
     """The cheapest count, in a relation with ``cell``, whose withholding leaves ``cell``
     more than one value (judged on those relations only); else the cheapest."""
-    candidates = sorted({c for r in near for c in (*r.plus, *r.minus) if cost(c) is not None},
+    candidates = sorted({c for r in near for c in (*r.plus, *r.minus)
+                         if _can_withhold(cost(c))},
                         key=lambda c: (cost(c), c))
     for candidate in candidates:
         trial_shown = {c: v for c, v in shown.items() if c != candidate}
@@ -586,9 +675,13 @@ def _reader_range(cell: Cell, value: int | None, withheld: bool,
     return (1, suppress_below - 1)
 
 
-def _components(values: dict[Cell, int | None], relations: tuple[Relation, ...]
+def _components(values: Mapping[Cell, int | None], relations: tuple[Relation, ...],
+                fixed: frozenset[Cell] = frozenset()
                 ) -> list[tuple[list[Cell], list[Relation]]]:
-    """The counts split into sets linked by relations (each set is protected on its own)."""
+    """The counts split into sets linked by relations (each set is protected on its own).
+
+    A ``fixed`` count (one the reader is sure to see) links nothing: it is in each set whose
+    relations go through it, and a relation of fixed counts alone is in none."""
     parent: dict[Cell, Cell] = {}
 
     def root(cell: Cell) -> Cell:
@@ -599,15 +692,20 @@ def _components(values: dict[Cell, int | None], relations: tuple[Relation, ...]
         return cell
 
     for relation in relations:
-        cells = (*relation.plus, *relation.minus)
-        for cell in cells[1:]:
-            parent[root(cell)] = root(cells[0])
+        free = [c for c in (*relation.plus, *relation.minus) if c not in fixed]
+        for cell in free[1:]:
+            parent[root(cell)] = root(free[0])
     groups: dict[Cell, tuple[list[Cell], list[Relation]]] = {}
     for cell in values:
-        groups.setdefault(root(cell), ([], []))[0].append(cell)
+        if cell not in fixed:
+            groups.setdefault(root(cell), ([], []))[0].append(cell)
     for relation in relations:
-        groups[root(relation.plus[0] if relation.plus else relation.minus[0])][1].append(
-            relation)
+        free = [c for c in (*relation.plus, *relation.minus) if c not in fixed]
+        if free:
+            group = groups[root(free[0])]
+            group[1].append(relation)
+            group[0].extend(c for c in (*relation.plus, *relation.minus)
+                            if c in fixed and c not in group[0])
     return list(groups.values())
 
 
@@ -638,6 +736,34 @@ def _hidden_frame(tables: TableSet, name: str, frame: pl.DataFrame, withheld: se
         for column, hidden in zip(counts, hidden_cell, strict=True))
     shown = [c for c in frame.columns if not c.startswith("_") and c != WITHHELD]
     return frame.select(*shown, pl.col("_withheld").alias(WITHHELD))
+
+
+def hidden_as_in(frame: pl.DataFrame, shown: pl.DataFrame) -> pl.DataFrame:
+    """``frame``'s rule results with every count that ``shown`` (the same rows as another
+    board output shows them, protected) hides hidden too, and its withheld lists carried
+    over, for :func:`protect` to protect the rest around them. Rows are matched on the
+    columns they share of ``area``, ``rule_id``, ``dimension`` and ``value``; a row
+    ``shown`` does not hold is left as it is.
+
+    An area's own board run and the all-areas board both show that area's rows: protected
+    apart, each could give away what the other withholds (decision 59).
+    """
+    keys = [c for c in ("area", "rule_id", "dimension", "value")
+            if c in frame.columns and c in shown.columns]
+    counts = [c for c in COUNT_COLUMNS if c in frame.columns]
+    marks = shown.select(
+        *keys, *(pl.col(c).is_null().alias(f"_hidden_{c}") for c in counts),
+        pl.col(WITHHELD).alias("_shown_withheld") if WITHHELD in shown.columns
+        else pl.lit(None, pl.List(pl.String)).alias("_shown_withheld"))
+    joined = frame.with_row_index("_order").join(marks, on=keys, how="left", nulls_equal=True)
+    withheld = (pl.col("_shown_withheld") if WITHHELD not in frame.columns
+                else pl.coalesce("_shown_withheld", WITHHELD))
+    return (joined.sort("_order")
+            .with_columns(
+                *(pl.when(pl.col(f"_hidden_{c}").fill_null(False)).then(None)
+                  .otherwise(pl.col(c)).alias(c) for c in counts),
+                withheld.alias(WITHHELD))
+            .select(*frame.columns, *([] if WITHHELD in frame.columns else [WITHHELD])))
 
 
 RATE_SOURCES = {"rate": ("compliant", "population")}

@@ -27,6 +27,7 @@ from mappa_audit._privacy import (
     WITHHELD,
     Audience,
     breakdowns_tables,
+    hidden_as_in,
     parse_audience,
     protect,
     protect_results_counts,
@@ -152,15 +153,25 @@ class AuditReport:
             worklist=read_run_data(folder, "worklist"),
         )
 
-    def for_board(self) -> AuditReport:
+    def for_board(self, like: AuditReport | None = None) -> AuditReport:
         """This report as a board may read it: aggregates only, each count from 1 to
         ``suppress_below - 1`` hidden (null), and no rate or RAG from fewer items than
-        that. Everything a board reads or is sent is built from this."""
+        that. Everything a board reads or is sent is built from this.
+
+        ``like``: for an area's report, the board report of all areas of the same audit;
+        each count of this area that it hides stays hidden here, so that the two read
+        together give nothing away (decision 59)."""
         below = int(self.document["policy"].get("suppress_below", 5))
+        rule_results, area_results = self.rule_results, self.area_results
+        area = self.document.get("area")
+        if like is not None and like.area_results is not None and area is not None:
+            of_area = like.area_results.filter(pl.col("area") == area)
+            rule_results = hidden_as_in(rule_results, of_area.drop("area"))
+            if area_results is not None:
+                area_results = hidden_as_in(area_results, of_area)
         # secondary suppression over the rule results and each area's, read together
         protected = {name: _without_unknown_cases(name, frame) for name, frame in
-                     protect(results_tables(self.rule_results, self.area_results),
-                             below).items()}
+                     protect(results_tables(rule_results, area_results), below).items()}
         rule_results = protected["rule_results"]
         document, summary = protect_results_counts(self.document, self.quarantine_summary,
                                                    below)

@@ -292,14 +292,17 @@ class Audited:
     result: AuditResult
     watch: pl.DataFrame
     worklist: pl.DataFrame
-    _annual: dict[str, Any] = field(default_factory=dict, compare=False)
-    """The :class:`~mappa_audit._annual.AnnualSource` of the run, made on first use."""
+    _made: dict[str, Any] = field(default_factory=dict, compare=False)
+    """What is made on first use and then shared by every area's run: the
+    :class:`~mappa_audit._annual.AnnualSource` of the run, the board's report of all
+    areas."""
 
     @classmethod
     def of(cls, request: RunRequest, area: str | None = None) -> Audited:
         """Load, audit, and find the watch list and the worklist, once; of one ``area`` when
         that is the only run to make (the rules then run on its cases alone, a 42nd of the
-        work at national scale), else of every area."""
+        work at national scale), else of every area. A board's run of one area needs every
+        area (:meth:`report`)."""
         from mappa_audit._engine import audit
         from mappa_audit._loader import load_dataset
         from mappa_audit._policy import load_policy
@@ -318,11 +321,26 @@ class Audited:
         return known_areas(self.result.dataset)
 
     def report(self, area: str | None, audience: Audience) -> AuditReport:
-        """One area's report (``None``: all areas) for ``audience``."""
+        """One area's report (``None``: all areas) for ``audience``. A board's report of one
+        area hides what the board's report of all areas hides of it (decision 59)."""
         from mappa_audit._report import AuditReport
 
+        if audience is Audience.BOARD and area is not None and self.result.area is None:
+            return AuditReport.from_result(
+                self.result.for_area(area), Audience.AUDITOR, watch=self.watch,
+                worklist=self.worklist).for_board(like=self._all_areas_board())
         return AuditReport.from_result(self.result.for_area(area), audience,
                                        watch=self.watch, worklist=self.worklist)
+
+    def _all_areas_board(self) -> AuditReport:
+        """The board's report of all areas, protected once for every area's."""
+        from mappa_audit._report import AuditReport
+
+        if "all_areas_board" not in self._made:
+            self._made["all_areas_board"] = AuditReport.from_result(
+                self.result, Audience.BOARD, watch=self.watch, worklist=self.worklist)
+        report: AuditReport = self._made["all_areas_board"]
+        return report
 
     def outcomes(self, area: str | None, audience: Audience) -> dict[str, Any]:
         """One area's annual tables of the last whole financial year by the audit's end, as
@@ -332,9 +350,10 @@ class Audited:
 
         result = self.result
         year = last_whole_year(result.end)
-        if "source" not in self._annual:
-            self._annual["source"] = AnnualSource(result.dataset, year, policy=result.policy)
-        tables = self._annual["source"].tables(area)
+        if "annual_source" not in self._made:
+            self._made["annual_source"] = AnnualSource(result.dataset, year,
+                                                       policy=result.policy)
+        tables = self._made["annual_source"].tables(area)
         hiding = result.policy.suppress_below if audience is Audience.BOARD else None
         return annual_document(tables, year, area=area, suppress_below=hiding)
 
@@ -368,7 +387,10 @@ def run_audits(
         audited: Audited | None = None
         failure = None
         try:
-            only = areas[0] if areas is not None and len(areas) == 1 else None
+            # a board's run of one area is cut from all areas' too: it hides what the
+            # board's report of all areas hides of it (decision 59)
+            only = (areas[0] if areas is not None and len(areas) == 1
+                    and request.audience is Audience.AUDITOR else None)
             audited = Audited.of(request, only)
         except MappaAuditError as error:
             failure = error.one_line()

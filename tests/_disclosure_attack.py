@@ -21,9 +21,9 @@ INFINITY = math.inf
 
 def recovered(shown: Mapping[str, pl.DataFrame], exact: Mapping[str, pl.DataFrame],
               counts: Mapping[str, tuple[str, ...]], relations: tuple[Relation, ...],
-              suppress_below: int) -> list[tuple[Cell, int]]:
+              suppress_below: int, *, every: bool = False) -> list[tuple[Cell, int]]:
     """Each small count (1 to ``suppress_below - 1`` in ``exact``) a reader of ``shown``
-    can recover exactly, with its value."""
+    can recover exactly, with its value; with ``every``, each count of any size."""
     low: dict[Cell, float] = {}
     high: dict[Cell, float] = {}
     small: dict[Cell, int] = {}
@@ -37,7 +37,7 @@ def recovered(shown: Mapping[str, pl.DataFrame], exact: Mapping[str, pl.DataFram
             printed = view[column].to_list() if column in view.columns else None
             for row, value in enumerate(frame[column].to_list()):
                 cell = (name, row, column)
-                if value is not None and 0 < value < suppress_below:
+                if value is not None and (every or 0 < value < suppress_below):
                     small[cell] = value
                 if printed is None:  # a figure never printed: anything
                     low[cell], high[cell] = 0, INFINITY

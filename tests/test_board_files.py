@@ -98,6 +98,26 @@ def test_no_board_file_holds_a_small_count(sample_runs: SampleRuns,
         assert small_counts(folder) == [], folder.name
 
 
+def test_an_area_run_shows_what_the_all_areas_board_shows_of_it(
+        sample_runs: SampleRuns, board_area_runs: list[Path]) -> None:
+    """Read together, the two give nothing away that the all-areas board does not (decision
+    59): each count of an area is hidden in both or shown in both, with the same value."""
+    from mappa_audit._store import read_run_data
+
+    keys = ["rule_id", "dimension", "value"]
+    counts = ["compliant", "non_compliant", "pending", "not_assessable", "population"]
+    of_areas = read_run_data(sample_runs.board, "area_results")
+    assert of_areas is not None
+    for folder in board_area_runs:
+        area = json.loads((folder / "results.json").read_text())["area"]
+        own = read_run_data(folder, "rule_results")
+        assert own is not None
+        theirs = of_areas.filter(pl.col("area") == area).drop("area")
+        assert own.height == theirs.height > 0, area
+        both = own.select(*keys, *counts).sort(keys, nulls_last=True)
+        assert both.equals(theirs.select(*keys, *counts).sort(keys, nulls_last=True)), area
+
+
 def test_the_scan_finds_small_counts_in_an_auditor_folder(sample_runs: SampleRuns) -> None:
     found = [hit for folder in sample_runs.auditor for hit in small_counts(folder)]
     assert any(hit.startswith("results.json") for hit in found)

@@ -68,15 +68,29 @@ def aligned(shown: dict[str, pl.DataFrame], exact: dict[str, pl.DataFrame]
     return made
 
 
-def of_people(found: list[tuple[tuple[str, int, str], int]], exact: dict[str, pl.DataFrame]
-              ) -> list[tuple[tuple[str, int, str], int]]:
-    """Recovered counts other than those of items of unknown cases: those describe no group
-    of people, and the board is not shown them (decision 56)."""
-    def unknown(cell: tuple[str, int, str]) -> bool:
-        row = exact[cell[0]].row(cell[1], named=True)
-        return row.get("area") == UNKNOWN or (
-            row["dimension"] in ("area", "lau", "category") and row["value"] == UNKNOWN)
-    return [(cell, value) for cell, value in found if not unknown(cell)]
+def of_people(found: list[tuple[tuple[str, int, str], int]], exact: dict[str, pl.DataFrame],
+              relations: tuple[Relation, ...]) -> list[tuple[tuple[str, int, str], int]]:
+    """Recovered counts other than those the items of unknown cases give: those describe no
+    group of people, and the board is not shown them (decision 56). What their counts alone
+    pin down (every other count withheld) is given too: a rule whose only items of no level
+    are of unknown cases has them as its level "none" (decision 58)."""
+    def unknown(frame: pl.DataFrame, name: str) -> pl.Series:
+        where = ((pl.col("dimension").is_in(["area", "lau", "category"]))
+                 & (pl.col("value") == UNKNOWN))
+        if name == "area_results":
+            where = where | (pl.col("area") == UNKNOWN)
+        return frame.select(where.fill_null(False)).to_series()
+
+    only_unknown = {name: frame.with_columns(pl.Series(WITHHELD, [
+        None if is_unknown else list(COUNT_COLUMNS) for is_unknown in unknown(frame, name)],
+        dtype=pl.List(pl.String))) for name, frame in exact.items()}
+    counts = dict.fromkeys(exact, COUNT_COLUMNS)
+    given = {cell for name, frame in exact.items()
+             for cell in ((name, row, column) for row in unknown(frame, name).arg_true()
+                          for column in COUNT_COLUMNS)}
+    given |= {cell for cell, _ in recovered(only_unknown, exact, counts, relations, BELOW,
+                                            every=True)}
+    return [(cell, value) for cell, value in found if cell not in given]
 
 
 def test_no_rule_result_can_be_recovered_from_a_boards_files(
@@ -87,7 +101,8 @@ def test_no_rule_result_can_be_recovered_from_a_boards_files(
     shown = aligned({name: frame for name, frame in on_disk.items() if frame is not None},
                     dict(described.frames))
     assert of_people(recovered(shown, described.frames, described.counts,
-                               described.relations, BELOW), dict(described.frames)) == []
+                               described.relations, BELOW), dict(described.frames),
+                     described.relations) == []
     for frame in shown.values():
         assert rates_of_hidden(frame, RULE_RATES) == 0
 
@@ -104,7 +119,8 @@ def test_no_rule_result_of_an_area_run_can_be_recovered(area: str, tmp_path: Pat
                      if (frame := read_run_data(tmp_path, name)) is not None},
                     dict(described.frames))
     assert of_people(recovered(shown, described.frames, described.counts,
-                               described.relations, BELOW), dict(described.frames)) == []
+                               described.relations, BELOW), dict(described.frames),
+                     described.relations) == []
 
 
 def test_each_areas_headline_is_its_protected_area_rows(exact_report: AuditReport) -> None:
@@ -160,6 +176,56 @@ def test_a_rate_beside_a_hidden_count_is_not_shown() -> None:
     shown = protect(TableSet({"t": frame}, {"t": ("eligible", "at_level_2_3")},
                              rates={"t": RATE_SOURCES["equality_level23"]}), BELOW)["t"]
     assert shown.row(0)[2:6] == (6, None, None, None)
+
+
+def totals_table(counts: dict[str, int], totals: dict[str, list[str]], **roles: frozenset[str]
+                 ) -> TableSet:
+    """One column of named counts, each of ``totals`` the sum of its parts; ``roles`` name
+    the counts kept (``keep``, ``keep_most``) or ``known``."""
+    names = list(counts)
+    frame = pl.DataFrame({"measure": names, "count": list(counts.values())})
+
+    def cell(name: str) -> tuple[str, int, str]:
+        return ("t", names.index(name), "count")
+
+    return TableSet({"t": frame}, {"t": ("count",)},
+                    tuple(Relation.total(cell(total), [cell(p) for p in parts])
+                          for total, parts in totals.items()),
+                    **{role: frozenset(map(cell, chosen)) for role, chosen in roles.items()})
+
+
+def shown_by_name(tables: TableSet) -> dict[str, int | None]:
+    shown = protect(tables, BELOW)["t"]
+    return dict(zip(shown["measure"], shown["count"], strict=True))
+
+
+def test_a_count_the_known_counts_give_away_costs_nothing_else() -> None:
+    """The level "none" of all areas that is only items of unknown cases: a reader has it
+    from the headline less the areas whatever is withheld, so withholding the rest of its
+    table would protect nothing (it withheld 6 of the 17 headlines of data_samples)."""
+    tables = totals_table({"all": 20, "none": 3, "level 1": 17, "unknown cases": 3},
+                          {"all": ["none", "level 1"], "none": ["unknown cases"]},
+                          keep_most=frozenset({"all"}), known=frozenset({"unknown cases"}))
+    shown = shown_by_name(tables)
+    assert (shown["all"], shown["none"], shown["level 1"]) == (20, None, 17)
+
+
+def test_a_headline_of_all_areas_is_withheld_only_when_nothing_else_will_do() -> None:
+    """An area's small headline is protected by another area's, not by the board's own."""
+    tables = totals_table({"all areas": 43, "area a": 3, "area b": 40},
+                          {"all areas": ["area a", "area b"]},
+                          keep=frozenset({"area a", "area b"}),
+                          keep_most=frozenset({"all areas"}))
+    assert shown_by_name(tables) == {"all areas": 43, "area a": None, "area b": None}
+
+
+def test_every_headline_of_all_areas_is_shown(exact_report: AuditReport) -> None:
+    """On data_samples no rule's headline is small: none need be withheld, and the search
+    that protects the breakdowns withholds none."""
+    headlines = exact_report.for_board().rule_results.filter(pl.col("dimension") == "all")
+    assert headlines.height == 17
+    assert headlines[WITHHELD].to_list() == [None] * 17
+    assert headlines["rate"].null_count() == 0
 
 
 @st.composite
