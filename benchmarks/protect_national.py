@@ -6,17 +6,18 @@ Usage::
 
 Audits the national-profile dataset of ``run_each_area.py`` (generated once, cached in
 ``benchmarks/.data/``) over 2025-26 and times :func:`mappa_audit._privacy.protect` of its
-rule results and each area's, rule by rule, as a board run of all areas does
-(``AuditReport.for_board``). Prints seconds per rule, the total, the counts withheld and
-the ratio to the audit itself: machines here are shared and noisy, so compare ratios.
+rule results and each area's, as a board run of all areas does (``AuditReport.for_board``):
+in one process (the plain baseline), then shared among one process per core (what a run
+does). Prints the seconds, the ratio between them and to the audit itself (machines here are
+shared and noisy, so compare ratios), and the counts withheld, which must be the same.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
-import polars as pl
 from run_each_area import dataset
 
 from mappa_audit._engine import audit
@@ -32,24 +33,22 @@ def main() -> None:
     started = time.perf_counter()
     result = audit(data, "2025-04-01", "2026-03-31")
     audit_seconds = time.perf_counter() - started
-    rules, areas = result.rule_results, result.area_results
-    total = 0.0
-    withheld = cells = 0
-    print(f"{'rule':8} {'seconds':>8} {'withheld':>9}")
-    for rule in rules["rule_id"].unique(maintain_order=True).to_list():
-        tables = results_tables(rules.filter(pl.col("rule_id") == rule),
-                                areas.filter(pl.col("rule_id") == rule))
+    tables = results_tables(result.rule_results, result.area_results)
+    cells = sum(frame.height * len(tables.counts[name]) for name, frame in tables.frames.items())
+    print(f"audit {audit_seconds:.1f} s; {cells:,} counts to protect")
+    answers = []
+    for label, workers in (("one process", 1), (f"{os.cpu_count()} processes", None)):
         started = time.perf_counter()
-        shown = protect(tables, 5)
+        shown = protect(tables, 5, workers=workers)
         seconds = time.perf_counter() - started
-        total += seconds
-        count = sum(len(cell or []) for frame in shown.values()
-                    for cell in frame[WITHHELD].to_list())
-        withheld += count
-        cells += sum(frame.height * 5 for frame in shown.values())
-        print(f"{rule:8} {seconds:8.1f} {count:9d}")
-    print(f"audit {audit_seconds:.1f} s; protect {total:.1f} s "
-          f"({total / audit_seconds:.0f}x the audit); {withheld} of {cells} counts withheld")
+        withheld = sum(len(cell or []) for frame in shown.values()
+                       for cell in frame[WITHHELD].to_list())
+        answers.append((seconds, withheld))
+        print(f"protect, {label}: {seconds:.1f} s ({seconds / audit_seconds:.0f}x the audit); "
+              f"{withheld:,} counts withheld")
+    (alone, withheld_alone), (shared, withheld_shared) = answers
+    print(f"one process / shared: {alone / shared:.2f}x")
+    assert withheld_alone == withheld_shared, "the shared work withheld other counts"
 
 
 if __name__ == "__main__":

@@ -14,8 +14,11 @@ import copy
 import enum
 import functools
 import math
+import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -291,7 +294,8 @@ class TableSet:
     56)."""
 
 
-def protect(tables: TableSet, suppress_below: int) -> dict[str, pl.DataFrame]:
+def protect(tables: TableSet, suppress_below: int, *, workers: int | None = None
+            ) -> dict[str, pl.DataFrame]:
     """The tables as a board may see them: each count from 1 to ``suppress_below - 1``
     hidden (null), and then, while any hidden count could still be worked out exactly from
     the shown counts and the relations, the smallest shown count (at least
@@ -300,7 +304,8 @@ def protect(tables: TableSet, suppress_below: int) -> dict[str, pl.DataFrame]:
     is a population's RAG. docs/decisions.md 55 says why secondary suppression.
 
     Counts already null (hidden in a board's files) stay hidden; protecting twice changes
-    nothing.
+    nothing. ``workers``: processes to share a large search among (``None``: one per core;
+    :data:`PARALLEL_FROM`).
 
     Examples
     --------
@@ -319,7 +324,8 @@ def protect(tables: TableSet, suppress_below: int) -> dict[str, pl.DataFrame]:
                 for row, value in enumerate(frame[column].to_list()):
                     values[(name, row, column)] = None if value is None else int(value)
     keep = dict.fromkeys(tables.keep, 1) | dict.fromkeys(tables.keep_most, 2)
-    withheld = _withhold(values, tables.relations, keep, suppress_below, tables.known)
+    withheld = _withhold(values, tables.relations, keep, suppress_below, tables.known,
+                         workers)
     return {name: _hidden_frame(tables, name, frame, withheld, suppress_below)
             for name, frame in tables.frames.items()}
 
@@ -424,36 +430,66 @@ def _rest(finite_sum: float, infinite: int, end: float, infinity: float) -> floa
 
 def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
               keep: Mapping[Cell, int], suppress_below: int,
-              known: frozenset[Cell] = frozenset()) -> set[Cell]:
+              known: frozenset[Cell] = frozenset(), workers: int | None = None) -> set[Cell]:
     """The counts to withhold (shown as ``[c]``) so that no small one can be recovered: some
     shown ones, and now and then a small one whose ``<5`` would say too much.
 
-    Each linked set is protected part by part first (:func:`_protect_parts`), then checked
-    whole and, where the parts together still give a small count away, more is withheld:
-    first with no count of ``keep`` among the new, then with the lowest ranks of it allowed,
-    and so on. A headline is withheld only when nothing else will do, not whenever the
-    greedy search happens to reach it first."""
+    Each linked set (:func:`_components`) is protected on its own, by
+    :func:`_withhold_linked`; when there are many counts, in ``workers`` processes (``None``:
+    one per core), the sets shared out among them."""
     small = {c for c, v in values.items()
              if v is not None and 0 < v < suppress_below and c not in known}
     if suppress_below <= 2:  # "<2" is 1: a policy that allows it leaves nothing to protect
         small = set()
-    ranks = sorted(set(keep.values()))  # the least kept are the first allowed
+    jobs = sorted(((cells, linked) for cells, linked in _components(values, relations)
+                   if any(c in small or values[c] is None or c[2].startswith("_")
+                          for c in cells)), key=lambda job: -len(job[0]))
+    arguments = [({c: values[c] for c in cells}, linked, small & set(cells),
+                  {c: keep[c] for c in cells if c in keep}, suppress_below,
+                  known & set(cells)) for cells, linked in jobs]
+    if workers is None:
+        workers = os.cpu_count() or 1
     withheld: set[Cell] = set()
-    for cells, linked in _components(values, relations):
-        if not any(c in small or values[c] is None or c[2].startswith("_") for c in cells):
-            continue
-        propagation = _Propagation(linked)
-        protected = small - _given_by_known(cells, values, known, propagation)
-        parts = _protect_parts(cells, linked, values, protected, keep, suppress_below, known)
-        for allowed in range(len(ranks) + 1):
-            barred = frozenset(c for c in cells if keep.get(c, 0) in ranks[allowed:])
-            found, safe = _protect_linked(cells, linked, propagation, values, protected,
-                                          keep, suppress_below, known, barred,
-                                          frozenset(parts))
-            if safe or not barred:  # the last try is kept: the most it could do
+    if workers > 1 and len(jobs) > 1 and len(values) >= PARALLEL_FROM:
+        # spawned, not forked: polars' threads do not survive a fork
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")
+                                 ) as pool:
+            for found in pool.map(_withhold_linked, *zip(*arguments, strict=True)):
                 withheld |= found
-                break
+    else:
+        for argument in arguments:
+            withheld |= _withhold_linked(*argument)
     return withheld
+
+
+PARALLEL_FROM = 20_000
+"""Counts from which :func:`protect` shares the work out among processes: starting them
+costs about a second, and a national run's tables hold 65,000 (docs/performance.md)."""
+
+
+def _withhold_linked(values: dict[Cell, int | None], linked: list[Relation], small: set[Cell],
+                     keep: Mapping[Cell, int], suppress_below: int, known: frozenset[Cell]
+                     ) -> set[Cell]:
+    """The counts of one linked set to withhold.
+
+    It is protected part by part first (:func:`_protect_parts`), then checked whole and,
+    where the parts together still give a small count away, more is withheld: first with no
+    count of ``keep`` among the new, then with the lowest ranks of it allowed, and so on. A
+    headline is withheld only when nothing else will do, not whenever the greedy search
+    happens to reach it first."""
+    cells = list(values)
+    ranks = sorted(set(keep.values()))  # the least kept are the first allowed
+    propagation = _Propagation(linked)
+    protected = small - _given_by_known(cells, values, known, propagation)
+    parts = frozenset(_protect_parts(cells, linked, values, protected, keep, suppress_below,
+                                     known))
+    for allowed in range(len(ranks) + 1):
+        barred = frozenset(c for c in cells if keep.get(c, 0) in ranks[allowed:])
+        found, safe = _protect_linked(cells, linked, propagation, values, protected, keep,
+                                      suppress_below, known, barred, parts)
+        if safe or not barred:  # the last try is kept: the most it could do
+            return found
+    return set(parts)  # not reached: the last try has nothing barred
 
 
 def _protect_parts(cells: list[Cell], linked: list[Relation], values: dict[Cell, int | None],

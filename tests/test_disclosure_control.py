@@ -263,6 +263,21 @@ def test_no_small_count_of_any_table_can_be_recovered(case: tuple[TableSet, pl.D
         assert all(seen is None or seen == exact for seen, exact in pairs)
 
 
+def test_the_work_shared_among_processes_withholds_the_same(
+        exact_report: AuditReport, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A national run's tables are protected in one process per core; the answer is the
+    one process's, set for set."""
+    import mappa_audit._privacy as privacy
+
+    tables = results_tables(exact_report.rule_results, exact_report.area_results)
+    alone = protect(tables, BELOW, workers=1)
+    monkeypatch.setattr(privacy, "PARALLEL_FROM", 0)  # data_samples is too small to share
+    shared = protect(tables, BELOW, workers=2)
+    assert alone.keys() == shared.keys()
+    for name, frame in alone.items():
+        assert frame.equals(shared[name]), name
+
+
 def test_protecting_twice_changes_nothing(exact_report: AuditReport) -> None:
     once = exact_report.for_board()
     twice = once.for_board()
