@@ -85,6 +85,8 @@ def figure(chart: Chart) -> go.Figure:
         "title": {"text": chart_text(chart.title)}, "template": _TEMPLATE, "height": 320,
         "margin": {"l": 50, "r": 20, "t": 50, "b": 40},
         "yaxis": {"title": {"text": "rate (%)"}, "range": [0, 112]}, "showlegend": False,
+        # the labels are names ("1", "2" of a category too), not numbers to scale
+        "xaxis": {"type": "category"},
         "font": {"family": "system-ui, sans-serif", "size": 13},
         "shapes": [line], "annotations": [label] if chart.kind == "quarter" else [],
     })
@@ -141,6 +143,8 @@ class SvgChart:
 
 
 SVG_WIDTH, SVG_HEIGHT, SVG_LEFT, SVG_BOTTOM, SVG_TOP = 330, 150, 34, 24, 18
+SVG_LABEL_HEIGHT = 9
+"""How far above its baseline a bar's label (8 px text) reaches."""
 
 
 def svg_chart(chart: Chart) -> SvgChart:
@@ -153,10 +157,19 @@ def svg_chart(chart: Chart) -> SvgChart:
     >>> laid = svg_chart(Chart("quarter", "TML-01 by quarter", 0.95, "target 95 %", (point,)))
     >>> laid.baseline, round(laid.target_y, 1), laid.bars[0].height
     (126, 23.4, 86.4)
+
+    A label the target line would strike goes just above the line (the target's own words
+    are at the top right, beside the title):
+
+    >>> near = ChartPoint("2025-Q3", 0.93, "93.0 %", "93 %", "93", "7", "#8a5a00")
+    >>> laid = svg_chart(Chart("quarter", "TML-01 by quarter", 0.95, "target 95 %", (near,)))
+    >>> round(laid.bars[0].text_y, 1), round(laid.target_y - 2, 1)
+    (21.4, 21.4)
     """
     plot_height = SVG_HEIGHT - SVG_BOTTOM - SVG_TOP
     baseline = SVG_TOP + plot_height
     slot = (SVG_WIDTH - SVG_LEFT - 6) / max(len(chart.points), 1)
+    target_y = SVG_TOP + plot_height * (1 - chart.target)
     bars = []
     for index, point in enumerate(chart.points):
         x = SVG_LEFT + index * slot + slot * 0.15
@@ -166,12 +179,15 @@ def svg_chart(chart: Chart) -> SvgChart:
                                text_y=baseline - 4, colour=None))
             continue
         bar_height = plot_height * point.rate
+        text_y = baseline - bar_height - 2
+        if 0 <= text_y - target_y <= SVG_LABEL_HEIGHT:  # the target line would strike it
+            text_y = target_y - 2
         bars.append(SvgBar(label=point.label, label_x=middle, text=point.bar_text,
-                           text_y=baseline - bar_height - 2, colour=point.colour, x=x,
+                           text_y=text_y, colour=point.colour, x=x,
                            y=baseline - bar_height, width=slot * 0.7, height=bar_height))
     return SvgChart(title=chart.title, width=SVG_WIDTH, height=SVG_HEIGHT, left=SVG_LEFT,
                     top=SVG_TOP, baseline=baseline,
-                    target_y=SVG_TOP + plot_height * (1 - chart.target),
+                    target_y=target_y,
                     target_text=chart.target_text, target_colour=RAG_COLOURS["red"],
                     bars=tuple(bars))
 
