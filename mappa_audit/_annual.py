@@ -550,8 +550,14 @@ def annual_document(
 
 
 def _count_columns(frame: pl.DataFrame) -> tuple[str, ...]:
-    """The counts of a table: its whole-number columns (rates are fractions)."""
-    return tuple(name for name, dtype in frame.schema.items() if dtype.is_integer())
+    """The counts of a table: its whole-number columns (rates are fractions), but for a
+    MAPPA category, a name that happens to be a number (1 to 4 were shown as "<5")."""
+    return tuple(name for name, dtype in frame.schema.items()
+                 if dtype.is_integer() and name not in LABEL_COLUMNS)
+
+
+LABEL_COLUMNS = frozenset({"category"})
+"""Whole-number columns that name a group rather than count people."""
 
 
 def _with_others(frame: pl.DataFrame, population: str = "eligible") -> pl.DataFrame:

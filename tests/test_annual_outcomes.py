@@ -538,3 +538,14 @@ def test_the_ranked_charts_draw_the_national_line_when_the_file_has_it(
     assert [bar.label for bar in laid.bars] == [EAST, NORTH]
     assert laid.national_x is not None
 
+
+
+def test_a_category_is_named_not_hidden_as_a_small_count() -> None:
+    """Categories 1 to 4 are names: the board's level use by category showed "Category <5"
+    on every row."""
+    sample = Path(__file__).parents[1] / "data_samples"
+    document = annual_document(annual_tables(sample, "2025-26"), "2025-26", area=None,
+                               suppress_below=5)
+    table = next(t for t in document["tables"] if t["id"] == "level_use_by_area_category")
+    assert {row["category"] for row in table["rows"]} == {1, 2, 3, 4}
+    assert all(row["category"] == int(row["category"]) for row in table["rows"])

@@ -55,6 +55,33 @@ def test_pdf_paper_first_page_shows_the_rag_table(sample_runs: SampleRuns,
     assert "Every rule at a glance" in text
     assert "REV-01" in text
     assert "below target" in text
+    html = tmp_path / "paper.html"
+    assert mappa("paper", sample_runs.board, "--out", html).returncode == 0
+    headings = {re.sub(r"\s+", " ", text).strip() for text in
+                re.findall(r"<h[23][^>]*>([^<]+)<", html.read_text(encoding="utf-8"))}
+    _assert_pages_are_filled(out, tmp_path, headings)
+
+
+def _assert_pages_are_filled(pdf: Path, folder: Path, headings: set[str]) -> None:
+    """No page but the last is left more than half blank (a short section used to push the
+    next to a new page), and none ends on a heading, or its first line, whose text is on
+    the next."""
+    assert "Words used" in headings
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", str(pdf), str(folder / "all")],
+                   check=True, timeout=120)
+    pages = sorted(folder.glob("all-*.pgm"))
+    assert len(pages) > 3
+    for number, page in enumerate(pages[:-1], start=1):
+        (width, height), pixels = _read_pgm(page)
+        inked = [row for row in range(height)
+                 if min(pixels[row * width:(row + 1) * width]) < 128]
+        assert inked[-1] > height / 2, f"page {number} is more than half blank"
+        text = subprocess.run(["pdftotext", "-layout", "-f", str(number), "-l", str(number),
+                               str(pdf), "-"], capture_output=True, text=True, check=True,
+                              timeout=60).stdout
+        last = " ".join([line.split() for line in text.splitlines() if line.strip()][-1])
+        assert not any(heading.startswith(last) for heading in headings), (
+            f"page {number} ends on the heading {last!r}")
 
 
 def test_paper_of_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
