@@ -62,6 +62,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             if fixture in used:
                 for mark in marks:
                     item.add_marker(mark)
+    # the fuzz run's workers use the time the other tests spend waiting on browsers,
+    # servers and kernels: its test, which waits for them, goes last (it waited 80 s of its
+    # own in the middle of the suite)
+    items.sort(key=lambda item: item.name == MANY_FUZZ)
 
 
 MANY_FUZZ = "test_mutated_dataset_loads_or_fails_cleanly_many"

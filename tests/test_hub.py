@@ -71,13 +71,13 @@ def as_in_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def make_deployment(folder: Path, runs: Path) -> tuple[Path, int]:
+def make_deployment(folder: Path, runs: Path, *, accounts: bool = True) -> tuple[Path, int]:
     port = free_port()
     state = folder / "state"
     # two pre-heated board kernels, not a board meeting's 20 (test_hub_viewers.py)
     result = mappa("hub", "init", state, "--runs", runs, "--port", str(port), "--viewers", "2")
     assert result.returncode == 0, result.stderr
-    for name, password in PASSWORDS.items():
+    for name, password in PASSWORDS.items() if accounts else ():
         added = subprocess.run(
             [sys.executable, "-m", "mappa_audit", "hub", "user", "add", state, name,
              "--group", GROUPS[name], "--password-stdin"],
@@ -441,20 +441,33 @@ def test_sigterm_of_hub_start_leaves_nothing_and_frees_the_port(hub: Hub) -> Non
     assert_stopping_leaves_nothing(hub.process, hub.port, signal.SIGTERM)
 
 
-@pytest.mark.parametrize("stopping", [
-    # the hub start can do nothing: the hub, the proxy, the services and Voila each die
-    # with their parent
-    signal.SIGKILL,
-    # Ctrl-C in the terminal that runs it: hub start stops the hub, as on SIGTERM
-    signal.SIGINT,
-])
 def test_killing_or_ctrl_c_of_hub_start_leaves_nothing_and_frees_the_port(
-        sample_runs: SampleRuns, tmp_path: Path, stopping: signal.Signals) -> None:
-    """A second hub, stopped with ``stopping``."""
-    state, port = make_deployment(tmp_path, sample_runs.folder)
-    process = hub_start(state)
-    wait_for_hub(f"http://127.0.0.1:{port}/", process)
-    assert_stopping_leaves_nothing(process, port, stopping)
+        sample_runs: SampleRuns, tmp_path: Path) -> None:
+    """Two more hubs, started side by side (each start is mostly waiting): one killed, one
+    stopped with Ctrl-C."""
+    stoppings = (
+        # the hub start can do nothing: the hub, the proxy, the services and Voila each die
+        # with their parent
+        signal.SIGKILL,
+        # Ctrl-C in the terminal that runs it: hub start stops the hub, as on SIGTERM
+        signal.SIGINT,
+    )
+    hubs = []
+    for stopping in stoppings:
+        folder = tmp_path / stopping.name
+        folder.mkdir()
+        state, port = make_deployment(folder, sample_runs.folder, accounts=False)
+        hubs.append((hub_start(state), port, stopping))
+    try:
+        for process, port, _ in hubs:
+            wait_for_hub(f"http://127.0.0.1:{port}/", process)
+        for process, port, stopping in hubs:
+            assert_stopping_leaves_nothing(process, port, stopping)
+    finally:
+        for process, _, _ in hubs:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=90)
 
 
 def assert_stopping_leaves_nothing(
