@@ -177,11 +177,15 @@ def _open_db(state: Path) -> _Db:
     import nativeauthenticator.orm  # noqa: F401
     from jupyterhub import orm
 
-    # alembic tells of stamping a new database at INFO on stderr: not news for the user
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     old = os.umask(0o077)  # the database and SQLite's journal: the owner only
     try:
-        factory = orm.new_session_factory(f"sqlite:///{state / DB_NAME}")
+        # alembic tells of stamping a new database at INFO on stderr, not news for the user;
+        # its own logging configuration, read during the call, would undo a logger's level
+        logging.disable(logging.INFO)
+        try:
+            factory = orm.new_session_factory(f"sqlite:///{state / DB_NAME}")
+        finally:
+            logging.disable(logging.NOTSET)
         session = factory()
         for name in GROUPS:
             if orm.Group.find(session, name) is None:

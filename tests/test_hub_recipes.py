@@ -25,7 +25,7 @@ from oauthenticator.oauth2 import _serialize_state
 
 from mappa_audit._hub import init_hub
 
-from _support import mappa_in_process
+from _support import mappa, mappa_in_process
 
 HUB_GROUPS = {"board", "auditors", "admins"}
 
@@ -241,6 +241,16 @@ def test_hub_init_auth_names_the_recipes(tmp_path: Path) -> None:
                               "--auth", "google")
     assert result.returncode != 0
     assert "--auth native or entra or ldap" in result.stderr
+
+
+def test_hub_init_says_only_what_to_do_next(tmp_path: Path) -> None:
+    """Not alembic's INFO lines about stamping the new database."""
+    (tmp_path / "runs").mkdir()
+    result = mappa("hub", "init", tmp_path / "state", "--runs", tmp_path / "runs")
+    assert result.returncode == 0, result.stderr
+    said = " ".join((result.stdout + result.stderr).split())
+    assert "alembic" not in said
+    assert "mappa-audit hub user add" in said
 
 
 @pytest.mark.parametrize(("auth", "setting"), [
