@@ -178,6 +178,11 @@ PolicyOption = Annotated[
 StrictOption = Annotated[
     bool, typer.Option("--strict", help="Fail (exit 2) if any row or cell was quarantined.")
 ]
+NationalOption = Annotated[
+    Path | None, typer.Option(
+        help="National figures file (TOML) to compare the areas' use of the levels with, "
+        "newer than the shipped one.")
+]
 AllowSmallSuppressionOption = Annotated[
     bool, typer.Option(
         "--allow-small-suppression",
@@ -422,6 +427,7 @@ def run_command(
     ] = "board",
     out: Annotated[Path, typer.Option(help="Folder that holds the run folders.")] = Path("runs"),
     allow_small_suppression: AllowSmallSuppressionOption = False,
+    national: NationalOption = None,
 ) -> None:
     """Run the audit notebooks with papermill into a new, dated run folder per area.
 
@@ -429,6 +435,7 @@ def run_command(
     notebooks and their HTML. Prints each run folder on stdout. Exit status 3 when any run
     failed (the others still ran), 2 for bad arguments.
     """
+    from mappa_audit._national import load_national
     from mappa_audit._privacy import parse_audience
     from mappa_audit._runs import RunRequest, check_policy_bounds
 
@@ -440,7 +447,9 @@ def run_command(
             raise UsageError(msg, "--each-area makes one run per area")
         request = RunRequest(dataset=dataset, start=start_date, end=end_date, policy=policy,
                              audience=who, out=out, period_name=period,
-                             allow_small_suppression=allow_small_suppression)
+                             allow_small_suppression=allow_small_suppression,
+                             national=national)
+        load_national(national)  # a bad file fails here, in one line, before any run
         overridden = check_policy_bounds(request)
         _check_writable(out)
     except SmallSuppressionError as error:
@@ -713,9 +722,7 @@ def annual(
                                    "the tables on stdout, for scripts.")
     ] = AnnualFormat.REPORT,
     force: ForceOption = False,
-    national: Annotated[Path | None, typer.Option(
-        help="National figures file (TOML) to compare with, newer than the shipped one.")
-    ] = None,
+    national: NationalOption = None,
 ) -> None:
     """Make the MAPPA annual-report tables of a financial year, as Excel and HTML.
 

@@ -201,6 +201,9 @@ class RunRequest:
     allow_small_suppression: bool = False
     """Let a board run use a policy whose ``suppress_below`` is below 5 (recorded in the
     manifest)."""
+    national: Path | None = None
+    """The national figures file the areas' use of the levels is compared with (``None``:
+    the shipped one)."""
 
 
 def check_policy_bounds(request: RunRequest) -> Policy | None:
@@ -292,6 +295,8 @@ class Audited:
     result: AuditResult
     watch: pl.DataFrame
     worklist: pl.DataFrame
+    national: Path | None = None
+    """The national figures file of the run (``None``: the shipped one)."""
     _made: dict[str, Any] = field(default_factory=dict, compare=False)
     """What is made on first use and then shared by every area's run: the
     :class:`~mappa_audit._annual.AnnualSource` of the run, the board's report of all
@@ -313,7 +318,8 @@ class Audited:
         policy = load_policy(request.policy)
         result = audit(dataset, request.start, request.end, area=area, policy=policy)
         return cls(result, watch_list(result),
-                   due_items(dataset, request.end, area=result.area, policy=policy))
+                   due_items(dataset, request.end, area=result.area, policy=policy),
+                   request.national)
 
     def areas(self) -> list[str]:
         from mappa_audit._engine import known_areas
@@ -352,7 +358,8 @@ class Audited:
         year = last_whole_year(result.end)
         if "annual_source" not in self._made:
             self._made["annual_source"] = AnnualSource(result.dataset, year,
-                                                       policy=result.policy)
+                                                       policy=result.policy,
+                                                       national=self.national)
         tables = self._made["annual_source"].tables(area)
         hiding = result.policy.suppress_below if audience is Audience.BOARD else None
         return annual_document(tables, year, area=area, suppress_below=hiding)
@@ -515,6 +522,7 @@ def _manifest(
             "policy": str(request.policy.resolve()) if request.policy else None,
             "audience": request.audience.value,
             "allow_small_suppression": request.allow_small_suppression,
+            "national": str(request.national.resolve()) if request.national else None,
         },
         "period": {"start": request.start.isoformat(), "end": request.end.isoformat(),
                    "as_at": request.end.isoformat()},

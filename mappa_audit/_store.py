@@ -65,6 +65,7 @@ class RunParameters(_Model, kw_only=True):
     policy: str | None
     audience: AudienceWord
     allow_small_suppression: bool = False
+    national: str | None = None
 
 
 class Period(_Model, kw_only=True):

@@ -20,6 +20,7 @@ and C12 none recorded.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -549,3 +550,31 @@ def test_a_category_is_named_not_hidden_as_a_small_count() -> None:
     table = next(t for t in document["tables"] if t["id"] == "level_use_by_area_category")
     assert {row["category"] for row in table["rows"]} == {1, 2, 3, 4}
     assert all(row["category"] == int(row["category"]) for row in table["rows"])
+
+
+def test_a_run_compares_with_the_national_file_it_is_given(tmp_path: Path) -> None:
+    """``run --national FILE``: the run's outcomes.json lists that file's figures and its
+    manifest names the file; a bad file stops the command before any run folder."""
+    from mappa_audit._privacy import Audience
+    from mappa_audit._runs import Audited, RunRequest, _manifest
+
+    sample = Path(__file__).parents[1] / "data_samples"
+    newer = tmp_path / "national.toml"
+    newer.write_text(NATIONAL, encoding="utf-8")
+    request = RunRequest(dataset=sample, start=dt.date(2025, 4, 1), end=dt.date(2026, 3, 31),
+                         policy=None, audience=Audience.BOARD, out=tmp_path / "runs",
+                         national=newer)
+    outcomes = Audited.of(request).outcomes(None, Audience.BOARD)
+    by_id = {table["id"]: table for table in outcomes["tables"]}
+    assert [row["value"] for row in by_id["national_figures"]["rows"]] == [0.02]
+    manifest = _manifest(request, None, tmp_path / "runs" / "one", dt.datetime.now(dt.UTC))
+    assert manifest["parameters"]["national"] == str(newer.resolve())
+
+    bad = tmp_path / "newer.toml"
+    bad.write_text(BAD_NATIONAL[1][0], encoding="utf-8")
+    result = mappa_in_process("run", sample, "--start", "2025-04-01", "--end", "2026-03-31",
+                              "--national", bad, "--out", tmp_path / "bad-runs")
+    assert result.returncode == 2
+    assert "--national newer.toml" in result.stderr
+    assert "has no version" in result.stderr
+    assert not (tmp_path / "bad-runs").exists()
