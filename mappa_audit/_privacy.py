@@ -450,7 +450,8 @@ def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
     if workers is None:
         workers = os.cpu_count() or 1
     withheld: set[Cell] = set()
-    if workers > 1 and len(jobs) > 1 and len(values) >= PARALLEL_FROM:
+    # (counts protected already, as a board's dashboard reads them, need no search: no pool)
+    if workers > 1 and len(jobs) > 1 and len(values) >= PARALLEL_FROM and small:
         # spawned, not forked: polars' threads do not survive a fork
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")
                                  ) as pool:

@@ -331,10 +331,11 @@ class Audited:
         area hides what the board's report of all areas hides of it (decision 59)."""
         from mappa_audit._report import AuditReport
 
-        if audience is Audience.BOARD and area is not None and self.result.area is None:
-            return AuditReport.from_result(
+        if audience is Audience.BOARD and self.result.area is None:
+            board = self._all_areas_board()
+            return board if area is None else AuditReport.from_result(
                 self.result.for_area(area), Audience.AUDITOR, watch=self.watch,
-                worklist=self.worklist).for_board(like=self._all_areas_board())
+                worklist=self.worklist).for_board(like=board)
         return AuditReport.from_result(self.result.for_area(area), audience,
                                        watch=self.watch, worklist=self.worklist)
 
