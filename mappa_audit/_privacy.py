@@ -19,6 +19,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -441,25 +442,26 @@ def _withhold(values: dict[Cell, int | None], relations: tuple[Relation, ...],
              if v is not None and 0 < v < suppress_below and c not in known}
     if suppress_below <= 2:  # "<2" is 1: a policy that allows it leaves nothing to protect
         small = set()
+    # a set with no small count has nothing to protect (one read from a board's files, its
+    # small counts hidden already, needs nothing more)
     jobs = sorted(((cells, linked) for cells, linked in _components(values, relations)
-                   if any(c in small or values[c] is None or c[2].startswith("_")
-                          for c in cells)), key=lambda job: -len(job[0]))
+                   if any(c in small for c in cells)), key=lambda job: -len(job[0]))
     arguments = [({c: values[c] for c in cells}, linked, small & set(cells),
                   {c: keep[c] for c in cells if c in keep}, suppress_below,
                   known & set(cells)) for cells, linked in jobs]
     if workers is None:
         workers = os.cpu_count() or 1
+    if workers > 1 and len(jobs) > 1 and len(values) >= PARALLEL_FROM:
+        try:
+            # spawned, not forked: polars' threads do not survive a fork
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")
+                                     ) as pool:
+                return set().union(*pool.map(_withhold_linked, *zip(*arguments, strict=True)))
+        except (BrokenProcessPool, OSError):
+            pass  # no process could start (a main module read from stdin): all in this one
     withheld: set[Cell] = set()
-    # (counts protected already, as a board's dashboard reads them, need no search: no pool)
-    if workers > 1 and len(jobs) > 1 and len(values) >= PARALLEL_FROM and small:
-        # spawned, not forked: polars' threads do not survive a fork
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")
-                                 ) as pool:
-            for found in pool.map(_withhold_linked, *zip(*arguments, strict=True)):
-                withheld |= found
-    else:
-        for argument in arguments:
-            withheld |= _withhold_linked(*argument)
+    for argument in arguments:
+        withheld |= _withhold_linked(*argument)
     return withheld
 
 

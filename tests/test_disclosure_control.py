@@ -278,6 +278,31 @@ def test_the_work_shared_among_processes_withholds_the_same(
         assert frame.equals(shared[name]), name
 
 
+def test_a_script_read_from_stdin_protects_in_its_own_process() -> None:
+    """A spawned process imports the main module again, which a script read from stdin
+    does not have: the work is then done in the one process, not lost."""
+    import subprocess
+    import sys
+
+    script = """
+import mappa_audit as ma
+import mappa_audit._privacy as privacy
+from mappa_audit._report import AuditReport
+privacy.PARALLEL_FROM = 0
+exact = AuditReport.from_result(ma.audit("data_samples", "2025-04-01", "2026-03-31"),
+                                "auditor", coming_due=False)
+tables = privacy.results_tables(exact.rule_results, exact.area_results)
+alone = privacy.protect(tables, 5, workers=1)
+shared = privacy.protect(tables, 5, workers=2)
+assert all(alone[name].equals(shared[name]) for name in alone)
+print("same")
+"""
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True,
+                          cwd=SAMPLE.parent, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "same"
+
+
 def test_protecting_twice_changes_nothing(exact_report: AuditReport) -> None:
     once = exact_report.for_board()
     twice = once.for_board()
