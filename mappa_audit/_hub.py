@@ -181,11 +181,12 @@ def _open_db(state: Path) -> _Db:
     try:
         # alembic tells of stamping a new database at INFO on stderr, not news for the user;
         # its own logging configuration, read during the call, would undo a logger's level
-        logging.disable(logging.INFO)
+        disabled = logging.root.manager.disable
+        logging.disable(max(disabled, logging.INFO))
         try:
             factory = orm.new_session_factory(f"sqlite:///{state / DB_NAME}")
         finally:
-            logging.disable(logging.NOTSET)
+            logging.disable(disabled)
         session = factory()
         for name in GROUPS:
             if orm.Group.find(session, name) is None:

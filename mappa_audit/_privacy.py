@@ -486,13 +486,15 @@ def _withhold_linked(values: dict[Cell, int | None], linked: list[Relation], sma
     protected = small - _given_by_known(cells, values, known, propagation)
     parts = frozenset(_protect_parts(cells, linked, values, protected, keep, suppress_below,
                                      known))
-    for allowed in range(len(ranks) + 1):
+    for allowed in range(len(ranks)):
         barred = frozenset(c for c in cells if keep.get(c, 0) in ranks[allowed:])
         found, safe = _protect_linked(cells, linked, propagation, values, protected, keep,
                                       suppress_below, known, barred, parts)
-        if safe or not barred:  # the last try is kept: the most it could do
+        if safe:
             return found
-    return set(parts)  # not reached: the last try has nothing barred
+    # nothing barred: the last try is kept, safe or not, as the most it could do
+    return _protect_linked(cells, linked, propagation, values, protected, keep,
+                           suppress_below, known, frozenset(), parts)[0]
 
 
 def _protect_parts(cells: list[Cell], linked: list[Relation], values: dict[Cell, int | None],
