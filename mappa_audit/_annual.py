@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from mappa_audit._contract import EVENT_DETAILS
-from mappa_audit._engine import resolve_area
+from mappa_audit._engine import known_areas, resolve_area
 from mappa_audit._errors import ArgumentError
 from mappa_audit._loader import Dataset, load_dataset
 from mappa_audit._national import NationalFigures, load_national
@@ -32,6 +32,7 @@ from mappa_audit._policy import REPORTING_SETTINGS, Policy, load_policy
 from mappa_audit._privacy import (
     WITHHELD,
     WITHHELD_MARK,
+    Cell,
     Relation,
     TableSet,
     check_board_suppression,
@@ -253,12 +254,36 @@ class AnnualSource:
         last_start, last_end = financial_year(end.year - 1)
         self.now = build_context(self.dataset, start, end, self.policy)
         self.then = build_context(self.dataset, last_start, last_end, self.policy)
+        self._tables: dict[str | None, dict[str, pl.DataFrame]] = {}
+        self._hidden: dict[tuple[int, int], dict[str | None, dict[str, pl.DataFrame]]] = {}
 
     def tables(self, area: str | None = None) -> dict[str, pl.DataFrame]:
         """The tables of :func:`annual_tables` for ``area`` (``None``: all areas)."""
-        dataset, now, then = self.dataset, self.now, self.then
         if area is not None:
-            area = resolve_area(dataset, area)  # as the audit does: unknown is an error
+            area = resolve_area(self.dataset, area)  # as the audit does: unknown is an error
+        if area not in self._tables:
+            self._tables[area] = self._made(area)
+        return self._tables[area]
+
+    def hidden(self, area: str | None, suppress_below: int, *,
+               rate_min_base: int = RATE_MIN_BASE) -> dict[str, pl.DataFrame]:
+        """The tables of ``area`` (``None``: all areas) as a board may hold them, hidden as
+        :func:`hidden` hides them but protected together with every other area's and the
+        all-areas tables of the year (:func:`hidden_together`): a board may hold all of
+        them, and protected apart they would give each other's hidden counts away (decision
+        60). Protected once per source, for every area."""
+        if area is not None:
+            area = resolve_area(self.dataset, area)
+        key = (suppress_below, rate_min_base)
+        if key not in self._hidden:
+            outputs = {None: self.tables()} | {
+                name: self.tables(name) for name in known_areas(self.dataset)}
+            self._hidden[key] = hidden_together(outputs, suppress_below,
+                                                rate_min_base=rate_min_base)
+        return self._hidden[key][area]
+
+    def _made(self, area: str | None) -> dict[str, pl.DataFrame]:
+        dataset, now, then = self.dataset, self.now, self.then
         this, last = _figures(now, area), _figures(then, area)
         if dataset.present("events"):
             this |= _outcomes(now, area)
@@ -312,18 +337,24 @@ def year_label(start: dt.date) -> str:
 def published(
     tables: dict[str, pl.DataFrame], suppress_below: int, *, policy_name: str = "given",
     allow_small_suppression: bool = False, rate_min_base: int = RATE_MIN_BASE,
+    hidden_tables: dict[str, pl.DataFrame] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The tables as text with counts from 1 to ``suppress_below - 1`` shown as ``<5``, those
     withheld to protect them as ``[c]`` (:func:`hidden`), and no rate (nor relative rate
     index) of a population under ``rate_min_base`` or drawn from a hidden count.
+
+    ``hidden_tables``: the tables hidden already, as :meth:`AnnualSource.hidden` hides them
+    with the other areas' (``None``: hidden here, on their own).
 
     Published tables are a board-audience output: a ``suppress_below`` under 5 raises
     :class:`~mappa_audit.SmallSuppressionError` unless ``allow_small_suppression``.
     """
     check_board_suppression(suppress_below, policy_name,
                             allow_small_suppression=allow_small_suppression)
+    if hidden_tables is None:
+        hidden_tables = hidden(tables, suppress_below, rate_min_base=rate_min_base)
     shown = {}
-    for name, frame in hidden(tables, suppress_below, rate_min_base=rate_min_base).items():
+    for name, frame in hidden_tables.items():
         counts = _count_columns(tables[name])
         shown[name] = shown_counts(frame, suppress_below, counts=counts).drop(WITHHELD)
     return shown
@@ -335,17 +366,127 @@ def hidden(tables: dict[str, pl.DataFrame], suppress_below: int, *,
     count from 1 to ``suppress_below - 1`` null, a few more withheld (null, and named in the
     ``withheld`` column) so that none can be worked out from the totals, and each rate drawn
     from a hidden count, or from fewer than ``rate_min_base`` people (the policy's minimum
-    base for a rate, at least ``suppress_below``), null."""
+    base for a rate, at least ``suppress_below``), null.
+
+    These tables on their own: a board that also holds other areas' tables of the same
+    year reads them with :meth:`AnnualSource.hidden` (decision 60)."""
     protected = protect(annual_table_set(tables), suppress_below)
+    return _rates_hidden(tables, protected, suppress_below, rate_min_base)
+
+
+def hidden_together(outputs: dict[str | None, dict[str, pl.DataFrame]], suppress_below: int,
+                    *, rate_min_base: int = RATE_MIN_BASE
+                    ) -> dict[str | None, dict[str, pl.DataFrame]]:
+    """The annual tables of all areas (key ``None``) and of each area, as :func:`hidden`
+    hides them, but protected as one: whichever of them a board reads together, no hidden
+    count can be worked out (:func:`joint_table_set`, decision 60)."""
+    protected = protect(joint_table_set(outputs), suppress_below)
+    return {area: _rates_hidden(
+                tables, {name: protected[_joint_name(area, name)] for name in tables},
+                suppress_below, rate_min_base)
+            for area, tables in outputs.items()}
+
+
+def _rates_hidden(tables: dict[str, pl.DataFrame], protected: dict[str, pl.DataFrame],
+                  suppress_below: int, rate_min_base: int) -> dict[str, pl.DataFrame]:
+    """The ``protected`` tables with each rate of a population under ``rate_min_base`` (or
+    ``suppress_below``) null too: the RRI's other people count as a population."""
     result = {}
     for name, frame in tables.items():
         rates = RATES.get(name, {})
         extra = (_with_others(protected[name], EQUALITY_TABLES[name][0])
                  if name in EQUALITY_TABLES else protected[name])
-        # a rate of a population under the minimum base (the RRI's other people too)
         result[name] = hide_small(extra, max(suppress_below, rate_min_base), counts=(),
                                   rates=rates).select(*frame.columns, WITHHELD)
     return result
+
+
+def joint_table_set(outputs: dict[str | None, dict[str, pl.DataFrame]]) -> TableSet:
+    """The annual tables of all areas (key ``None``, which must be there) and of each area
+    as a board that holds them all reads them (:func:`annual_table_set` of each, side by
+    side): a row of each area's use of the levels (by area, local unit, or area and
+    category) is the same row in the all-areas table; and every other count adds up, over
+    the areas, to the all-areas count of its row, less what the items of cases of no known
+    area add (events of cases missing from ``cases``, decision 39). That rest describes no
+    group of people and is given, as decision 56 gives the counts of unknown cases.
+
+    Each table of an area is named ``<table>@<area>``; the all-areas headlines (totals) are
+    withheld last, after the areas'."""
+    frames: dict[str, pl.DataFrame] = {}
+    counts: dict[str, tuple[str, ...]] = {}
+    rates: dict[str, dict[str, tuple[str, ...]]] = {}
+    relations: list[Relation] = []
+    keep: set[Cell] = set()
+    keep_most: set[Cell] = set()
+    parts = {area: annual_table_set(tables) for area, tables in outputs.items()}
+    for area, part in parts.items():
+        def named(cell: Cell, area: str | None = area) -> Cell:
+            return (_joint_name(area, cell[0]), cell[1], cell[2])
+
+        for name, frame in part.frames.items():
+            frames[_joint_name(area, name)] = frame
+            counts[_joint_name(area, name)] = part.counts[name]
+            if name in part.rates:
+                rates[_joint_name(area, name)] = dict(part.rates[name])
+        relations += [Relation(tuple(map(named, r.plus)), tuple(map(named, r.minus)))
+                      for r in part.relations]
+        (keep_most if area is None else keep).update(map(named, part.keep))
+    rests: list[int] = []
+    whole = parts[None].frames
+    for name, frame in whole.items():
+        keys = _row_keys(frame)
+        columns = parts[None].counts[name]
+        rows = {key: i for i, key in enumerate(frame.select(keys).iter_rows())}
+        values = {column: frame[column].to_list() for column in columns}
+        sums: dict[tuple[int, str], list[Cell]] = {}
+        for area, part in parts.items():
+            if area is None or name not in part.frames:
+                continue
+            mine = part.frames[name]
+            for i, key in enumerate(mine.select(keys).iter_rows()):
+                if key not in rows:
+                    continue  # not a row of all areas: nothing to add it to
+                for column in columns:
+                    if column not in mine.columns or mine[column][i] is None:
+                        continue
+                    cell = (_joint_name(area, name), i, column)
+                    if name in SAME_ROWS:  # the area's row is the all-areas row
+                        relations.append(Relation.total((name, rows[key], column), [cell]))
+                    else:
+                        sums.setdefault((rows[key], column), []).append(cell)
+        for (row, column), cells in sums.items():
+            total = values[column][row]
+            if total is None:
+                continue
+            rest = total - sum(int(frames[c[0]][c[2]][c[1]]) for c in cells)
+            if rest:
+                rests.append(rest)
+            relations.append(Relation.total((name, row, column), [
+                *cells, *([(UNKNOWN_AREA, len(rests) - 1, "count")] if rest else [])]))
+    frames[UNKNOWN_AREA] = pl.DataFrame({"count": rests}, schema={"count": pl.Int64})
+    counts[UNKNOWN_AREA] = ("count",)
+    known = frozenset((UNKNOWN_AREA, i, "count") for i in range(len(rests)))
+    return TableSet(frames, counts, tuple(relations), rates, frozenset(keep),
+                    frozenset(keep_most), known)
+
+
+SAME_ROWS = frozenset({"level_use_by_area", "level_use_by_lau", "level_use_by_area_category"})
+"""The tables whose rows are areas (or their units): an area's table is its rows of the
+all-areas table, the same counts."""
+
+UNKNOWN_AREA = "@unknown area"
+"""The table, in :func:`joint_table_set`, of what the items of cases of no known area add to
+a count of all areas."""
+
+
+def _joint_name(area: str | None, name: str) -> str:
+    return name if area is None else f"{name}@{area}"
+
+
+def _row_keys(frame: pl.DataFrame) -> list[str]:
+    """The columns that name a row of an annual table: its text columns and its labels."""
+    return [name for name, dtype in frame.schema.items()
+            if dtype == pl.String or name in LABEL_COLUMNS]
 
 
 def annual_table_set(tables: dict[str, pl.DataFrame]) -> TableSet:
@@ -510,17 +651,24 @@ def for_reading(tables: dict[str, pl.DataFrame], year: str | int) -> dict[str, p
 def annual_document(
     tables: dict[str, pl.DataFrame], year: str | int, *, area: str | None,
     suppress_below: int | None, rate_min_base: int = RATE_MIN_BASE,
+    hidden_tables: dict[str, pl.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """The tables as JSON for scripts (``mappa-audit annual --format json``).
 
     ``suppress_below`` ``None`` gives exact counts (``--exact``, not for publication);
-    otherwise a count from 1 to ``suppress_below - 1`` is the text ``"<5"`` and a rate of a
-    population under ``suppress_below`` is null. A table the dataset does not record has
-    ``rows`` null and says so in ``note``.
+    otherwise a count from 1 to ``suppress_below - 1`` is the text ``"<5"``, one withheld to
+    protect it ``"[c]"``, and a rate of a population under ``rate_min_base`` is null:
+    ``hidden_tables`` when given (:meth:`AnnualSource.hidden`, protected with the other
+    areas'), else :func:`hidden` of ``tables`` on their own. A table the dataset does not
+    record has ``rows`` null and says so in ``note``.
     """
     start, end = financial_year(year)
-    shown = (tables if suppress_below is None
-             else hidden(tables, suppress_below, rate_min_base=rate_min_base))
+    if suppress_below is None:
+        shown = tables
+    elif hidden_tables is None:
+        shown = hidden(tables, suppress_below, rate_min_base=rate_min_base)
+    else:
+        shown = hidden_tables
     documents = []
     for name, title in TABLE_TITLES.items():
         entry: dict[str, Any] = {"id": name, "title": title}

@@ -780,7 +780,7 @@ def annual(
 def _annual_json(dataset: Path, year: str, area: str | None, policy: Path | None, *,
                  exact: bool, allow_small_suppression: bool, national: Path | None) -> None:
     """``annual --format json``: ``{"tables": [{"id", "title", "columns", "rows"}]}``."""
-    from mappa_audit._annual import annual_document, annual_tables, financial_year
+    from mappa_audit._annual import AnnualSource, annual_document, financial_year
     from mappa_audit._engine import resolve_area
     from mappa_audit._loader import load_dataset
     from mappa_audit._policy import load_policy
@@ -794,7 +794,8 @@ def _annual_json(dataset: Path, year: str, area: str | None, policy: Path | None
             allow_small_suppression=allow_small_suppression)
         loaded = load_dataset(dataset)
         area = resolve_area(loaded, area) if area is not None else None  # spelt as the data
-        tables = annual_tables(loaded, year, area=area, policy=policy_used, national=national)
+        source = AnnualSource(loaded, year, policy=policy_used, national=national)
+        tables = source.tables(area)
     except SmallSuppressionError as error:
         raise _small_suppression(error, "use --exact for a working copy (not for "
                                  "publication)") from None
@@ -802,9 +803,10 @@ def _annual_json(dataset: Path, year: str, area: str | None, policy: Path | None
         raise _fail(error) from None
     if overridden:
         _warn_small_suppression(policy_used.name, policy_used.suppress_below, "")
-    document = annual_document(tables, year, area=area,
-                               suppress_below=None if exact else policy_used.suppress_below,
-                               rate_min_base=policy_used.rate_min_base)
+    below, base = policy_used.suppress_below, policy_used.rate_min_base
+    document = annual_document(tables, year, area=area, suppress_below=None if exact else below,
+                               rate_min_base=base, hidden_tables=None if exact else source.hidden(
+                                   area, below, rate_min_base=base))
     sys.stdout.write(dumps(document))
 
 

@@ -351,8 +351,9 @@ class Audited:
 
     def outcomes(self, area: str | None, audience: Audience) -> dict[str, Any]:
         """One area's annual tables of the last whole financial year by the audit's end, as
-        ``annual --format json`` gives them: hidden counts for a board, exact for an auditor
-        (``outcomes.json``). The year's as-at views are built once for every area."""
+        ``annual --format json`` gives them: hidden counts for a board (protected with every
+        area's, decision 60), exact for an auditor (``outcomes.json``). The year's as-at
+        views are built, and its tables protected, once for every area."""
         from mappa_audit._annual import AnnualSource, annual_document, last_whole_year
 
         result = self.result
@@ -361,9 +362,16 @@ class Audited:
             self._made["annual_source"] = AnnualSource(result.dataset, year,
                                                        policy=result.policy,
                                                        national=self.national)
-        tables = self._made["annual_source"].tables(area)
-        hiding = result.policy.suppress_below if audience is Audience.BOARD else None
-        return annual_document(tables, year, area=area, suppress_below=hiding)
+        source = self._made["annual_source"]
+        tables = source.tables(area)
+        if audience is not Audience.BOARD:
+            return annual_document(tables, year, area=area, suppress_below=None)
+        policy = result.policy
+        return annual_document(tables, year, area=area, suppress_below=policy.suppress_below,
+                               rate_min_base=policy.rate_min_base,
+                               hidden_tables=source.hidden(
+                                   area, policy.suppress_below,
+                                   rate_min_base=policy.rate_min_base))
 
 
 Progress = Callable[[str, int, int], None]

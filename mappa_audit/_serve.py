@@ -119,7 +119,7 @@ def voila_settings(
     token: str, host: str, port: int, *, preheat: bool, cull_idle_seconds: int = CULL_IDLE_SECONDS,
     max_viewers: int = MAX_VIEWERS, orphan_seconds: int = ORPHAN_SECONDS,
     secure_cookie: bool = False, hub_prefix: str | None = None,
-    pool_size: int = PREHEATED_KERNELS, first_paint: bool = False,
+    pool_size: int = PREHEATED_KERNELS, first_paint: bool = False, kernels: Path | None = None,
 ) -> dict[str, object]:
     """The whole Voila configuration (``voila.json``); nothing else is read.
 
@@ -128,9 +128,12 @@ def voila_settings(
     ``hub_prefix`` (``/services/board/``): a JupyterHub service at that prefix, which signs
     viewers in through the hub instead of the token. ``pool_size`` kernels are kept
     pre-heated (with ``preheat``); ``first_paint`` sends the board's banner and tiles with the
-    page's first bytes (:mod:`mappa_audit._first_paint`).
+    page's first bytes (:mod:`mappa_audit._first_paint`). ``kernels``: a private folder for
+    the kernels' connection files and sockets (:func:`_kernel_transport`).
     """
     hub: dict[str, object] = {} if hub_prefix is None else {"base_url": hub_prefix}
+    if kernels is not None:
+        hub["connection_dir_root"] = str(kernels)
     return {
         "Voila": {"token": token, "ip": host, "port": port, "open_browser": False,
                   "port_retries": 0, **hub},
@@ -163,10 +166,27 @@ def voila_settings(
         # With many viewers at once a busy machine can take longer than nbclient's 4 s to
         # deliver a page's widget messages; waiting longer keeps the page whole.
         "VoilaExecutor": {"iopub_timeout": IOPUB_TIMEOUT_SECONDS},
+        **_kernel_transport(kernels),
         "MappingKernelManager": {"cull_idle_timeout": cull_idle_seconds,
                                  "cull_interval": min(60, cull_idle_seconds),
                                  "cull_connected": False},
     }
+
+
+def _kernel_transport(kernels: Path | None) -> dict[str, object]:
+    """Kernels on unix sockets in ``kernels``, the server's private folder, rather than TCP
+    ports: jupyter_client picks a kernel's free ports before the kernel binds them, so 20
+    kernels started at once could be handed the same one, and a viewer's page waited for a
+    kernel that never came; and a socket in a 0700 folder is reached by no one else. A
+    unix socket's path holds at most 107 bytes, so a folder too deep for one keeps TCP."""
+    if kernels is None or len(str(kernels)) > MAX_KERNELS_PATH:
+        return {}
+    return {"KernelManager": {"transport": "ipc"}}
+
+
+MAX_KERNELS_PATH = 40
+"""The longest folder whose kernels' sockets fit: Voila adds ``/voila_XXXXXXXX`` and the
+kernel ``/kernel-<uuid>-ipc-<n>``, 66 bytes more, and a unix socket's path holds 107."""
 
 
 def start_voila(
@@ -194,6 +214,8 @@ def start_voila(
     root, config = workdir / "root", workdir / "config"
     root.mkdir()
     config.mkdir(mode=0o700)
+    kernels = workdir / "kernels"
+    kernels.mkdir(mode=0o700)  # the kernels' connection files and sockets
     name = DASHBOARDS[audience]
     notebook = root / f"{name}.ipynb"
     shutil.copyfile(dashboard_path(name), notebook)
@@ -201,7 +223,8 @@ def start_voila(
     settings_file.write_text(json.dumps(voila_settings(
         token, host, port, preheat=preheat, cull_idle_seconds=cull_idle_seconds,
         max_viewers=max_viewers, orphan_seconds=orphan_seconds, secure_cookie=secure_cookie,
-        hub_prefix=hub_prefix, pool_size=pool_size, first_paint=first_paint)))
+        hub_prefix=hub_prefix, pool_size=pool_size, first_paint=first_paint,
+        kernels=kernels)))
     settings_file.chmod(0o600)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "VOILA"))}
     if hub_prefix is not None:
@@ -215,6 +238,7 @@ def start_voila(
         "VOILA_APP_IP": _loopback_for(host),
         "JUPYTER_NO_CONFIG": "1",
         "JUPYTER_PATH": str(TEMPLATES),
+        "JUPYTER_RUNTIME_DIR": str(kernels),
         "MAPPA_RUNS_DIR": str(runs.resolve()),
         # how this server's own kernels prove themselves on the query socket
         KERNEL_SECRET_ENV: secrets.token_hex(32),

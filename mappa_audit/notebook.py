@@ -173,19 +173,25 @@ def show_outcomes(report: AuditReport, run_folder: str | None = None,
     from mappa_audit._store import read_outcomes
 
     area = report.document.get("area")
+    board = report.audience is Audience.BOARD
     if run_folder:
         document = read_outcomes(run_folder)
     elif dataset is not None:
         year = last_whole_year(dt.date.fromisoformat(report.document["period"]["end"]))
-        tables = AnnualSource(dataset, year, policy=policy).tables(area)
-        document = annual_document(tables, year, area=area, suppress_below=None)
+        source = AnnualSource(dataset, year, policy=policy)
+        below = report.suppress_below if board else None
+        document = annual_document(  # a board's protected with every area's (decision 60)
+            source.tables(area), year, area=area, suppress_below=below,
+            rate_min_base=source.policy.rate_min_base,
+            hidden_tables=None if below is None else source.hidden(
+                area, below, rate_min_base=source.policy.rate_min_base))
     else:
         document = None
     if document is None:
         _note("No annual tables: the run was made before they existed, or its data do not "
               "cover a whole financial year.")
         return
-    if report.audience is Audience.BOARD:
+    if board:
         document = board_document(document, report.suppress_below)
     theme = outcomes_theme(document)
     display(HTML(render("outcomes.html.j2", theme=theme, figures=(), svgs=(), heading=False)))
@@ -194,12 +200,15 @@ def show_outcomes(report: AuditReport, run_folder: str | None = None,
 
 
 def show_level_use_charts(tables: dict[str, Any], year: str, area: str | None,
-                          suppress_below: int | None) -> None:
+                          suppress_below: int | None,
+                          hidden_tables: dict[str, Any] | None = None) -> None:
     """Each area's use of the levels, ranked, against the national figure (the annual
-    report's charts); ``suppress_below`` ``None``: exact, else hidden as a board reads it."""
+    report's charts); ``suppress_below`` ``None``: exact, else hidden as a board reads it
+    (``hidden_tables``, protected with the other areas', when given)."""
     from mappa_audit._annual import annual_document
 
-    document = annual_document(tables, year, area=area, suppress_below=suppress_below)
+    document = annual_document(tables, year, area=area, suppress_below=suppress_below,
+                               hidden_tables=hidden_tables)
     for chart in outcomes_theme(document).charts:
         show_figure(figure=ranked_figure(chart))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import fastexcel
@@ -12,7 +13,7 @@ from mappa_audit import load_dataset
 from mappa_audit._annual import TABLE_TITLES, annual_tables, financial_year, published
 from mappa_audit._errors import UsageError
 
-from _support import SAMPLE, mappa, write_dataset
+from _support import SAMPLE, mappa, mappa_in_process, write_dataset
 
 
 def case(case_id: str, category: str, **values: str) -> dict[str, str]:
@@ -114,6 +115,19 @@ def test_annual_notebook_runs_and_exports_one_sheet_per_table(tmp_path: Path) ->
     for title in TABLE_TITLES.values():
         assert title in html
     assert "SYN-" not in html
+    # the report is protected as `annual --format json` and every run protect it (decision 60)
+    printed = mappa_in_process("annual", SAMPLE, "--year", "2025-26", "--format", "json")
+    document = {entry["id"]: entry for entry in json.loads(printed.stdout)["tables"]}
+    for name in ("eligible_by_level", "level_use_by_area", "equality_level23"):
+        sheet = workbook.load_sheet_by_name(name, header_row=3).to_polars()
+        counts = [c for c in document[name]["columns"]
+                  if any(isinstance(row[c], int) for row in document[name]["rows"])]
+        years = {"count": "2025-26", "previous_year_count": "2024-25"}
+        for column in counts:
+            in_json = [str(row[column]) for row in document[name]["rows"]]
+            in_sheet = [str(int(v)) if isinstance(v, float) else str(v)
+                        for v in sheet[years.get(column, column)].to_list()]
+            assert in_sheet == in_json, (name, column)
 
 
 def test_an_area_is_matched_as_the_audit_matches_it() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from _support import SAMPLE, SampleRuns, folders_printed, mappa
+from _support import SAMPLE, SampleRuns, folders_printed, mappa, mappa_in_process
 
 pytestmark = pytest.mark.slow
 
@@ -116,6 +116,20 @@ def test_an_area_run_shows_what_the_all_areas_board_shows_of_it(
         assert own.height == theirs.height > 0, area
         both = own.select(*keys, *counts).sort(keys, nulls_last=True)
         assert both.equals(theirs.select(*keys, *counts).sort(keys, nulls_last=True)), area
+
+
+def test_every_board_runs_annual_tables_are_the_annual_reports(
+        sample_runs: SampleRuns, board_area_runs: list[Path]) -> None:
+    """An area run's ``outcomes.json`` and the all-areas run's are protected as one (decision
+    60): each is what ``annual --format json`` prints for its area, which
+    test_disclosure_control reads together and finds nothing recoverable in."""
+    for folder in [sample_runs.board, *board_area_runs]:
+        outcomes = json.loads((folder / "outcomes.json").read_text())
+        area = outcomes["area"]
+        printed = mappa_in_process("annual", SAMPLE, "--year", outcomes["year"], "--format",
+                                   "json", *(["--area", area] if area else []))
+        assert printed.returncode == 0, printed.stderr
+        assert outcomes["tables"] == json.loads(printed.stdout)["tables"], area or "all areas"
 
 
 def test_the_scan_finds_small_counts_in_an_auditor_folder(sample_runs: SampleRuns) -> None:

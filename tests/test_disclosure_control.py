@@ -3,7 +3,9 @@ the rest (totals, differences, complements, rates), whatever the board reads the
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -28,6 +30,8 @@ from mappa_audit._privacy import (
 )
 from mappa_audit._report import AuditReport
 from mappa_audit._store import read_run_data
+
+from _support import mappa_in_process
 
 SAMPLE = Path(__file__).parents[1] / "data_samples"
 BELOW = 5
@@ -158,6 +162,109 @@ def test_no_annual_count_can_be_recovered(area: str | None) -> None:
                      BELOW) == []
     for name, rates in RATE_SOURCES.items():
         assert rates_of_hidden(shown[name], rates) == 0, name
+
+
+AREAS = ("Eastvale", "Northmoor", "Westbrook")
+
+
+def document_tables(document: dict[str, Any]) -> dict[str, pl.DataFrame]:
+    """An ``annual --format json`` document read back as a board reads it: ``<5`` and
+    ``[c]`` are counts not shown, the second named in the row's ``withheld`` list."""
+    frames = {}
+    for entry in document["tables"]:
+        if entry["rows"] is None:
+            continue
+        columns = entry["columns"]
+        marks = [[c for c in columns if row[c] == "[c]"] or None for row in entry["rows"]]
+        rows = [{c: None if row[c] in ("<5", "[c]") else row[c] for c in columns}
+                for row in entry["rows"]]
+        frames[entry["id"]] = pl.DataFrame(rows, schema=columns, orient="row",
+                                           infer_schema_length=None).with_columns(
+            pl.Series(WITHHELD, marks, dtype=pl.List(pl.String)))
+    return frames
+
+
+def across_areas(exact: dict[str | None, dict[str, pl.DataFrame]],
+                 ) -> tuple[list[Relation], dict[str, pl.DataFrame]]:
+    """What ties the outputs of one year together, written apart from the product: each
+    area's row of the level-use tables is that row of the all-areas table, and every other
+    count of the areas adds up to the all-areas count, less what events of cases of no known
+    area add (a figure a reader has: table ``rest``)."""
+    relations: list[Relation] = []
+    rests: list[int] = []
+    for name, whole in exact[None].items():
+        keys = [c for c, dtype in whole.schema.items() if dtype == pl.String or c == "category"]
+        counts = [c for c, dtype in whole.schema.items()
+                  if dtype.is_integer() and c != "category"]
+        for row, key in enumerate(whole.select(keys).iter_rows()):
+            for column in counts:
+                parts = []
+                for area in AREAS:
+                    mine = exact[area][name]
+                    found = [i for i, k in enumerate(mine.select(keys).iter_rows()) if k == key]
+                    parts += [(f"{name}@{area}", i, column) for i in found]
+                if name.startswith("level_use_by"):
+                    relations += [Relation.total((name, row, column), [part]) for part in parts]
+                    continue
+                rest = whole[column][row] - sum(exact[a[0].split("@")[1]][name][column][a[1]]
+                                                for a in parts)
+                if rest:
+                    parts.append(("rest", len(rests), "count"))
+                    rests.append(rest)
+                relations.append(Relation.total((name, row, column), parts))
+    return relations, {"rest": pl.DataFrame({"count": rests}, schema={"count": pl.Int64})}
+
+
+def test_no_annual_count_can_be_recovered_from_every_areas_tables_read_together() -> None:
+    """A board holds the all-areas annual tables and each area's (``annual --area``, an area
+    run's ``outcomes.json``): protected apart, they gave each other away (decision 60)."""
+    exact: dict[str | None, dict[str, pl.DataFrame]] = {}
+    shown: dict[str, pl.DataFrame] = {}
+    frames: dict[str, pl.DataFrame] = {}
+    counts: dict[str, tuple[str, ...]] = {}
+    relations: list[Relation] = []
+    for area in (None, *AREAS):
+        words = ["annual", SAMPLE, "--year", "2025-26", "--format", "json"]
+        printed = mappa_in_process(*words, *(["--area", area] if area else []))
+        assert printed.returncode == 0, printed.stderr
+        exact[area] = annual_tables(SAMPLE, "2025-26", area=area)
+        described = annual_table_set(exact[area])
+        suffix = "" if area is None else f"@{area}"
+        for name, frame in document_tables(json.loads(printed.stdout)).items():
+            shown[name + suffix] = frame
+            frames[name + suffix] = described.frames[name]
+            counts[name + suffix] = described.counts[name]
+        relations += [Relation(*(tuple((c[0] + suffix, c[1], c[2]) for c in side)
+                                 for side in (r.plus, r.minus))) for r in described.relations]
+    between, rest = across_areas(exact)
+    assert rest["rest"].height > 0, "data_samples has events of cases missing from cases"
+    frames |= rest
+    counts["rest"] = ("count",)
+    shown |= rest  # the reader has it
+    together = (*relations, *between)
+    assert relations_hold(frames, together) == []
+    found = recovered(shown, frames, counts, together, BELOW)
+    assert [(cell, value) for cell, value in found if cell[0] != "rest"] == []
+    for name, frame in shown.items():
+        assert rates_of_hidden(frame, RATE_SOURCES.get(name.split("@")[0], {})) == 0, name
+
+
+def test_the_tables_protected_apart_would_give_each_other_away() -> None:
+    """The checker above is sharp enough to fail: each output protected on its own."""
+    exact = {area: annual_tables(SAMPLE, "2025-26", area=area) for area in (None, *AREAS)}
+    between, rest = across_areas(exact)
+    shown, frames, counts = dict(rest), dict(rest), {"rest": ("count",)}
+    relations: list[Relation] = list(between)
+    for area, tables in exact.items():
+        described = annual_table_set(tables)
+        suffix = "" if area is None else f"@{area}"
+        for name, frame in hidden(tables, BELOW).items():
+            shown[name + suffix], frames[name + suffix] = frame, described.frames[name]
+            counts[name + suffix] = described.counts[name]
+        relations += [Relation(*(tuple((c[0] + suffix, c[1], c[2]) for c in side)
+                                 for side in (r.plus, r.minus))) for r in described.relations]
+    found = recovered(shown, frames, counts, tuple(relations), BELOW)
+    assert [cell for cell, _ in found if cell[0] != "rest"] != []
 
 
 def test_the_issues_example_is_protected() -> None:

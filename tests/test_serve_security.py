@@ -187,6 +187,24 @@ def test_the_token_leaves_the_address_and_reaches_no_kernel(server: VoilaServer,
 
 # ---- 6. headers and cookies --------------------------------------------------------------
 
+def test_kernels_listen_on_private_unix_sockets_not_tcp_ports(server: VoilaServer) -> None:
+    """Kernels over TCP took ports picked before they bound them: 20 started at once could
+    be handed the same one, and a page waited for a kernel that never came. Over unix
+    sockets in the server's private folder no port is picked, and no one else can connect."""
+    private = server.workdir / "kernels"
+    assert private.stat().st_mode & 0o777 == 0o700
+    kernels = kernel_ids(server)
+    assert kernels, "the pre-heated kernels are running"
+    for pid, kernel_id in kernels.items():
+        [file] = private.glob(f"*/kernel-{kernel_id}.json")
+        connection = json.loads(file.read_text())
+        assert connection["transport"] == "ipc"
+        assert Path(connection["ip"]).parent == file.parent
+        sockets = [path for path in file.parent.iterdir() if path.is_socket()]
+        # shell, iopub, stdin, control and heartbeat
+        assert len([p for p in sockets if p.name.startswith(file.stem)]) == 5, pid
+
+
 def test_every_response_carries_the_security_headers(server: VoilaServer) -> None:
     cookie = signed_in(server)
     for path, expected in [
@@ -212,14 +230,12 @@ def test_every_response_carries_the_security_headers(server: VoilaServer) -> Non
         assert "Traceback" not in body, path
         assert "tornado" not in body.lower(), path
 
-
 def test_the_token_page_moves_on_within_this_site(server: VoilaServer) -> None:
     """``//elsewhere.example/?token=…`` must not send the viewer to another site."""
     status, _, body = fetch(f"{server.url}/elsewhere.example/?token={server.token}")
     assert status == 200
     assert 'url=/elsewhere.example/"' in body  # the whole target: no token, one slash
     assert "url=//" not in body
-
 
 def test_the_dashboard_page_allows_only_its_own_scripts(server: VoilaServer) -> None:
     status, headers, body = fetch(server.url, signed_in(server))
@@ -231,7 +247,6 @@ def test_the_dashboard_page_allows_only_its_own_scripts(server: VoilaServer) -> 
     assert all(f'nonce="{nonce.group(1)}"' in tag for tag in scripts)
     assert fetch(server.url, signed_in(server))[1]["Content-Security-Policy"] != headers[
         "Content-Security-Policy"]  # a fresh nonce for every page
-
 
 def test_sign_out_and_the_password_form_answer_without_failing(server: VoilaServer) -> None:
     status, headers, body = fetch(server.url + "logout")
@@ -251,7 +266,6 @@ def test_sign_out_and_the_password_form_answer_without_failing(server: VoilaServ
         {"_xsrf": form, "password": server.token, "new_password": "hunter22"}).encode())
     assert status == 403
 
-
 def test_sign_in_attempts_are_throttled(sample_runs: SampleRuns) -> None:
     throttled = start_voila(sample_runs.folder, Audience.BOARD, preheat=False)
     try:
@@ -268,7 +282,6 @@ def test_sign_in_attempts_are_throttled(sample_runs: SampleRuns) -> None:
     finally:
         throttled.stop()
 
-
 # ---- 4. what a viewer can cost -----------------------------------------------------------
 
 def test_viewers_beyond_the_cap_are_told_to_come_back(sample_runs: SampleRuns) -> None:
@@ -284,7 +297,6 @@ def test_viewers_beyond_the_cap_are_told_to_come_back(sample_runs: SampleRuns) -
     finally:
         capped.stop()
 
-
 def test_the_kernel_of_a_closed_page_is_shut_down(server: VoilaServer, browser: Browser) -> None:
     context = browser.new_context()
     page = context.new_page()
@@ -296,7 +308,6 @@ def test_the_kernel_of_a_closed_page_is_shut_down(server: VoilaServer, browser: 
     context.close()
     wait_for(lambda: viewer not in set(kernel_ids(server).values()), 60,
              "the closed page's kernel was not shut down")
-
 
 def test_a_page_request_dropped_half_way_leaves_no_kernel(sample_runs: SampleRuns) -> None:
     dropped = start_voila(sample_runs.folder, Audience.BOARD, preheat=False, orphan_seconds=5)
@@ -311,7 +322,6 @@ def test_a_page_request_dropped_half_way_leaves_no_kernel(sample_runs: SampleRun
         wait_for(lambda: not kernel_ids(dropped), 90, "the dropped page's kernel stayed")
     finally:
         dropped.stop()
-
 
 def test_a_page_may_open_only_the_widget_managers_comm_and_send_small_messages(
         server: VoilaServer) -> None:
@@ -342,7 +352,6 @@ def test_a_page_may_open_only_the_widget_managers_comm_and_send_small_messages(
         with pytest.raises((ConnectionClosed, ConnectionResetError)):
             send_and_drain(kernel, comm_open("jupyter.widget.control", 5 * 1024 * 1024))
 
-
 def test_a_kernel_error_message_never_reaches_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
     sent: list[object] = []
     monkeypatch.setattr("voila.tornado.kernel_websocket_handler.VoilaKernelWebsocketHandler."
@@ -353,7 +362,6 @@ def test_a_kernel_error_message_never_reaches_the_page(monkeypatch: pytest.Monke
     socket_.write_message(error)
     socket_.write_message(status)
     assert sent == [status]
-
 
 # ---- 5. the private folder and the Voila process -----------------------------------------
 
@@ -387,7 +395,6 @@ def test_stopping_serve_leaves_nothing_behind(sample_runs: SampleRuns, stop: sig
         finally:
             if serve.poll() is None:
                 serve.kill()
-
 
 @pytest.mark.parametrize("secure", [False, True])
 def test_the_secure_flag_reaches_voilas_configuration(secure: bool) -> None:
