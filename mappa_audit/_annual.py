@@ -32,12 +32,13 @@ from mappa_audit._policy import REPORTING_SETTINGS, Policy, load_policy
 from mappa_audit._privacy import (
     WITHHELD,
     WITHHELD_MARK,
-    Cell,
     Relation,
     TableSet,
     check_board_suppression,
     hide_small,
+    part_name,
     protect,
+    read_together,
     shown_counts,
 )
 from mappa_audit.rules._context import AuditContext, build_context
@@ -382,7 +383,7 @@ def hidden_together(outputs: dict[str | None, dict[str, pl.DataFrame]], suppress
     count can be worked out (:func:`joint_table_set`, decision 60)."""
     protected = protect(joint_table_set(outputs), suppress_below)
     return {area: _rates_hidden(
-                tables, {name: protected[_joint_name(area, name)] for name in tables},
+                tables, {name: protected[part_name(area, name)] for name in tables},
                 suppress_below, rate_min_base)
             for area, tables in outputs.items()}
 
@@ -403,90 +404,19 @@ def _rates_hidden(tables: dict[str, pl.DataFrame], protected: dict[str, pl.DataF
 
 def joint_table_set(outputs: dict[str | None, dict[str, pl.DataFrame]]) -> TableSet:
     """The annual tables of all areas (key ``None``, which must be there) and of each area
-    as a board that holds them all reads them (:func:`annual_table_set` of each, side by
-    side): a row of each area's use of the levels (by area, local unit, or area and
-    category) is the same row in the all-areas table; and every other count adds up, over
-    the areas, to the all-areas count of its row, less what the items of cases of no known
-    area add (events of cases missing from ``cases``, decision 39). That rest describes no
-    group of people and is given, as decision 56 gives the counts of unknown cases.
-
-    Each table of an area is named ``<table>@<area>``; the all-areas headlines (totals) are
-    withheld last, after the areas'."""
-    frames: dict[str, pl.DataFrame] = {}
-    counts: dict[str, tuple[str, ...]] = {}
-    rates: dict[str, dict[str, tuple[str, ...]]] = {}
-    relations: list[Relation] = []
-    keep: set[Cell] = set()
-    keep_most: set[Cell] = set()
-    parts = {area: annual_table_set(tables) for area, tables in outputs.items()}
-    for area, part in parts.items():
-        def named(cell: Cell, area: str | None = area) -> Cell:
-            return (_joint_name(area, cell[0]), cell[1], cell[2])
-
-        for name, frame in part.frames.items():
-            frames[_joint_name(area, name)] = frame
-            counts[_joint_name(area, name)] = part.counts[name]
-            if name in part.rates:
-                rates[_joint_name(area, name)] = dict(part.rates[name])
-        relations += [Relation(tuple(map(named, r.plus)), tuple(map(named, r.minus)))
-                      for r in part.relations]
-        (keep_most if area is None else keep).update(map(named, part.keep))
-    rests: list[int] = []
-    whole = parts[None].frames
-    for name, frame in whole.items():
-        keys = _row_keys(frame)
-        columns = parts[None].counts[name]
-        rows = {key: i for i, key in enumerate(frame.select(keys).iter_rows())}
-        values = {column: frame[column].to_list() for column in columns}
-        sums: dict[tuple[int, str], list[Cell]] = {}
-        for area, part in parts.items():
-            if area is None or name not in part.frames:
-                continue
-            mine = part.frames[name]
-            for i, key in enumerate(mine.select(keys).iter_rows()):
-                if key not in rows:
-                    continue  # not a row of all areas: nothing to add it to
-                for column in columns:
-                    if column not in mine.columns or mine[column][i] is None:
-                        continue
-                    cell = (_joint_name(area, name), i, column)
-                    if name in SAME_ROWS:  # the area's row is the all-areas row
-                        relations.append(Relation.total((name, rows[key], column), [cell]))
-                    else:
-                        sums.setdefault((rows[key], column), []).append(cell)
-        for (row, column), cells in sums.items():
-            total = values[column][row]
-            if total is None:
-                continue
-            rest = total - sum(int(frames[c[0]][c[2]][c[1]]) for c in cells)
-            if rest:
-                rests.append(rest)
-            relations.append(Relation.total((name, row, column), [
-                *cells, *([(UNKNOWN_AREA, len(rests) - 1, "count")] if rest else [])]))
-    frames[UNKNOWN_AREA] = pl.DataFrame({"count": rests}, schema={"count": pl.Int64})
-    counts[UNKNOWN_AREA] = ("count",)
-    known = frozenset((UNKNOWN_AREA, i, "count") for i in range(len(rests)))
-    return TableSet(frames, counts, tuple(relations), rates, frozenset(keep),
-                    frozenset(keep_most), known)
+    as a board that holds them all reads them (:func:`annual_table_set` of each, read
+    together by :func:`~mappa_audit._privacy.read_together`): a row of an area's use of the
+    levels (by area, local unit, or area and category) is that row of the all-areas table,
+    and every other count of the areas adds up to the all-areas count of its row, less what
+    events of cases of no known area add (decision 39). Each table of an area is named
+    ``<table>@<area>``."""
+    return read_together({area: annual_table_set(tables) for area, tables in outputs.items()},
+                         same_rows=SAME_ROWS, labels=LABEL_COLUMNS)
 
 
 SAME_ROWS = frozenset({"level_use_by_area", "level_use_by_lau", "level_use_by_area_category"})
 """The tables whose rows are areas (or their units): an area's table is its rows of the
 all-areas table, the same counts."""
-
-UNKNOWN_AREA = "@unknown area"
-"""The table, in :func:`joint_table_set`, of what the items of cases of no known area add to
-a count of all areas."""
-
-
-def _joint_name(area: str | None, name: str) -> str:
-    return name if area is None else f"{name}@{area}"
-
-
-def _row_keys(frame: pl.DataFrame) -> list[str]:
-    """The columns that name a row of an annual table: its text columns and its labels."""
-    return [name for name, dtype in frame.schema.items()
-            if dtype == pl.String or name in LABEL_COLUMNS]
 
 
 def annual_table_set(tables: dict[str, pl.DataFrame]) -> TableSet:

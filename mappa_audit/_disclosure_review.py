@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from mappa_audit._engine import NOT_RECORDED, AuditResult
-from mappa_audit._privacy import shown_counts
+from mappa_audit._engine import NOT_RECORDED, AuditResult, known_areas
+from mappa_audit._privacy import (
+    breakdowns_tables,
+    part_name,
+    protect,
+    read_together,
+    shown_counts,
+)
 from mappa_audit.rules._context import as_at_view
 
 DISCLOSURE_DIMENSIONS = ("area", "level", "recipient_type", "quarter")
@@ -95,6 +101,38 @@ def disclosure_summaries(result: AuditResult) -> pl.DataFrame:
         _summary(decisions, by).select(pl.lit(by).alias("dimension"), pl.all())
         for by in DISCLOSURE_DIMENSIONS
     ])
+
+
+def disclosure_summaries_by_area(result: AuditResult) -> pl.DataFrame | None:
+    """:func:`disclosure_summaries` of each area of the dataset, one frame with ``area``
+    first: what each area's own run holds, for the board's protection of all areas and each
+    area together (:func:`protect_summaries`); ``None`` when the dataset has no area."""
+    decisions = disclosure_decisions(result)
+    return pl.concat([
+        _summary(decisions.filter(pl.col("area") == area), by).select(
+            pl.lit(area).alias("area"), pl.lit(by).alias("dimension"), pl.all())
+        for area in known_areas(result.dataset) for by in DISCLOSURE_DIMENSIONS
+    ], how="vertical_relaxed") if known_areas(result.dataset) else None
+
+
+def protect_summaries(summary: pl.DataFrame, by_area: pl.DataFrame | None,
+                      suppress_below: int) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """The disclosure summary of all areas, and each area's (``by_area``), as a board may
+    hold them, protected together (:func:`~mappa_audit._privacy.read_together`): the
+    areas' counts of a recipient type, a level or a quarter add up to all areas', so an
+    area's run read against the all-areas run could give back what either withholds
+    (decision 61). Without ``by_area``, ``summary`` is protected on its own."""
+    if by_area is None or by_area.is_empty():  # no areas, or no decision in any
+        return protect(breakdowns_tables(summary, DISCLOSURE_COUNTS), suppress_below)[
+            "frame"], by_area
+    areas = by_area.partition_by("area", as_dict=True, maintain_order=True)
+    parts = {None: breakdowns_tables(summary, DISCLOSURE_COUNTS)} | {
+        str(area): breakdowns_tables(frame.drop("area"), DISCLOSURE_COUNTS)
+        for (area,), frame in areas.items()}
+    protected = protect(read_together(parts), suppress_below)
+    return protected["frame"], pl.concat([
+        protected[part_name(area, "frame")].select(pl.lit(area).alias("area"), pl.all())
+        for area in parts if area is not None])
 
 
 def shown_summary(summary: pl.DataFrame, suppress_below: int | None) -> pl.DataFrame:

@@ -807,6 +807,85 @@ def hidden_as_in(frame: pl.DataFrame, shown: pl.DataFrame) -> pl.DataFrame:
             .select(*frame.columns, *([] if WITHHELD in frame.columns else [WITHHELD])))
 
 
+def read_together(parts: Mapping[str | None, TableSet], *,
+                  same_rows: frozenset[str] = frozenset(),
+                  labels: frozenset[str] = frozenset()) -> TableSet:
+    """The tables of all areas (key ``None``, which must be there) and of each area, as a
+    board that holds them all reads them: each part's own relations, each table of an area
+    named ``<table>@<area>`` (:func:`part_name`); a table of ``same_rows`` (one whose rows
+    are areas, or their units) holds in an area's part that area's rows of the all-areas
+    table, the same counts; and in every other table, each count of the areas adds up to the
+    all-areas count of its row (rows are matched on their text columns and ``labels``),
+    less what the items of cases of no known area add. That rest describes no group of
+    people and is given to the reader (``known``), as decision 56 gives the counts of
+    unknown cases; it is the table ``@unknown area``.
+
+    The all-areas headlines (``keep``) are withheld last, after the areas' (decision 60).
+    """
+    frames: dict[str, pl.DataFrame] = {}
+    counts: dict[str, tuple[str, ...]] = {}
+    rates: dict[str, Mapping[str, tuple[str, ...]]] = {}
+    relations: list[Relation] = []
+    keep: set[Cell] = set()
+    keep_most: set[Cell] = set()
+    known: set[Cell] = set()
+    for area, part in parts.items():
+        def named(cell: Cell, area: str | None = area) -> Cell:
+            return (part_name(area, cell[0]), cell[1], cell[2])
+
+        for name, frame in part.frames.items():
+            frames[part_name(area, name)] = frame
+            counts[part_name(area, name)] = part.counts.get(name, ())
+            if name in part.rates:
+                rates[part_name(area, name)] = part.rates[name]
+        relations += [Relation(tuple(map(named, r.plus)), tuple(map(named, r.minus)))
+                      for r in part.relations]
+        (keep_most if area is None else keep).update(map(named, part.keep | part.keep_most))
+        known.update(map(named, part.known))
+    rests: list[int] = []
+    for name, frame in parts[None].frames.items():
+        keys = [c for c, dtype in frame.schema.items() if dtype == pl.String or c in labels]
+        rows = {key: i for i, key in enumerate(frame.select(keys).iter_rows())}
+        sums: dict[tuple[int, str], list[Cell]] = {}
+        for area, part in parts.items():
+            if area is None or name not in part.frames:
+                continue
+            mine = part.frames[name]
+            for i, key in enumerate(mine.select(keys).iter_rows()):
+                for column in parts[None].counts.get(name, ()):
+                    if key not in rows or column not in mine.columns or mine[column][i] is None:
+                        continue  # not a row of all areas, or not a count of this part
+                    cell = (part_name(area, name), i, column)
+                    if name in same_rows:
+                        relations.append(Relation.total((name, rows[key], column), [cell]))
+                    else:
+                        sums.setdefault((rows[key], column), []).append(cell)
+        for (row, column), cells in sums.items():
+            total = frame[column][row]
+            if total is None:
+                continue
+            rest = int(total) - sum(int(frames[c[0]][c[2]][c[1]]) for c in cells)
+            if rest:
+                known.add((UNKNOWN_AREA, len(rests), "count"))
+                rests.append(rest)
+            relations.append(Relation.total((name, row, column), [
+                *cells, *([(UNKNOWN_AREA, len(rests) - 1, "count")] if rest else [])]))
+    frames[UNKNOWN_AREA] = pl.DataFrame({"count": rests}, schema={"count": pl.Int64})
+    counts[UNKNOWN_AREA] = ("count",)
+    return TableSet(frames, counts, tuple(relations), rates, frozenset(keep),
+                    frozenset(keep_most), frozenset(known))
+
+
+UNKNOWN_AREA = "@unknown area"
+"""The table, in :func:`read_together`, of what the items of cases of no known area add to
+a count of all areas."""
+
+
+def part_name(area: str | None, name: str) -> str:
+    """A table's name in :func:`read_together`: ``name`` of all areas, ``name@area``."""
+    return name if area is None else f"{name}@{area}"
+
+
 RATE_SOURCES = {"rate": ("compliant", "population")}
 """A rule's rate and the counts it is drawn from."""
 

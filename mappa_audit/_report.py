@@ -18,7 +18,11 @@ from typing import Any
 import polars as pl
 
 from mappa_audit._calendar import day_month
-from mappa_audit._disclosure_review import DISCLOSURE_COUNTS, disclosure_summaries
+from mappa_audit._disclosure_review import (
+    disclosure_summaries,
+    disclosure_summaries_by_area,
+    protect_summaries,
+)
 from mappa_audit._engine import BREAKDOWNS, EXCEPTION_COLUMNS, AuditResult
 from mappa_audit._errors import AuditorOnlyError, NotFoundError, UsageError
 from mappa_audit._files import make_folder
@@ -26,7 +30,6 @@ from mappa_audit._privacy import (
     COUNT_COLUMNS,
     WITHHELD,
     Audience,
-    breakdowns_tables,
     hidden_as_in,
     parse_audience,
     protect,
@@ -77,6 +80,10 @@ class AuditReport:
     disclosure: pl.DataFrame | None = None
     """Disclosure decisions counted per ``dimension`` and ``value``
     (``disclosure_summary.parquet``); ``None`` for a run made before it was kept."""
+    area_disclosure: pl.DataFrame | None = None
+    """Each area's ``disclosure`` (with ``area`` first), of a report of all areas made from
+    its audit: not saved; the board's protects all areas' and each area's together, and an
+    area's board report (``for_board(like=...)``) takes its own from it (decision 61)."""
     watch: pl.DataFrame | None = None
     """Auditor only: the cases each watch-list signal picks out (``watch_list.parquet``)."""
     worklist: pl.DataFrame | None = None
@@ -117,6 +124,8 @@ class AuditReport:
             rule_results=result.rule_results,
             quarantine_summary=_quarantine_summary(quarantine),
             disclosure=disclosure_summaries(result),
+            area_disclosure=(disclosure_summaries_by_area(result) if result.area is None
+                             else None),
             exceptions=result.exceptions(),
             quarantine=quarantine,
             area_results=result.area_results,
@@ -160,7 +169,8 @@ class AuditReport:
 
         ``like``: for an area's report, the board report of all areas of the same audit;
         each count of this area that it hides stays hidden here, so that the two read
-        together give nothing away (decision 59)."""
+        together give nothing away (decision 59), and the disclosure summary is this area's
+        part of its protection (decision 61)."""
         below = int(self.document["policy"].get("suppress_below", 5))
         rule_results, area_results = self.rule_results, self.area_results
         area = self.document.get("area")
@@ -177,14 +187,21 @@ class AuditReport:
                                                    below)
         document["audience"] = Audience.BOARD.value
         _with_headline(document, rule_results)
+        disclosure, area_disclosure = self.disclosure, None
+        if disclosure is not None and like is not None and like.area_disclosure is not None:
+            disclosure = _as_in(disclosure, like.area_disclosure.filter(
+                pl.col("area") == area).drop("area"))
+        elif disclosure is not None:
+            disclosure, area_disclosure = protect_summaries(
+                disclosure, self.area_disclosure if area is None else None, below)
         return AuditReport(
             audience=Audience.BOARD,
             document=document,
             rule_results=rule_results,
             quarantine_summary=summary,
             area_results=protected.get("area_results"),
-            disclosure=(None if self.disclosure is None else protect(
-                breakdowns_tables(self.disclosure, DISCLOSURE_COUNTS), below)["frame"]),
+            disclosure=disclosure,
+            area_disclosure=area_disclosure,
         )
 
     def save(self, folder: str | Path) -> None:
@@ -386,6 +403,14 @@ def previous_report(run_folder: str | Path, report: AuditReport) -> AuditReport 
     if before is None:
         return None
     return AuditReport.from_run(folder.parent / before["folder"], Audience.BOARD)
+
+
+def _as_in(summary: pl.DataFrame, protected: pl.DataFrame) -> pl.DataFrame:
+    """``summary``'s rows as ``protected`` (the same rows of another board report,
+    protected) holds them; a row it does not hold is shown with every count hidden."""
+    keys = ["dimension", "value"]
+    return summary.select(keys).join(protected, on=keys, how="left", maintain_order="left",
+                                     nulls_equal=True)
 
 
 def _in_area(frame: pl.DataFrame, area: str | None) -> pl.DataFrame:

@@ -7,4 +7,6 @@ bash scripts/setup.sh --test
 bash scripts/install-chromium.sh
 .venv/bin/ruff check .
 .venv/bin/mypy
-.venv/bin/python -m pytest "$@"
+# two pytest-xdist workers, each taking a whole test file at a time (its servers and hubs are
+# started once); `bash scripts/test.sh -n 0` runs everything in one process
+.venv/bin/python -m pytest -n 2 --dist loadfile "$@"

@@ -109,3 +109,10 @@ def axe_violations(page: Any) -> list[str]:
     return [f"{v['id']} ({v['impact']}, {len(v['nodes'])} elements, first "
             f"{v['nodes'][0]['target']}): {v['nodes'][0]['failureSummary']}"
             for v in found["violations"]]
+
+
+FUZZ_FOLDER_ENV = "MAPPA_FUZZ_FOLDER"
+"""Where the 10,000-example fuzz run's processes write their output, ``<seed>.log``, and
+exit status, ``<seed>.rc`` (``seeds`` lists each seed and its process): made by the pytest
+process that starts them (tests/conftest.py), read by the test, which may run in another
+(a pytest-xdist worker, which inherits the environment)."""

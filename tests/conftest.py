@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,6 +19,7 @@ from mappa_audit._serve import VoilaServer, start_voila
 from _support import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    FUZZ_FOLDER_ENV,
     FY_2024,
     FY_2025,
     SAMPLE,
@@ -80,18 +84,40 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 MANY_FUZZ = "test_mutated_dataset_loads_or_fails_cleanly_many"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Where the 10,000-example fuzz run writes (tests/test_fuzz.py: ``start_many``), for
+    this process's test, or every pytest-xdist worker's (they inherit the environment)."""
+    if not hasattr(config, "workerinput"):
+        os.environ[FUZZ_FOLDER_ENV] = tempfile.mkdtemp(prefix="mappa-fuzz-")
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the 10,000-example fuzz run's workers now, in the background at the lowest
-    priority, when it is among the tests to run (tests/test_fuzz.py: ``start_many``)."""
-    if any(item.name == MANY_FUZZ for item in session.items):
-        import test_fuzz
+    """Start the 10,000-example fuzz run's processes now, in the background at the lowest
+    priority, when it is among the tests to run. A pytest-xdist worker leaves that to the
+    controller (:func:`pytest_xdist_node_collection_finished`): once for all workers."""
+    if not hasattr(session.config, "workerinput"):
+        _start_fuzz([item.name for item in session.items])
 
-        test_fuzz.start_many()
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
+    _start_fuzz([test_id.rsplit("::", 1)[-1] for test_id in ids])
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def _start_fuzz(names: list[str]) -> None:
+    import test_fuzz
+
+    folder = Path(os.environ[FUZZ_FOLDER_ENV])
+    if MANY_FUZZ in names and not (folder / "seeds").exists():
+        test_fuzz.start_many(folder)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
     if "test_fuzz" in sys.modules:
         sys.modules["test_fuzz"].stop_many()
+    if not hasattr(config, "workerinput"):
+        shutil.rmtree(os.environ.pop(FUZZ_FOLDER_ENV, ""), ignore_errors=True)
+
 
 
 @pytest.fixture(scope="module")

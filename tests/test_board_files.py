@@ -132,6 +132,48 @@ def test_every_board_runs_annual_tables_are_the_annual_reports(
         assert outcomes["tables"] == json.loads(printed.stdout)["tables"], area or "all areas"
 
 
+def test_no_disclosure_count_can_be_recovered_from_every_board_run_read_together(
+        sample_runs: SampleRuns, board_area_runs: list[Path]) -> None:
+    """The disclosure review of all areas and each area's, from their board folders: an
+    area's counts of a recipient type, level or quarter add up, over the areas, to all
+    areas' (relations written here, apart from the product). Protected apart, 5 hidden
+    counts of data_samples came back (decision 61)."""
+    from _disclosure_attack import recovered, relations_hold
+
+    import mappa_audit as ma
+    from mappa_audit._disclosure_review import DISCLOSURE_COUNTS, disclosure_summaries
+    from mappa_audit._privacy import Relation, breakdowns_tables
+    from mappa_audit._store import read_run_data
+
+    audit = ma.audit(SAMPLE, "2025-04-01", "2026-03-31")
+    folders = {None: sample_runs.board} | {
+        json.loads((folder / "results.json").read_text())["area"]: folder
+        for folder in board_area_runs}
+    exact, shown, counts, relations = {}, {}, {}, []
+    for area, folder in folders.items():
+        name = area or "all"
+        exact[name] = disclosure_summaries(audit if area is None else audit.for_area(area))
+        on_disk = read_run_data(folder, "disclosure_summary")
+        assert on_disk is not None
+        assert on_disk.select("dimension", "value").equals(
+            exact[name].select("dimension", "value")), name
+        shown[name], counts[name] = on_disk, DISCLOSURE_COUNTS
+        relations += [Relation(*(tuple((name, c[1], c[2]) for c in side)
+                                 for side in (r.plus, r.minus)))
+                      for r in breakdowns_tables(exact[name], DISCLOSURE_COUNTS).relations]
+    keys = ("dimension", "value")
+    for row, key in enumerate(exact["all"].select(keys).iter_rows()):
+        for column in DISCLOSURE_COUNTS:
+            parts = [(str(area), i, column) for area in folders if area is not None
+                     for i, mine in enumerate(exact[str(area)].select(keys).iter_rows())
+                     if mine == key]
+            rest = exact["all"][column][row] - sum(exact[p[0]][column][p[1]] for p in parts)
+            assert rest == 0, "data_samples' decisions are all of known cases"
+            relations.append(Relation.total(("all", row, column), parts))
+    assert relations_hold(exact, tuple(relations)) == []
+    assert recovered(shown, exact, counts, tuple(relations), SUPPRESS_BELOW) == []
+
+
 def test_the_scan_finds_small_counts_in_an_auditor_folder(sample_runs: SampleRuns) -> None:
     found = [hit for folder in sample_runs.auditor for hit in small_counts(folder)]
     assert any(hit.startswith("results.json") for hit in found)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import hypothesis
-import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -266,17 +265,16 @@ def check_many(examples: int, seed: int) -> None:
     loads_or_fails_cleanly()
 
 
-Workers = list[tuple[int, "subprocess.Popen[str]"]]
-_started: Workers = []
-"""The many-examples run's processes, when ``start_many`` started them ahead of the test."""
+_started: list[subprocess.Popen[bytes]] = []
+"""The many-examples run's processes, when this process started them."""
 
-
-def start_many() -> Workers:
+def start_many(folder: Path) -> None:
     """Start the processes of the many-examples run: one per core, each with its own seed.
 
-    ``tests/conftest.py`` starts them as soon as the test is collected, at the lowest CPU
-    priority: the suite spends about 40 % of its time waiting on browsers, servers and
-    kernels, and the workers use that idle time instead of four minutes of their own.
+    ``tests/conftest.py`` starts them as soon as the test is collected (by pytest-xdist's
+    controller when the suite is shared among workers), at the lowest CPU priority: the
+    suite spends much of its time waiting on browsers, servers and kernels, and the
+    processes use that idle time instead of minutes of their own.
     """
     examples = int(os.environ.get("MAPPA_FUZZ_EXAMPLES", "10000"))
     chosen = os.environ.get("MAPPA_FUZZ_SEED", str(FIXED_SEED))
@@ -284,35 +282,41 @@ def start_many() -> Workers:
     workers = max(1, min(os.cpu_count() or 1, examples))
     shares = [examples // workers + (i < examples % workers) for i in range(workers)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
-    _started[:] = [
-        (first_seed + i, subprocess.Popen(
-            [sys.executable, "-W", "error", "-c",
-             f"import os; os.nice(19); import test_fuzz; "
-             f"test_fuzz.check_many({share}, {first_seed + i})"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        ))
-        for i, share in enumerate(shares)
-    ]
-    return list(_started)
+        [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]),
+        # 40-row tables: polars' threads cost more than they give (10 % of the run)
+        "POLARS_MAX_THREADS": "1"}
+    for i, share in enumerate(shares):
+        seed = first_seed + i
+        with (folder / f"{seed}.log").open("wb") as log:
+            _started.append(subprocess.Popen(
+                [sys.executable, "-W", "error", "-c",
+                 f"import os; os.nice(19); import test_fuzz; "
+                 f"test_fuzz.check_share({share}, {seed}, {str(folder)!r})"],
+                env=env, stdout=log, stderr=subprocess.STDOUT))
+    (folder / "seeds").write_text(" ".join(
+        f"{first_seed + i}:{process.pid}" for i, process in enumerate(_started)))
+
+
+def check_share(examples: int, seed: int, folder: str) -> None:
+    """One process's share of the many-examples run; its exit status in ``<seed>.rc``."""
+    import traceback
+
+    try:
+        check_many(examples, seed)
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    (Path(folder) / f"{seed}.rc.part").write_text(str(code))
+    (Path(folder) / f"{seed}.rc.part").rename(Path(folder) / f"{seed}.rc")
 
 
 def stop_many() -> None:
-    """Stop workers the test did not wait for (the session ended before it ran)."""
-    for _, process in _started:
+    """Stop processes the test did not wait for (the session ended before it ran)."""
+    for process in _started:
         if process.poll() is None:
             process.kill()
-            process.communicate()
+        process.wait()
     _started.clear()
-
-
-@pytest.mark.slow
-def test_mutated_dataset_loads_or_fails_cleanly_many() -> None:
-    processes = list(_started) or start_many()
-    _started.clear()
-    failures = []
-    for seed, process in processes:
-        output, _ = process.communicate()
-        if process.returncode != 0:
-            failures.append(f"--- seed {seed} (MAPPA_FUZZ_SEED={seed}) ---\n{output[-4000:]}")
-    assert not failures, "\n".join(failures)
