@@ -886,6 +886,67 @@ def part_name(area: str | None, name: str) -> str:
     return name if area is None else f"{name}@{area}"
 
 
+AREA_COUNTS = {"signals": ("signal_id", "cases"), "data_quality": ("rule_id", "rows"),
+               "due_by_week": ("week", "items")}
+"""The counts of ``results.json`` that an area's run counts of its own cases, under the key
+that names each: read together, the areas' add up to all areas' (decision 62)."""
+
+OF_THE_DATASET = frozenset({"DQ-01"})
+"""Counts of ``AREA_COUNTS`` that are of the whole dataset in every run (the rows
+quarantined), protected with the quarantine by :func:`protect_results_counts`."""
+
+
+def area_counts(document: dict[str, Any]) -> pl.DataFrame:
+    """The counts of ``AREA_COUNTS`` in a results document: ``section``, ``key``,
+    ``count`` and the ``withheld`` list of each."""
+    rows = [(section, str(entry[key]), entry[counted], entry.get(WITHHELD))
+            for section, (key, counted) in AREA_COUNTS.items()
+            for entry in document.get(section) or [] if str(entry[key]) not in OF_THE_DATASET]
+    return pl.DataFrame(rows, schema={"section": pl.String, "key": pl.String,
+                                      "count": pl.Int64, WITHHELD: pl.List(pl.String)},
+                        orient="row")
+
+
+def protect_area_counts(exact: dict[str, Any], document: dict[str, Any],
+                        by_area: pl.DataFrame | None, suppress_below: int
+                        ) -> tuple[dict[str, Any], pl.DataFrame | None]:
+    """``document`` (``exact``, the results of all areas, as a board holds it) with the
+    counts of ``AREA_COUNTS`` protected together with each area's (``by_area``: ``area``,
+    then as :func:`area_counts` gives them, exact), and each area's as protected. An area's
+    run read against the all-areas run could otherwise give back what either hides: 9 cases
+    on the watch list, 5 in one area, 0 in another, the third's ``<5`` is 4 (decision 62)."""
+    if by_area is None or by_area.is_empty():
+        return document, None
+    parts = {None: TableSet({"counts": area_counts(exact).drop(WITHHELD)},
+                            {"counts": ("count",)})} | {
+        str(area): TableSet({"counts": frame.drop("area", WITHHELD, strict=False)},
+                            {"counts": ("count",)})
+        for (area,), frame in by_area.partition_by("area", as_dict=True,
+                                                    maintain_order=True).items()}
+    protected = protect(read_together(parts), suppress_below)
+    areas = pl.concat([protected[part_name(area, "counts")].select(
+        pl.lit(area).alias("area"), pl.all()) for area in parts if area is not None])
+    return with_area_counts(document, protected["counts"]), areas
+
+
+def with_area_counts(document: dict[str, Any], protected: pl.DataFrame) -> dict[str, Any]:
+    """``document`` with each count of ``AREA_COUNTS`` that ``protected`` (rows as
+    :func:`area_counts` gives them) hides hidden too, and named in ``withheld`` where it is
+    withheld. ``document`` is not changed."""
+    document = copy.deepcopy(document)
+    hidden = {(section, key): withheld for section, key, count, withheld
+              in protected.select("section", "key", "count", WITHHELD).iter_rows()
+              if count is None}
+    for section, (key, counted) in AREA_COUNTS.items():
+        for entry in document.get(section) or []:
+            if (section, str(entry[key])) not in hidden:
+                continue
+            entry[counted] = None
+            if hidden[section, str(entry[key])]:
+                entry[WITHHELD] = sorted({*(entry.get(WITHHELD) or []), counted})
+    return document
+
+
 RATE_SOURCES = {"rate": ("compliant", "population")}
 """A rule's rate and the counts it is drawn from."""
 

@@ -23,23 +23,26 @@ from mappa_audit._disclosure_review import (
     disclosure_summaries_by_area,
     protect_summaries,
 )
-from mappa_audit._engine import BREAKDOWNS, EXCEPTION_COLUMNS, AuditResult
+from mappa_audit._engine import BREAKDOWNS, EXCEPTION_COLUMNS, AuditResult, known_areas
 from mappa_audit._errors import AuditorOnlyError, NotFoundError, UsageError
 from mappa_audit._files import make_folder
 from mappa_audit._privacy import (
     COUNT_COLUMNS,
     WITHHELD,
     Audience,
+    area_counts,
     hidden_as_in,
     parse_audience,
     protect,
+    protect_area_counts,
     protect_results_counts,
     results_tables,
     suppress,
     unknown_case_rows,
+    with_area_counts,
 )
 from mappa_audit._results import results_document
-from mappa_audit._signals import watch_list
+from mappa_audit._signals import signal_counts, watch_list
 from mappa_audit._store import read_results, read_run_data, write_run_data
 from mappa_audit._worklist import due_items
 from mappa_audit.rules import RULES, Theme
@@ -84,6 +87,11 @@ class AuditReport:
     """Each area's ``disclosure`` (with ``area`` first), of a report of all areas made from
     its audit: not saved; the board's protects all areas' and each area's together, and an
     area's board report (``for_board(like=...)``) takes its own from it (decision 61)."""
+    area_counts: pl.DataFrame | None = None
+    """Each area's watch-list, data-quality and coming-due counts (``area``, then as
+    :func:`~mappa_audit._privacy.area_counts` gives them), of a report of all areas made
+    from its audit: not saved; protected with the all-areas counts as one, as
+    ``area_disclosure`` is (decision 62)."""
     watch: pl.DataFrame | None = None
     """Auditor only: the cases each watch-list signal picks out (``watch_list.parquet``)."""
     worklist: pl.DataFrame | None = None
@@ -126,6 +134,8 @@ class AuditReport:
             disclosure=disclosure_summaries(result),
             area_disclosure=(disclosure_summaries_by_area(result) if result.area is None
                              else None),
+            area_counts=(_area_counts(result, watch, worklist) if result.area is None
+                         else None),
             exceptions=result.exceptions(),
             quarantine=quarantine,
             area_results=result.area_results,
@@ -185,6 +195,13 @@ class AuditReport:
         rule_results = protected["rule_results"]
         document, summary = protect_results_counts(self.document, self.quarantine_summary,
                                                    below)
+        area_counts = None
+        if like is not None and like.area_counts is not None and area is not None:
+            document = with_area_counts(document, like.area_counts.filter(
+                pl.col("area") == area).drop("area"))
+        elif area is None:
+            document, area_counts = protect_area_counts(self.document, document,
+                                                        self.area_counts, below)
         document["audience"] = Audience.BOARD.value
         _with_headline(document, rule_results)
         disclosure, area_disclosure = self.disclosure, None
@@ -202,6 +219,7 @@ class AuditReport:
             area_results=protected.get("area_results"),
             disclosure=disclosure,
             area_disclosure=area_disclosure,
+            area_counts=area_counts,
         )
 
     def save(self, folder: str | Path) -> None:
@@ -411,6 +429,21 @@ def _as_in(summary: pl.DataFrame, protected: pl.DataFrame) -> pl.DataFrame:
     keys = ["dimension", "value"]
     return summary.select(keys).join(protected, on=keys, how="left", maintain_order="left",
                                      nulls_equal=True)
+
+
+def _area_counts(result: AuditResult, watch: pl.DataFrame, worklist: pl.DataFrame | None
+                 ) -> pl.DataFrame | None:
+    """Each area's counts of ``AREA_COUNTS``, as its own run's results hold them."""
+    frames = []
+    for area in known_areas(result.dataset):
+        document: dict[str, Any] = {
+            "signals": signal_counts(_in_area(watch, area)),
+            "data_quality": result.for_area(area).data_quality().to_dicts(),
+        }
+        if worklist is not None:
+            document["due_by_week"] = _due_by_week(_in_area(worklist, area), result.as_at)
+        frames.append(area_counts(document).select(pl.lit(area).alias("area"), pl.all()))
+    return pl.concat(frames) if frames else None
 
 
 def _in_area(frame: pl.DataFrame, area: str | None) -> pl.DataFrame:

@@ -183,11 +183,16 @@ class SignalCount(_Model, kw_only=True):
     signal_id: str
     title: str
     cases: Count
+    withheld: list[str] | msgspec.UnsetType = msgspec.UNSET
+    """A board's: withheld so that no area's count can be worked out from all areas' and the
+    other areas' (docs/decisions.md 62)."""
 
 
 class WeekCount(_Model, kw_only=True):
     week: str
     items: Count
+    withheld: list[str] | msgspec.UnsetType = msgspec.UNSET
+    """As :attr:`SignalCount.withheld`."""
 
 
 class Results(_Model, kw_only=True):

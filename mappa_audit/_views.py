@@ -543,14 +543,16 @@ def signals(report: AuditReport, previous: AuditReport | None = None) -> Signals
     rows = []
     for signal in report.document.get("signals", []):
         cases = signal["cases"]
+        withheld = "cases" in (signal.get(WITHHELD) or [])
         words = ("no cases" if cases == 0 else
-                 f"{counted(cases, below, 'case')} to look at again")
+                 f"{counted(cases, below, 'case', withheld=withheld)} to look at again")
         change = None
         if previous is not None:
             change = (count_change(cases, before[signal["signal_id"]], below)
                       if signal["signal_id"] in before else NO_EARLIER)
         rows.append(SignalRow(signal_id=str(signal["signal_id"]), title=str(signal["title"]),
-                              cases=count_text(cases, below), words=words, change=change))
+                              cases=count_text(cases, below, withheld=withheld), words=words,
+                              change=change))
     return Signals(note=SIGNALS_NOTE, rows=tuple(rows), compared=previous is not None)
 
 
@@ -564,7 +566,8 @@ class DueWeek:
 def due_by_week(report: AuditReport) -> tuple[DueWeek, ...]:
     """Items coming due in the four weeks after the as-at date, by week (aggregates)."""
     below = _hiding(report)
-    return tuple(DueWeek(week=str(week["week"]), items=count_text(week["items"], below))
+    return tuple(DueWeek(week=str(week["week"]), items=count_text(
+                     week["items"], below, withheld="items" in (week.get(WITHHELD) or [])))
                  for week in report.document.get("due_by_week", []))
 
 

@@ -174,6 +174,54 @@ def test_no_disclosure_count_can_be_recovered_from_every_board_run_read_together
     assert recovered(shown, exact, counts, tuple(relations), SUPPRESS_BELOW) == []
 
 
+def test_no_watch_list_quality_or_due_count_can_be_recovered_from_every_board_run(
+        sample_runs: SampleRuns, board_area_runs: list[Path]) -> None:
+    """results.json of the all-areas board run and each area's: the areas' watch-list,
+    data-quality and coming-due counts add up to all areas' (what does not add up, the
+    checker is told as a given rest). Decision 62."""
+    from _disclosure_attack import recovered
+
+    from mappa_audit._privacy import Relation
+
+    sections = {"signals": ("signal_id", "cases"), "data_quality": ("rule_id", "rows"),
+                "due_by_week": ("week", "items")}
+    folders = {"all": sample_runs.board} | {
+        json.loads((folder / "results.json").read_text())["area"]: folder
+        for folder in board_area_runs}
+    import mappa_audit as ma
+    from mappa_audit._report import AuditReport
+
+    audit = ma.audit(SAMPLE, "2025-04-01", "2026-03-31")
+
+    def counts_of(document: dict[str, Any]) -> dict[tuple[str, str], tuple[Any, list[str]]]:
+        return {(section, str(entry[key])): (entry[field], entry.get("withheld") or [])
+                for section, (key, field) in sections.items()
+                for entry in document.get(section) or [] if entry[key] != "DQ-01"}
+
+    shown = {name: counts_of(json.loads((folder / "results.json").read_text()))
+             for name, folder in folders.items()}
+    exact = {name: counts_of(AuditReport.from_result(
+        audit if name == "all" else audit.for_area(str(name)), "auditor").document)
+        for name in folders}
+    frames, views, relations = {}, {}, []
+    cells = sorted(exact["all"])
+    for name in folders:
+        frames[name] = pl.DataFrame({"count": [exact[name][c][0] for c in cells]})
+        views[name] = pl.DataFrame(
+            {"count": [shown[name][c][0] for c in cells],
+             "withheld": [["count"] if shown[name][c][1] else None for c in cells]},
+            schema={"count": pl.Int64, "withheld": pl.List(pl.String)})
+    rests = []
+    for row, cell in enumerate(cells):
+        rest = exact["all"][cell][0] - sum(exact[a][cell][0] for a in folders if a != "all")
+        relations.append(Relation.total(("all", row, "count"), [
+            *[(a, row, "count") for a in folders if a != "all"], ("rest", row, "count")]))
+        rests.append(rest)
+    frames["rest"] = views["rest"] = pl.DataFrame({"count": rests})
+    counts = dict.fromkeys(frames, ("count",))
+    assert recovered(views, frames, counts, tuple(relations), SUPPRESS_BELOW) == []
+
+
 def test_the_scan_finds_small_counts_in_an_auditor_folder(sample_runs: SampleRuns) -> None:
     found = [hit for folder in sample_runs.auditor for hit in small_counts(folder)]
     assert any(hit.startswith("results.json") for hit in found)

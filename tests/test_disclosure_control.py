@@ -267,6 +267,38 @@ def test_the_tables_protected_apart_would_give_each_other_away() -> None:
     assert [cell for cell, _ in found if cell[0] != "rest"] != []
 
 
+def test_an_areas_watch_list_count_cannot_be_had_from_all_areas_and_the_others() -> None:
+    """9 cases on the watch list of all areas, 5 and 0 in two areas: the third's ``<5`` is
+    4, unless one more count is withheld in one of the four runs (decision 62)."""
+    from mappa_audit._privacy import hide_small_in_results, protect_area_counts
+
+    exact = {"rules": [], "data_quality": [],
+             "signals": [{"signal_id": "SIG-01", "title": "t", "cases": 9}]}
+    areas = pl.DataFrame({"area": ["A", "B", "C"], "section": ["signals"] * 3,
+                          "key": ["SIG-01"] * 3, "count": [5, 0, 4]})
+    document, protected = protect_area_counts(exact, hide_small_in_results(exact, BELOW),
+                                              areas, BELOW)
+    assert protected is not None
+    frames = {"all": pl.DataFrame({"count": [9]})} | {
+        area: pl.DataFrame({"count": [count]})
+        for area, count in zip(areas["area"], areas["count"], strict=True)}
+    entry = document["signals"][0]
+    shown = {"all": pl.DataFrame({"count": [entry["cases"]],
+                                  WITHHELD: [entry.get(WITHHELD)]},
+                                 schema={"count": pl.Int64, WITHHELD: pl.List(pl.String)})}
+    shown |= {str(row["area"]): pl.DataFrame(
+        {"count": [row["count"]], WITHHELD: [row[WITHHELD]]},
+        schema={"count": pl.Int64, WITHHELD: pl.List(pl.String)})
+        for row in protected.iter_rows(named=True)}
+    relation = Relation.total(("all", 0, "count"), [(a, 0, "count") for a in ("A", "B", "C")])
+    counts = dict.fromkeys(frames, ("count",))
+    assert recovered(shown, frames, counts, (relation,), BELOW) == []
+    apart = {name: frame.with_columns(pl.when(pl.col("count").is_between(1, BELOW - 1))
+                                      .then(None).otherwise(pl.col("count")).alias("count"))
+             for name, frame in frames.items()}
+    assert recovered(apart, frames, counts, (relation,), BELOW) != []  # the checker bites
+
+
 def test_the_issues_example_is_protected() -> None:
     """1515 + 242 + 61 against a total of 1819 gave the hidden "no level recorded" away."""
     shown = hidden(annual_tables(SAMPLE, "2025-26"), BELOW)["eligible_by_level"]
