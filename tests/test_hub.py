@@ -9,6 +9,7 @@ with Ctrl-C (SIGINT).
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 import os
@@ -71,19 +72,38 @@ def as_in_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def make_deployment(folder: Path, runs: Path, *, accounts: bool = True) -> tuple[Path, int]:
+def make_deployment(folder: Path, runs: Path, *,
+                    accounts: dict[str, tuple[str, str]] | None = None) -> tuple[Path, int]:
+    """``hub init`` into ``folder/state`` on a free port, then ``hub user add`` of each of
+    ``accounts`` (name: group and password; ``None``: this module's three)."""
     port = free_port()
     state = folder / "state"
     # two pre-heated board kernels, not a board meeting's 20 (test_hub_viewers.py)
     result = mappa("hub", "init", state, "--runs", runs, "--port", str(port), "--viewers", "2")
     assert result.returncode == 0, result.stderr
-    for name, password in PASSWORDS.items() if accounts else ():
+    if accounts is None:
+        accounts = {name: (GROUPS[name], password) for name, password in PASSWORDS.items()}
+    for name, (group, password) in accounts.items():
         added = subprocess.run(
             [sys.executable, "-m", "mappa_audit", "hub", "user", "add", state, name,
-             "--group", GROUPS[name], "--password-stdin"],
+             "--group", group, "--password-stdin"],
             input=password + "\n", capture_output=True, text=True, check=False)
         assert added.returncode == 0, added.stderr
     return state, port
+
+
+@contextlib.contextmanager
+def running(state: Path, port: int) -> Iterator[Hub]:
+    """``hub start`` of the deployment, once every service answers; SIGTERM at the end
+    (nothing if a test has stopped it already)."""
+    process = hub_start(state)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_hub(url, process)
+        yield Hub(url, port, state, process)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=90)
 
 
 def wait_for_hub(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
@@ -105,15 +125,8 @@ def wait_for_hub(url: str, process: subprocess.Popen[bytes], timeout: float = 12
 
 @pytest.fixture(scope="module")
 def hub(sample_runs: SampleRuns, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    state, port = make_deployment(tmp_path_factory.mktemp("hub"), sample_runs.folder)
-    process = hub_start(state)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for_hub(url, process)
-        yield Hub(url, port, state, process)
-    finally:
-        process.send_signal(signal.SIGTERM)  # nothing if the last test has stopped it
-        process.wait(timeout=90)
+    with running(*make_deployment(tmp_path_factory.mktemp("hub"), sample_runs.folder)) as hub:
+        yield hub
 
 
 def sign_in(page: Page, hub: Hub, name: str, path: str, password: str | None = None) -> None:
@@ -456,7 +469,7 @@ def test_killing_or_ctrl_c_of_hub_start_leaves_nothing_and_frees_the_port(
     for stopping in stoppings:
         folder = tmp_path / stopping.name
         folder.mkdir()
-        state, port = make_deployment(folder, sample_runs.folder, accounts=False)
+        state, port = make_deployment(folder, sample_runs.folder, accounts={})
         hubs.append((hub_start(state), port, stopping))
     try:
         for process, port, _ in hubs:

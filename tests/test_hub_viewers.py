@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +17,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 from test_dashboards import shown_rate, tiles
-from test_hub import Hub, command, descendants, hub_start, sign_in, wait_for_hub
+from test_hub import Hub, command, descendants, make_deployment, running, sign_in
 
 from mappa_audit._first_paint import board_first_paint
-from mappa_audit._serve import free_port
 
-from _support import SampleRuns, mappa
+from _support import SampleRuns
 
 pytestmark = pytest.mark.slow
 
@@ -35,28 +32,14 @@ LEFT_PAGE_SECONDS = 3
 
 @pytest.fixture(scope="module")
 def hub(sample_runs: SampleRuns, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    port = free_port()
-    state = tmp_path_factory.mktemp("viewers") / "state"
-    made = mappa("hub", "init", state, "--runs", sample_runs.folder, "--port", str(port),
-                 "--viewers", "2")
-    assert made.returncode == 0, made.stderr
+    state, port = make_deployment(tmp_path_factory.mktemp("viewers"), sample_runs.folder,
+                                  accounts={VIEWER: ("board", PASSWORD)})
     config = state / "jupyterhub_config.py"
     # an administrator's edit of the file: kernels of closed pages go within seconds
     config.write_text(re.sub(r"(?m)^LEFT_PAGE_SECONDS = \d+$",
                              f"LEFT_PAGE_SECONDS = {LEFT_PAGE_SECONDS}", config.read_text()))
-    added = subprocess.run(
-        [sys.executable, "-m", "mappa_audit", "hub", "user", "add", state, VIEWER,
-         "--group", "board", "--password-stdin"],
-        input=PASSWORD + "\n", capture_output=True, text=True, check=False)
-    assert added.returncode == 0, added.stderr
-    process = hub_start(state)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for_hub(url, process)
-        yield Hub(url, port, state, process)
-    finally:
-        process.terminate()
-        process.wait(timeout=90)
+    with running(state, port) as hub:
+        yield hub
 
 
 def board_kernels(hub: Hub) -> set[str]:
