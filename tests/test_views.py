@@ -6,6 +6,7 @@ of the board's threshold, so every test runs in milliseconds.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from html.parser import HTMLParser
@@ -303,6 +304,24 @@ def test_due_by_week_and_data_quality_hide_small_counts(board: AuditReport) -> N
     quality = views.data_quality(board)
     assert [f.rows for f in quality.findings] == ["<5", "6"]
     assert [q.entries for q in quality.quarantine] == ["<5"]
+
+
+def test_a_signal_or_week_withheld_reads_as_not_shown(auditor: AuditReport) -> None:
+    """Withheld so that an area's count cannot be had from all areas' (decision 62): ``[c]``
+    in a cell, "a number (not shown)" in a sentence, never ``<5``."""
+    from mappa_audit._privacy import WITHHELD, with_area_counts
+
+    protected = pl.DataFrame({"section": ["signals", "due_by_week"],
+                              "key": ["SIG-02", "overdue"], "count": [None, None],
+                              WITHHELD: [["count"], ["count"]]},
+                             schema={"section": pl.String, "key": pl.String,
+                                     "count": pl.Int64, WITHHELD: pl.List(pl.String)})
+    board = auditor.for_board()
+    withheld = dataclasses.replace(board, document=with_area_counts(board.document, protected))
+    row = next(r for r in views.signals(withheld).rows if r.signal_id == "SIG-02")
+    assert (row.cases, row.words) == ("[c]", "a number (not shown) of cases to look at again")
+    assert views.due_by_week(withheld)[0].items == "[c]"
+    assert views.due_by_week(board)[0].items == "12"  # the board's own is unchanged
 
 
 def test_chart_points_of_a_board(board: AuditReport) -> None:
