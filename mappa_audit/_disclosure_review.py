@@ -107,12 +107,15 @@ def disclosure_summaries_by_area(result: AuditResult) -> pl.DataFrame | None:
     """:func:`disclosure_summaries` of each area of the dataset, one frame with ``area``
     first: what each area's own run holds, for the board's protection of all areas and each
     area together (:func:`protect_summaries`); ``None`` when the dataset has no area."""
+    areas = known_areas(result.dataset)
+    if not areas:
+        return None
     decisions = disclosure_decisions(result)
     return pl.concat([
         _summary(decisions.filter(pl.col("area") == area), by).select(
             pl.lit(area).alias("area"), pl.lit(by).alias("dimension"), pl.all())
-        for area in known_areas(result.dataset) for by in DISCLOSURE_DIMENSIONS
-    ], how="vertical_relaxed") if known_areas(result.dataset) else None
+        for area in areas for by in DISCLOSURE_DIMENSIONS
+    ], how="vertical_relaxed")
 
 
 def protect_summaries(summary: pl.DataFrame, by_area: pl.DataFrame | None,

@@ -131,12 +131,12 @@ def voila_settings(
     page's first bytes (:mod:`mappa_audit._first_paint`). ``kernels``: a private folder for
     the kernels' connection files and sockets (:func:`_kernel_transport`).
     """
-    hub: dict[str, object] = {} if hub_prefix is None else {"base_url": hub_prefix}
+    where: dict[str, object] = {} if hub_prefix is None else {"base_url": hub_prefix}
     if kernels is not None:
-        hub["connection_dir_root"] = str(kernels)
+        where["connection_dir_root"] = str(kernels)
     return {
         "Voila": {"token": token, "ip": host, "port": port, "open_browser": False,
-                  "port_retries": 0, **hub},
+                  "port_retries": 0, **where},
         "MappaVoila": {"max_viewers": max_viewers, "orphan_seconds": orphan_seconds,
                        "behind_hub": hub_prefix is not None, "first_paint": first_paint,
                        "refill_spacing_seconds": REFILL_SPACING_SECONDS if pool_size > 1 else 0,
