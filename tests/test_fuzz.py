@@ -268,6 +268,7 @@ def check_many(examples: int, seed: int) -> None:
 _started: list[subprocess.Popen[bytes]] = []
 """The many-examples run's processes, when this process started them."""
 
+
 def start_many(folder: Path) -> None:
     """Start the processes of the many-examples run: one per core, each with its own seed.
 
