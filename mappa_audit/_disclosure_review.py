@@ -12,9 +12,8 @@ import polars as pl
 from mappa_audit._engine import NOT_RECORDED, AuditResult, known_areas
 from mappa_audit._privacy import (
     breakdowns_tables,
-    part_name,
     protect,
-    read_together,
+    protect_with_areas,
     shown_counts,
 )
 from mappa_audit.rules._context import as_at_view
@@ -128,14 +127,9 @@ def protect_summaries(summary: pl.DataFrame, by_area: pl.DataFrame | None,
     if by_area is None or by_area.is_empty():  # no areas, or no decision in any
         return protect(breakdowns_tables(summary, DISCLOSURE_COUNTS), suppress_below)[
             "frame"], by_area
-    areas = by_area.partition_by("area", as_dict=True, maintain_order=True)
-    parts = {None: breakdowns_tables(summary, DISCLOSURE_COUNTS)} | {
-        str(area): breakdowns_tables(frame.drop("area"), DISCLOSURE_COUNTS)
-        for (area,), frame in areas.items()}
-    protected = protect(read_together(parts), suppress_below)
-    return protected["frame"], pl.concat([
-        protected[part_name(area, "frame")].select(pl.lit(area).alias("area"), pl.all())
-        for area in parts if area is not None])
+    return protect_with_areas(summary, by_area,
+                              lambda frame: breakdowns_tables(frame, DISCLOSURE_COUNTS),
+                              suppress_below)
 
 
 def shown_summary(summary: pl.DataFrame, suppress_below: int | None) -> pl.DataFrame:

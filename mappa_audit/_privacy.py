@@ -779,19 +779,20 @@ def _hidden_frame(tables: TableSet, name: str, frame: pl.DataFrame, withheld: se
     return frame.select(*shown, pl.col("_withheld").alias(WITHHELD))
 
 
-def hidden_as_in(frame: pl.DataFrame, shown: pl.DataFrame) -> pl.DataFrame:
-    """``frame``'s rule results with every count that ``shown`` (the same rows as another
-    board output shows them, protected) hides hidden too, and its withheld lists carried
-    over, for :func:`protect` to protect the rest around them. Rows are matched on the
-    columns they share of ``area``, ``rule_id``, ``dimension`` and ``value``; a row
-    ``shown`` does not hold is left as it is.
+def hidden_as_in(frame: pl.DataFrame, shown: pl.DataFrame,
+                 counts: tuple[str, ...] = COUNT_COLUMNS) -> pl.DataFrame:
+    """``frame``'s rows (rule results, or another table of ``counts``) with every count that
+    ``shown`` (the same rows as another board output shows them, protected) hides hidden
+    too, and its withheld lists carried over, for :func:`protect` to protect the rest around
+    them. Rows are matched on the columns they share of ``area``, ``rule_id``,
+    ``dimension`` and ``value``; a row ``shown`` does not hold is left as it is.
 
     An area's own board run and the all-areas board both show that area's rows: protected
-    apart, each could give away what the other withholds (decision 59).
+    apart, each could give away what the other withholds (decisions 59, 61).
     """
     keys = [c for c in ("area", "rule_id", "dimension", "value")
             if c in frame.columns and c in shown.columns]
-    counts = [c for c in COUNT_COLUMNS if c in frame.columns]
+    counts = tuple(c for c in counts if c in frame.columns)
     marks = shown.select(
         *keys, *(pl.col(c).is_null().alias(f"_hidden_{c}") for c in counts),
         pl.col(WITHHELD).alias("_shown_withheld") if WITHHELD in shown.columns
@@ -917,16 +918,29 @@ def protect_area_counts(exact: dict[str, Any], document: dict[str, Any],
     on the watch list, 5 in one area, 0 in another, the third's ``<5`` is 4 (decision 62)."""
     if by_area is None or by_area.is_empty():
         return document, None
-    parts = {None: TableSet({"counts": area_counts(exact).drop(WITHHELD)},
-                            {"counts": ("count",)})} | {
-        str(area): TableSet({"counts": frame.drop("area", WITHHELD, strict=False)},
-                            {"counts": ("count",)})
+
+    def counts_set(frame: pl.DataFrame) -> TableSet:
+        return TableSet({"counts": frame.drop(WITHHELD, strict=False)}, {"counts": ("count",)})
+
+    whole, areas = protect_with_areas(area_counts(exact), by_area, counts_set, suppress_below)
+    return with_area_counts(document, whole), areas
+
+
+def protect_with_areas(whole: pl.DataFrame, by_area: pl.DataFrame,
+                       table_set: Callable[[pl.DataFrame], TableSet], suppress_below: int
+                       ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A table of all areas, ``whole``, and each area's (``by_area``: ``area``, then the
+    same columns), protected as one (:func:`read_together` of ``table_set`` of each, a set
+    of that one table); each area's comes back with ``area`` first."""
+    parts = {None: table_set(whole)} | {
+        str(area): table_set(frame.drop("area"))
         for (area,), frame in by_area.partition_by("area", as_dict=True,
                                                     maintain_order=True).items()}
+    [name] = parts[None].frames
     protected = protect(read_together(parts), suppress_below)
-    areas = pl.concat([protected[part_name(area, "counts")].select(
-        pl.lit(area).alias("area"), pl.all()) for area in parts if area is not None])
-    return with_area_counts(document, protected["counts"]), areas
+    return protected[name], pl.concat([
+        protected[part_name(area, name)].select(pl.lit(area).alias("area"), pl.all())
+        for area in parts if area is not None])
 
 
 def with_area_counts(document: dict[str, Any], protected: pl.DataFrame) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import polars as pl
 
 from mappa_audit._calendar import day_month
 from mappa_audit._disclosure_review import (
+    DISCLOSURE_COUNTS,
     disclosure_summaries,
     disclosure_summaries_by_area,
     protect_summaries,
@@ -195,20 +196,21 @@ class AuditReport:
         rule_results = protected["rule_results"]
         document, summary = protect_results_counts(self.document, self.quarantine_summary,
                                                    below)
-        area_counts = None
+        counts_by_area = None
         if like is not None and like.area_counts is not None and area is not None:
             document = with_area_counts(document, like.area_counts.filter(
                 pl.col("area") == area).drop("area"))
         elif area is None:
-            document, area_counts = protect_area_counts(self.document, document,
-                                                        self.area_counts, below)
+            document, counts_by_area = protect_area_counts(self.document, document,
+                                                           self.area_counts, below)
         document["audience"] = Audience.BOARD.value
         _with_headline(document, rule_results)
         disclosure, area_disclosure = self.disclosure, None
-        if disclosure is not None and like is not None and like.area_disclosure is not None:
-            disclosure = _as_in(disclosure, like.area_disclosure.filter(
-                pl.col("area") == area).drop("area"))
-        elif disclosure is not None:
+        if disclosure is not None:
+            if like is not None and like.area_disclosure is not None and area is not None:
+                # this area's part of the all-areas protection, which leaves nothing more
+                disclosure = hidden_as_in(disclosure, like.area_disclosure.filter(
+                    pl.col("area") == area).drop("area"), DISCLOSURE_COUNTS)
             disclosure, area_disclosure = protect_summaries(
                 disclosure, self.area_disclosure if area is None else None, below)
         return AuditReport(
@@ -219,7 +221,7 @@ class AuditReport:
             area_results=protected.get("area_results"),
             disclosure=disclosure,
             area_disclosure=area_disclosure,
-            area_counts=area_counts,
+            area_counts=counts_by_area,
         )
 
     def save(self, folder: str | Path) -> None:
@@ -421,14 +423,6 @@ def previous_report(run_folder: str | Path, report: AuditReport) -> AuditReport 
     if before is None:
         return None
     return AuditReport.from_run(folder.parent / before["folder"], Audience.BOARD)
-
-
-def _as_in(summary: pl.DataFrame, protected: pl.DataFrame) -> pl.DataFrame:
-    """``summary``'s rows as ``protected`` (the same rows of another board report,
-    protected) holds them; a row it does not hold is shown with every count hidden."""
-    keys = ["dimension", "value"]
-    return summary.select(keys).join(protected, on=keys, how="left", maintain_order="left",
-                                     nulls_equal=True)
 
 
 def _area_counts(result: AuditResult, watch: pl.DataFrame, worklist: pl.DataFrame | None
