@@ -93,22 +93,38 @@ def expected_rates(runs: Path) -> dict[str, str]:
 
 
 async def one_viewer(browser: Browser, url: str,
-                     expected: dict[str, str]) -> tuple[float | None, bool, Page]:
+                     expected: dict[str, str]) -> tuple[float | None, bool, Page, str]:
+    """Open the dashboard as one viewer: seconds until the tiles and a chart are drawn (None
+    if they never were), whether the rates are the run's, the page, and for a viewer who
+    waited in vain what the page had seen (its kernel socket, errors, what it showed)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(GIVE_UP_SECONDS * 1000)
+    seen: list[str] = []
+    page.on("pageerror", lambda error: seen.append(f"page error: {error}"))
+    page.on("console", lambda message: seen.append(f"console {message.type}: {message.text}")
+            if message.type in {"error", "warning"} else None)
+    page.on("websocket", lambda socket: (
+        seen.append(f"socket opened: {socket.url.split('?')[0]}"),
+        socket.on("close", lambda _: seen.append("socket closed")),
+        socket.on("socketerror", lambda error: seen.append(f"socket error: {error}"))))
     started = time.monotonic()
     await page.goto(url, wait_until="commit")
+    waiting_for = ".mappa-tile"
     try:
-        await page.wait_for_selector(".mappa-tile")
-        await page.wait_for_selector(".js-plotly-plot .main-svg")
+        await page.wait_for_selector(waiting_for)
+        waiting_for = ".js-plotly-plot .main-svg"
+        await page.wait_for_selector(waiting_for)
     except PlaywrightTimeout:
-        return None, False, page
+        shown = await page.evaluate("() => document.body ? document.body.innerText : ''")
+        about = [f"no {waiting_for} after {GIVE_UP_SECONDS} s", *seen[-12:],
+                 f"the page showed: {' '.join(shown.split())[:300]!r}"]
+        return None, False, page, "; ".join(about)
     seconds = time.monotonic() - started
     rates = await page.eval_on_selector_all(
         ".mappa-tile", "ts => Object.fromEntries(ts.map(t => [t.dataset.rule, "
         "t.querySelector('.mappa-tile-rate').textContent]))")
-    return seconds, rates == expected, page
+    return seconds, rates == expected, page, ""
 
 
 async def measure(viewers: int, runs: Path, *, cull_seconds: int = 60, wait_for_cull: bool = True,
@@ -127,7 +143,7 @@ async def measure(viewers: int, runs: Path, *, cull_seconds: int = 60, wait_for_
                                              for _ in range(viewers)))
             wall = time.monotonic() - started
             memory = kernel_memory_mb(server.process.pid)
-            vanished, *leaving = [page for _, _, page in results]
+            vanished, *leaving = [page for _, _, page, _ in results]
             for page in leaving:
                 await page.close(run_before_unload=True)
             await asyncio.sleep(5)
@@ -144,11 +160,11 @@ async def measure(viewers: int, runs: Path, *, cull_seconds: int = 60, wait_for_
         if log_copy is not None:
             log_copy.write_bytes((server.workdir / "voila.log").read_bytes())
         server.stop()
-    times = [seconds for seconds, _, _ in results if seconds is not None] or [float("nan")]
+    times = [seconds for seconds, *_ in results if seconds is not None] or [float("nan")]
     return {
         "viewers": viewers,
-        "rendered": sum(1 for seconds, _, _ in results if seconds is not None),
-        "rendered_correct": sum(1 for seconds, correct, _ in results
+        "rendered": sum(1 for seconds, *_ in results if seconds is not None),
+        "rendered_correct": sum(1 for seconds, correct, *_ in results
                                 if seconds is not None and correct),
         "render_seconds": {"min": round(min(times), 2),
                            "median": round(statistics.median(times), 2),
@@ -160,6 +176,7 @@ async def measure(viewers: int, runs: Path, *, cull_seconds: int = 60, wait_for_
         "kernels_5s_after_all_but_one_closed_their_page": left_after_closing,
         "kernels_after_cull": len(left) if wait_for_cull else None,
         "cull_idle_seconds": cull_seconds,
+        "stalled": [why for *_, why in results if why],
     }
 
 

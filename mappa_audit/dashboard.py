@@ -359,14 +359,15 @@ class PagedList:
         self.page = min(max(self.page, 0), pages - 1)
         self.previous_page.disabled = self.page == 0
         self.next_page.disabled = self.page >= pages - 1
-        self.status.value = render("status.html.j2", css=self.css, text=(
-            f"page {self.page + 1} of {pages} · {selection.height} {self.noun}"))
         rows = selection.slice(self.page * PAGE_SIZE, PAGE_SIZE)
         self.table.value = (render("list.html.j2", view=None, empty=self.empty)
                             if selection.height == 0 else
                             render("list.html.j2", view=views.table(for_people(
                                 rows, self.titles)), css=f"mappa-list mappa-{self.css}",
                                 label=self.sheet, more=None, downloads=""))
+        # the status line last: when it announces the new count, the rows are there
+        self.status.value = render("status.html.j2", css=self.css, text=(
+            f"page {self.page + 1} of {pages} · {selection.height} {self.noun}"))
 
 
 def _slug(text: str) -> str:

@@ -1,16 +1,19 @@
-"""Fixtures shared by the slow tests: real runs of the real notebooks, made once per session."""
+"""Fixtures shared by the slow tests: real runs of the real notebooks, made once per test run."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
+from filelock import FileLock
 from playwright.sync_api import Browser, sync_playwright
 
 from mappa_audit import Audience
@@ -31,7 +34,14 @@ from _support import (
 
 @pytest.fixture(scope="session")
 def sample_runs(tmp_path_factory: pytest.TempPathFactory) -> SampleRuns:
-    folder = tmp_path_factory.mktemp("runs")
+    """The runs of ``data_samples/`` the slow tests read: made once for the whole suite, by
+    whichever pytest-xdist worker asks first (no test writes into them)."""
+    record = shared_once(tmp_path_factory, "runs", _make_sample_runs)
+    return SampleRuns(Path(record["folder"]), Path(record["board"]),
+                      Path(record["earlier_board"]), [Path(f) for f in record["auditor"]])
+
+
+def _make_sample_runs(folder: Path) -> dict[str, Any]:
     commands = {
         "earlier": [*FY_2024, "--audience", "board"],
         "board": [*FY_2025, "--audience", "board"],
@@ -49,7 +59,39 @@ def sample_runs(tmp_path_factory: pytest.TempPathFactory) -> SampleRuns:
     for key, result in results.items():
         assert result.returncode == 0, result.stderr
         made[key] = folders_printed(result)
-    return SampleRuns(folder, made["board"][0], made["earlier"][0], made["auditor"])
+    return {"folder": str(folder), "board": str(made["board"][0]),
+            "earlier_board": str(made["earlier"][0]),
+            "auditor": [str(f) for f in made["auditor"]]}
+
+
+@pytest.fixture(scope="session")
+def sample_annual(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``mappa-audit annual`` of ``data_samples/`` for 2025-26 (the report's HTML, workbook
+    and notebook), made once for the whole suite like :func:`sample_runs`."""
+
+    def make(folder: Path) -> dict[str, Any]:
+        result = mappa("annual", SAMPLE, "--year", "2025-26", "--out", folder / "annual")
+        assert result.returncode == 0, result.stderr
+        return {"folder": str(folder / "annual")}
+
+    return Path(shared_once(tmp_path_factory, "annual", make)["folder"])
+
+
+def shared_once(tmp_path_factory: pytest.TempPathFactory, name: str,
+                make: Callable[[Path], dict[str, Any]]) -> dict[str, Any]:
+    """What ``make`` made in a new folder, made once for every pytest-xdist worker of the
+    run: the first to ask makes it under a lock, the others wait and read its record (the
+    recipe of pytest-xdist's documentation). Outside xdist, made for this process."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # the run's, above each worker's own
+    record = shared / f"{name}.json"
+    with FileLock(shared / f"{name}.lock"):
+        if not record.exists():
+            folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=shared))
+            record.write_text(json.dumps(make(folder)))
+    made: dict[str, Any] = json.loads(record.read_text())
+    return made
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +104,8 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-SLOW_FIXTURES = {"sample_runs": ("slow",), "browser": ("slow", "browser")}
+SLOW_FIXTURES = {"sample_runs": ("slow",), "sample_annual": ("slow",),
+                 "browser": ("slow", "browser")}
 """Fixtures that make a test slow (real papermill runs) or need Chromium: a test using one is
 marked so by its fixture, whether or not its module remembered to (``-m "not slow"`` is the
 quick lane of CONTRIBUTING.md)."""
@@ -117,7 +160,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         sys.modules["test_fuzz"].stop_many()
     if not hasattr(config, "workerinput"):
         shutil.rmtree(os.environ.pop(FUZZ_FOLDER_ENV, ""), ignore_errors=True)
-
 
 
 @pytest.fixture(scope="module")

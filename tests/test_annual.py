@@ -13,7 +13,7 @@ from mappa_audit import load_dataset
 from mappa_audit._annual import TABLE_TITLES, annual_tables, financial_year, published
 from mappa_audit._errors import UsageError
 
-from _support import SAMPLE, mappa, mappa_in_process, write_dataset
+from _support import SAMPLE, mappa_in_process, write_dataset
 
 
 def case(case_id: str, category: str, **values: str) -> dict[str, str]:
@@ -106,12 +106,10 @@ def test_financial_year_words(label: str) -> None:
 
 
 @pytest.mark.slow
-def test_annual_notebook_runs_and_exports_one_sheet_per_table(tmp_path: Path) -> None:
-    result = mappa("annual", SAMPLE, "--year", "2025-26", "--out", tmp_path)
-    assert result.returncode == 0, result.stderr
-    workbook = fastexcel.read_excel(tmp_path / "annual_report.xlsx")
+def test_annual_notebook_runs_and_exports_one_sheet_per_table(sample_annual: Path) -> None:
+    workbook = fastexcel.read_excel(sample_annual / "annual_report.xlsx")
     assert workbook.sheet_names == list(TABLE_TITLES)
-    html = (tmp_path / "annual_report.html").read_text(encoding="utf-8")
+    html = (sample_annual / "annual_report.html").read_text(encoding="utf-8")
     for title in TABLE_TITLES.values():
         assert title in html
     assert "SYN-" not in html

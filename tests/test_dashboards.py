@@ -287,6 +287,11 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
     of_case = actions.filter(pl.col("case_id") == case_id).height
     page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
                            f".includes(' {of_case} exceptions')", timeout=WAIT_MS)
+    # the rows come before the status line that announces them; a slow browser may draw
+    # them a moment apart
+    page.wait_for_function("n => document.querySelectorAll("
+                           "'table.mappa-exceptions td:nth-child(3)').length === n",
+                           arg=of_case, timeout=WAIT_MS)
     cases = page.locator("table.mappa-exceptions td:nth-child(3)").all_inner_texts()
     assert set(cases) == {case_id}
     search.fill("")

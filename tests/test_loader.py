@@ -11,6 +11,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
+from test_fuzz import records_of
 
 import mappa_audit as ma
 from mappa_audit import _loader
@@ -270,11 +271,6 @@ def test_quoted_newlines_keep_line_numbers(tmp_path: Path) -> None:
 # --- the two CSV readers: polars column-wise, the csv module as the fallback ------------------
 
 
-def _records(records: _loader._Records) -> tuple[object, ...]:
-    return (records.header, records.header_line, [c.to_list() for c in records.columns],
-            records.lines.to_list(), records.field_counts.to_list())
-
-
 @pytest.mark.parametrize(
     ("text", "fast"),
     [
@@ -298,7 +294,7 @@ def test_csv_fast_path_reads_as_the_csv_module(text: str, fast: bool) -> None:
     records = _loader._one_line_records(text)
     assert (records is not None) is fast
     if records is not None:
-        assert _records(records) == _records(_loader._csv_records(text, "t.csv"))
+        assert records_of(records) == records_of(_loader._csv_records(text, "t.csv"))
 
 
 @settings(max_examples=300, deadline=None)
@@ -307,7 +303,7 @@ def test_csv_fast_path_agrees_with_the_csv_module_or_declines(text: str) -> None
     records = _loader._one_line_records(text)
     if records is None:
         return  # the csv module reads it, or refuses it
-    assert _records(records) == _records(_loader._csv_records(text, "t.csv"))
+    assert records_of(records) == records_of(_loader._csv_records(text, "t.csv"))
 
 
 def test_csv_fast_path_and_fallback_load_the_same_dataset(
@@ -336,6 +332,7 @@ def test_csv_fast_path_and_fallback_load_the_same_dataset(
         return records
 
     monkeypatch.setattr(_loader, "_one_line_records", spy)
+    monkeypatch.setattr(_loader, "_FAST_PATH_MIN_CHARS", 0)  # small files take it too
     fast = ma.load_dataset(folder)
     assert taken == [True, True, True]
     monkeypatch.setattr(_loader, "_one_line_records", lambda text: None)
