@@ -63,6 +63,10 @@ MAX_VIEWERS = 25
 COOKIE_HOURS = 12
 """How long the sign-in cookie lasts: a board meeting, not a month."""
 IOPUB_TIMEOUT_SECONDS = 120
+KERNEL_START_TIMEOUT_SECONDS = 240
+"""How long a viewer's page waits for its kernel to answer (nbclient's 60 s): 20 kernels
+started at once on two cores, beside 20 browsers, can take longer, and the page that gives
+up is left without its dashboard."""
 PREHEATED_KERNELS = 1
 """Kernels kept started and waiting for the next viewer (Voila's ``default_pool_size``)."""
 HUB_CHECK_SECONDS = 5
@@ -164,8 +168,10 @@ def voila_settings(
             "extension_denylist": ["jupyterlab-plotly"],
         },
         # With many viewers at once a busy machine can take longer than nbclient's 4 s to
-        # deliver a page's widget messages; waiting longer keeps the page whole.
-        "VoilaExecutor": {"iopub_timeout": IOPUB_TIMEOUT_SECONDS},
+        # deliver a page's widget messages, or its 60 s to start a kernel; waiting longer
+        # keeps the page whole.
+        "VoilaExecutor": {"iopub_timeout": IOPUB_TIMEOUT_SECONDS,
+                          "startup_timeout": KERNEL_START_TIMEOUT_SECONDS},
         **_kernel_transport(kernels),
         "MappingKernelManager": {"cull_idle_timeout": cull_idle_seconds,
                                  "cull_interval": min(60, cull_idle_seconds),

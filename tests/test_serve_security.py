@@ -396,6 +396,18 @@ def test_stopping_serve_leaves_nothing_behind(sample_runs: SampleRuns, stop: sig
             if serve.poll() is None:
                 serve.kill()
 
+
+def test_a_page_waits_minutes_for_its_kernel_on_a_busy_machine() -> None:
+    """nbclient gives a kernel 60 s to answer, and 4 s for a cell's output to arrive: twenty
+    kernels started at once on two cores, beside twenty browsers, can take longer, and the
+    page that gave up stayed without its dashboard."""
+    settings = voila_settings("t", "127.0.0.1", 1, preheat=True)
+    executor = settings["VoilaExecutor"]
+    assert isinstance(executor, dict)
+    assert executor["startup_timeout"] >= 240
+    assert executor["iopub_timeout"] >= 120
+
+
 @pytest.mark.parametrize("secure", [False, True])
 def test_the_secure_flag_reaches_voilas_configuration(secure: bool) -> None:
     """Behind a TLS proxy Voila sees plain HTTP: ``--secure-cookie`` says what it cannot see."""
