@@ -408,11 +408,14 @@ def saved_notebook(page: Page, url: str, timeout: float = 30) -> dict[str, Any]:
     """The notebook as JupyterLab saved it, once every code cell has been run and saved."""
     deadline = time.monotonic() + timeout
     while True:
-        notebook: dict[str, Any] = page.request.get(url).json()["content"]
-        if all(cell["execution_count"] for cell in notebook["cells"]
-               if cell["cell_type"] == "code"):
+        # asked while JupyterLab is still saving it, the server may answer with an error
+        answer = page.request.get(url)
+        notebook: dict[str, Any] = (answer.json().get("content") or {}) if answer.ok else {}
+        if notebook and all(cell["execution_count"] for cell in notebook["cells"]
+                            if cell["cell_type"] == "code"):
             return notebook
-        assert time.monotonic() < deadline, "the run notebook was not saved"
+        assert time.monotonic() < deadline, (
+            f"the run notebook was not saved: {answer.status} {answer.text()[:300]}")
         time.sleep(0.5)
 
 
