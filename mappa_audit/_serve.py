@@ -64,9 +64,8 @@ COOKIE_HOURS = 12
 """How long the sign-in cookie lasts: a board meeting, not a month."""
 IOPUB_TIMEOUT_SECONDS = 120
 KERNEL_START_TIMEOUT_SECONDS = 240
-"""How long a viewer's page waits for its kernel to answer (nbclient's 60 s): 20 kernels
-started at once on two cores, beside 20 browsers, can take longer, and the page that gives
-up is left without its dashboard."""
+"""How long a viewer's page waits for its kernel to answer (nbclient's 60 s): a page that
+gives up is left without its dashboard, and a very busy machine is better waited for."""
 PREHEATED_KERNELS = 1
 """Kernels kept started and waiting for the next viewer (Voila's ``default_pool_size``)."""
 HUB_CHECK_SECONDS = 5

@@ -398,9 +398,8 @@ def test_stopping_serve_leaves_nothing_behind(sample_runs: SampleRuns, stop: sig
 
 
 def test_a_page_waits_minutes_for_its_kernel_on_a_busy_machine() -> None:
-    """nbclient gives a kernel 60 s to answer, and 4 s for a cell's output to arrive: twenty
-    kernels started at once on two cores, beside twenty browsers, can take longer, and the
-    page that gave up stayed without its dashboard."""
+    """nbclient gives a kernel 60 s to answer, and 4 s for a cell's output to arrive; a page
+    that gives up stays without its dashboard, so a very busy machine is waited for."""
     settings = voila_settings("t", "127.0.0.1", 1, preheat=True)
     executor = settings["VoilaExecutor"]
     assert isinstance(executor, dict)
