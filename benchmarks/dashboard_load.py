@@ -86,7 +86,7 @@ def kernel_memory_mb(voila_pid: int) -> list[float]:
 
 def expected_rates(runs: Path) -> dict[str, str]:
     """The tile rates the dashboard must show: those of the run it opens on."""
-    shown_first = _successful_runs(runs)[0]["folder"]
+    shown_first = _successful_runs(runs, "board")[0]["folder"]
     latest = json.loads((runs / shown_first / "results.json").read_text())
     return {r["rule_id"]: "—" if r["rate"] is None or r["population"] < 5
             else f"{r['rate'] * 100:.1f} %" for r in latest["rules"]}

@@ -817,7 +817,9 @@ class PaperFormat(enum.StrEnum):
 
 @app.command()
 def paper(
-    run_folder: Annotated[Path, typer.Argument(help="A run folder made by `mappa-audit run`.")],
+    run_folder: Annotated[
+        Path, typer.Argument(help="A board run folder made by `mappa-audit run`.")
+    ],
     output: Annotated[
         PaperFormat, typer.Option("--format", help="html, or pdf (printed by Chromium).")
     ] = PaperFormat.HTML,

@@ -58,7 +58,7 @@ def board_first_paint(runs: Path) -> str:
     """What the board dashboard opens on, as HTML: the banner and every tile of the first run
     it offers, for all areas (empty when there is no run yet or it cannot be read: the live
     dashboard then says so in words)."""
-    entries = successful_runs(runs)
+    entries = successful_runs(runs, "board")
     if not entries:
         return ""
     entry = entries[0]

@@ -410,7 +410,9 @@ def _quarantine_summary(quarantine: pl.DataFrame | None) -> pl.DataFrame:
 
 
 def previous_report(run_folder: str | Path, report: AuditReport) -> AuditReport | None:
-    """The report of the run before this one (same area and period length), if any."""
+    """The report of the run before this one (same area and period length), if any, as the
+    board reads it. A board report compares with board runs only: an auditor run's board
+    view is protected on its own, not with the board runs of its audit (decision 64)."""
     from mappa_audit._runs import previous_run
     from mappa_audit._store import read_index
 
@@ -418,7 +420,8 @@ def previous_report(run_folder: str | Path, report: AuditReport) -> AuditReport 
     period = report.document["period"]
     current = {"area": report.document.get("area"), "start": period["start"],
                "end": period["end"], "started_at": "9999"}
-    runs = [e for e in read_index(folder.parent) if e["folder"] != folder.name]
+    runs = [e for e in read_index(folder.parent) if e["folder"] != folder.name
+            and (report.audience is Audience.AUDITOR or e["audience"] == Audience.BOARD.value)]
     before = previous_run(runs, current)
     if before is None:
         return None

@@ -712,8 +712,9 @@ def _drop_error_outputs(node: Any) -> None:
 def previous_run(
     runs: list[dict[str, Any]], current: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """The latest successful run before ``current`` of the same area and period length (so a
-    quarter is compared with the quarter before). Audiences share the same aggregates."""
+    """The latest successful run in ``runs`` before ``current`` of the same area and period
+    length (so a quarter is compared with the quarter before). For a board view, give board
+    runs only (decision 64)."""
     def length(entry: dict[str, Any]) -> int:
         return (dt.date.fromisoformat(entry["end"]) - dt.date.fromisoformat(entry["start"])).days
 

@@ -75,7 +75,9 @@ class BoardOverview:
 
     def __init__(self, runs: Path) -> None:
         self.runs = runs
-        self.entries = _successful_runs(runs)
+        # board runs only: an auditor run's board view is protected on its own, and would
+        # show counts that the board runs of the same audit withhold (decision 64)
+        self.entries = _successful_runs(runs, "board")
         self.run = widgets.Dropdown(
             options=[(_run_label(e), e["folder"]) for e in self.entries],
             description="Run", layout={"width": "460px"},
@@ -276,9 +278,9 @@ def board_overview(runs: str | Path | None = None) -> None:
     wait_for_viewer()
     folder = runs_folder(runs)
     try:
-        if not _successful_runs(folder):
-            display(_message("No audit has been run yet. Ask the MAPPA co-ordinator to run "
-                             "`mappa-audit run`; this page shows its results."))
+        if not _successful_runs(folder, "board"):
+            display(_message("No board audit has been run yet. Ask the MAPPA co-ordinator "
+                             "to run `mappa-audit run`; this page shows its results."))
             return
         display(BoardOverview(folder).widget())
     except _UNREADABLE:

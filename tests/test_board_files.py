@@ -242,3 +242,74 @@ def test_a_board_folder_says_what_it_hides(sample_runs: SampleRuns) -> None:
     assert small_population.height > 0
     assert small_population["rate"].null_count() == small_population.height
     assert set(small_population["rag"]) == {"none"}
+
+
+# ---- what the board dashboard offers (decision 64) -------------------------------------------
+
+_COUNTS = ["compliant", "non_compliant", "pending", "not_assessable", "population"]
+
+
+def _shown_as_board_but_withheld_in_all_areas(sample_runs: SampleRuns, folder: Path) -> int:
+    """Cells of an area's run, read as the board reads it, that the all-areas board run
+    withholds for that area: each one a count the board could not otherwise have."""
+    from mappa_audit._report import AuditReport
+
+    area = json.loads((folder / "results.json").read_text())["area"]
+    shown = AuditReport.from_run(folder, "board").rule_results
+    of_area = pl.read_parquet(sample_runs.board / "area_results.parquet").filter(
+        pl.col("area") == area)
+    key = ["rule_id", "dimension", "value"]
+    both = shown.select(*key, *_COUNTS).join(
+        of_area.select(*key, *[pl.col(c).alias(f"{c}_of_all") for c in _COUNTS]),
+        on=key, nulls_equal=True)
+    return sum(both.filter(pl.col(c).is_not_null() & pl.col(f"{c}_of_all").is_null()).height
+               for c in _COUNTS)
+
+
+def test_the_board_dashboard_offers_board_runs_only(sample_runs: SampleRuns) -> None:
+    from mappa_audit._first_paint import board_first_paint
+    from mappa_audit.dashboard import BoardOverview
+
+    offered = {entry["folder"] for entry in BoardOverview(sample_runs.folder).entries}
+    assert offered == {sample_runs.board.name, sample_runs.earlier_board.name}
+    # why: an auditor's run, read as the board reads it, is protected on its own and shows
+    # counts that the all-areas board run of the same audit withholds
+    assert sum(_shown_as_board_but_withheld_in_all_areas(sample_runs, folder)
+               for folder in sample_runs.auditor) > 0
+    # and the first paint shows the latest board run, not a newer auditor run
+    assert "1 April 2025 to 31 March 2026" in board_first_paint(sample_runs.folder)
+
+
+def test_a_board_report_compares_with_board_runs_only(sample_runs: SampleRuns,
+                                                      tmp_path: Path) -> None:
+    from mappa_audit._report import AuditReport, previous_report
+
+    runs = tmp_path / "runs"
+    for folder in (sample_runs.board, sample_runs.earlier_board):
+        (runs / folder.name).mkdir(parents=True)
+        for file in folder.iterdir():
+            (runs / folder.name / file.name).write_bytes(file.read_bytes())
+    index = json.loads((sample_runs.folder / "index.json").read_text())
+    index["runs"] = [entry for entry in index["runs"] if entry["folder"]
+                     in {sample_runs.board.name, sample_runs.earlier_board.name}]
+    (runs / "index.json").write_text(json.dumps(index))
+    report = AuditReport.from_run(runs / sample_runs.board.name, "board")
+    previous = previous_report(runs / sample_runs.board.name, report)
+    assert previous is not None
+    assert previous.document["period"]["start"] == "2024-04-01"
+    # the same earlier run, listed as an auditor's: a board report no longer compares with it
+    for entry in index["runs"]:
+        if entry["folder"] == sample_runs.earlier_board.name:
+            entry["audience"] = "auditor"
+    (runs / "index.json").write_text(json.dumps(index))
+    assert previous_report(runs / sample_runs.board.name, report) is None
+    auditor_view = AuditReport.from_run(runs / sample_runs.board.name, "auditor")
+    assert previous_report(runs / sample_runs.board.name, auditor_view) is not None
+
+
+def test_the_paper_of_an_auditor_run_is_refused(sample_runs: SampleRuns, tmp_path: Path) -> None:
+    result = mappa("paper", sample_runs.auditor[0], "--out", tmp_path / "paper.html")
+    assert result.returncode == 2, result.stderr
+    assert "is an auditor run: the board paper is made from a board run" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "paper.html").exists()
