@@ -240,7 +240,7 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
     page.get_by_label("Rule", exact=True).select_option("REV-01")
     wanted = exceptions.filter(pl.col("rule_id") == "REV-01")
     page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
-                           f".includes('{wanted.height} exceptions')", timeout=WAIT_MS)
+                           f".includes('· {wanted.height} exceptions')", timeout=WAIT_MS)
     downloads = page.locator(".mappa-downloads-exceptions")
     assert downloads.locator("a").count() == 0, "a filter change builds no file"
     csv = prepared_file(page, downloads, "CSV", folder.name, "mappa-exceptions", "-rev-01")
@@ -261,7 +261,7 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
     page.screenshot(path=ARTIFACTS / "auditor_exceptions.png", full_page=True)
     page.get_by_label("Rule", exact=True).select_option("All")
     page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
-                           f".includes('{exceptions.height} exceptions')", timeout=WAIT_MS)
+                           f".includes('· {exceptions.height} exceptions')", timeout=WAIT_MS)
     assert downloads.locator("a").count() == 0, "the REV-01 file went with its selection"
     assert downloads.locator(".mappa-live").inner_text() == ""
 
@@ -269,7 +269,7 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
     page.get_by_label("Rule", exact=True).select_option("ACT-02")
     actions = exceptions.filter(pl.col("rule_id") == "ACT-02")
     page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
-                           f".includes('{actions.height} exceptions')", timeout=WAIT_MS)
+                           f".includes('· {actions.height} exceptions')", timeout=WAIT_MS)
     chase = pl.read_excel(prepared_file(page, downloads, "Excel", folder.name,
                                         "mappa-exceptions", "-act-02"), sheet_name="Exceptions")
     assert chase.height == actions.height > 0
@@ -287,7 +287,7 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
     search.press("Enter")
     of_case = actions.filter(pl.col("case_id") == case_id).height
     page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
-                           f".includes(' {of_case} exceptions')", timeout=WAIT_MS)
+                           f".includes('· {of_case} exceptions')", timeout=WAIT_MS)
     # the rows come before the status line that announces them; a slow browser may draw
     # them a moment apart
     page.wait_for_function("n => document.querySelectorAll("
@@ -299,7 +299,7 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
     search.press("Enter")
     page.get_by_label("Rule", exact=True).select_option("All")
     page.wait_for_function(f"() => document.querySelector('.mappa-status').textContent"
-                           f".includes('{exceptions.height} exceptions')", timeout=WAIT_MS)
+                           f".includes('· {exceptions.height} exceptions')", timeout=WAIT_MS)
 
     page.get_by_role("tab", name="Coming due").click()
     page.wait_for_selector("table.mappa-worklist", state="visible")
