@@ -50,6 +50,9 @@ HEADINGS = {
     "auditor_notes": "Auditor's notes",
     "population": "Cases",
     "allocated": "Sampled",
+    "table": "Table",
+    "record_id": "Row id",
+    "line": "Line",
 }
 """The heading of each field a list may hold."""
 OUTCOME_WORDS = {"compliant": "met", "non_compliant": "not met", "pending": "not yet due",

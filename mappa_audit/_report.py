@@ -97,6 +97,9 @@ class AuditReport:
     """Auditor only: the cases each watch-list signal picks out (``watch_list.parquet``)."""
     worklist: pl.DataFrame | None = None
     """Auditor only: what falls due in the 4 weeks after ``as_at`` (``worklist.parquet``)."""
+    findings: pl.DataFrame | None = None
+    """Auditor only: the rows the data-quality rules found (``data_quality.parquet``): those
+    of the whole run, as its data-quality counts are."""
 
     # ---- building ----------------------------------------------------------------------------
 
@@ -142,6 +145,7 @@ class AuditReport:
             area_results=result.area_results,
             watch=watch,
             worklist=worklist,
+            findings=result.findings,
         )
         return report if who is Audience.AUDITOR else report.for_board()
 
@@ -171,6 +175,7 @@ class AuditReport:
             quarantine=read_run_data(folder, "quarantine"),
             watch=read_run_data(folder, "watch_list"),
             worklist=read_run_data(folder, "worklist"),
+            findings=read_run_data(folder, "data_quality"),
         )
 
     def for_board(self, like: AuditReport | None = None) -> AuditReport:
@@ -241,6 +246,7 @@ class AuditReport:
             "disclosure_summary": self.disclosure,
             "watch_list": self.watch,
             "worklist": self.worklist,
+            "data_quality": self.findings,
             "exceptions": (None if self.exceptions is None
                            else self.exceptions.select(*EXCEPTION_COLUMNS, *BREAKDOWNS)),
         }

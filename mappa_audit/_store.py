@@ -315,6 +315,7 @@ DATA_FILES = {
     "exceptions": "auditor only: every exception, with its case id",
     "watch_list": "auditor only: the cases each watch-list signal picks out",
     "worklist": "auditor only: what falls due in the four weeks after the as-at date",
+    "data_quality": "auditor only: every row the data-quality rules found, with its case id",
 }
 """The parquet files of a run folder (``<name>.parquet``), by name."""
 

@@ -402,7 +402,12 @@ class AuditorExceptions:
             "worklist": PagedList("items", "worklist", "Coming due", "Nothing in this "
                                   "selection falls due in the four weeks after the as-at date."),
             "watch": PagedList("cases", "watch", "Watch list", "No case on the watch list."),
+            "quality": PagedList("rows", "quality", "Data quality", "The data-quality rules "
+                                 "found no row in this selection."),
         }
+        self.quality_rule = widgets.Dropdown(description="Data-quality rule",
+                                             style={"description_width": "initial"},
+                                             layout={"width": "260px"})
         self.watch_signals = widgets.HTML()
         self.report: AuditReport | None = None
         self.titles: dict[str, str] = {}
@@ -413,6 +418,7 @@ class AuditorExceptions:
             control.observe(lambda _: self._filter(), names="value")
         for control in self.due_filters.values():
             control.observe(lambda _: self._show_due(), names="value")
+        self.quality_rule.observe(lambda _: self._show_quality(), names="value")
         self._busy = False
         self._load_run()
 
@@ -425,8 +431,10 @@ class AuditorExceptions:
             self.lists["exceptions"].widget(list(self.filters.values())),
             self.lists["worklist"].widget(list(self.due_filters.values())),
             widgets.VBox([self.watch_signals, self.lists["watch"].widget([])]),
+            self.lists["quality"].widget([self.quality_rule]),
         ])
-        for index, title in enumerate(("Exceptions", "Coming due", "Watch list")):
+        for index, title in enumerate(("Exceptions", "Coming due", "Watch list",
+                                       "Data quality")):
             tabs.set_title(index, title)
         return widgets.VBox([
             widgets.HTML(render("heading.html.j2", text="MAPPA exceptions",
@@ -467,6 +475,10 @@ class AuditorExceptions:
                 values = sorted({str(v) for v in self.exceptions[name].to_list()})
                 control.options = [ALL, *values]
                 control.value = ALL
+            found = _or_empty(report.findings)
+            self.quality_rule.options = [ALL, *sorted(
+                set(found["rule_id"].to_list()) if "rule_id" in found.columns else set())]
+            self.quality_rule.value = ALL
             for paged in self.lists.values():
                 paged.search.value = ""
         finally:
@@ -476,7 +488,22 @@ class AuditorExceptions:
         self.lists["watch"].show(_or_empty(report.watch), self.titles,
                                  f"mappa-watch-{self.run.value}",
                                  self._about("Watch list", {}))
+        self._show_quality()
         self._filter()
+
+    def _show_quality(self) -> None:
+        """The rows the data-quality rules found: those of the whole run, as its counts are
+        (a row that names no known case is in every area's run)."""
+        if self._busy or self.report is None:
+            return
+        found = _or_empty(self.report.findings)
+        if self.quality_rule.value != ALL:
+            found = found.filter(pl.col("rule_id") == self.quality_rule.value)
+        titles = {entry["rule_id"]: entry["title"]
+                  for entry in self.report.document.get("data_quality", [])}
+        filters = {"rule": self.quality_rule}
+        self.lists["quality"].show(found, titles, self._name("data-quality", filters),
+                                   self._about("Data quality: the rows found", filters))
 
     def _show_due(self) -> None:
         if self._busy:

@@ -192,7 +192,7 @@ def test_auditor_dashboard(auditor_server: VoilaServer, page: Page) -> None:
     use_by_keyboard(page, "Prepare CSV", "Enter")
     page.locator("a.mappa-download-csv").first.wait_for(state="visible")
     use_by_keyboard(page, "Exceptions")  # the tabs: arrows move, Enter opens
-    for tab in ("Coming due", "Watch list"):
+    for tab in ("Coming due", "Watch list", "Data quality"):
         page.keyboard.press("ArrowRight")
         page.keyboard.press("Enter")
         page.wait_for_function("(tab) => document.querySelector('[role=tab]"

@@ -229,7 +229,7 @@ def test_auditor_pages_filters_and_downloads(auditor_server: VoilaServer, page: 
     assert page.locator("table.mappa-exceptions tr").count() == 51  # header and 50 rows
     assert_page_structure(page, "MAPPA exceptions (auditor view)", "MAPPA exceptions")
     inactive = contrast_on_page(page, ".lm-TabBar-tab:not(.lm-mod-current) .lm-TabBar-tabLabel")
-    assert len(inactive) == 2
+    assert len(inactive) == 3  # Coming due, Watch list, Data quality
     assert min(inactive) >= 4.5, inactive  # WCAG 2.2 AA, normal text
     first_page = page.inner_text("table.mappa-exceptions")
     page.get_by_role("button", name="Next ▶").click()
@@ -362,6 +362,33 @@ def fetch(url: str, cookie: str | None = None) -> tuple[int, dict[str, str], str
                 "utf-8", "replace")
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode("utf-8", "replace")
+
+
+def test_the_auditor_lists_the_rows_behind_the_data_quality_counts(
+        auditor_server: VoilaServer, page: Page, sample_runs: SampleRuns) -> None:
+    page.goto(auditor_server.login_url, wait_until="commit")
+    page.wait_for_selector(".mappa-status", timeout=WAIT_MS)
+    area = page.get_by_label("Run", exact=True).evaluate("s => s.options[s.selectedIndex].text")
+    folder = next(f for f in sample_runs.auditor
+                  if json.loads((f / "results.json").read_text())["area"] in area)
+    found = pl.read_parquet(folder / "data_quality.parquet")
+    page.get_by_role("tab", name="Data quality").click()
+    status = ".mappa-status-quality"
+    page.wait_for_function(f"() => document.querySelector('{status}').textContent"
+                           f".endsWith('· {found.height} rows')", timeout=WAIT_MS)
+    listed = page.locator("table.mappa-quality td:nth-child(3)").all_inner_texts()
+    assert listed == found["table"].head(50).to_list()  # Rule, Standard, then Table
+    page.get_by_label("Data-quality rule", exact=True).select_option("DQ-02")
+    unknown = found.filter(pl.col("rule_id") == "DQ-02")
+    page.wait_for_function(f"() => document.querySelector('{status}').textContent"
+                           f".endsWith('· {unknown.height} rows')", timeout=WAIT_MS)
+    assert set(page.locator("table.mappa-quality td:nth-child(2)").all_inner_texts()) == {
+        "Rows that refer to nothing"}
+    workbook = prepared_file(page, page.locator(".mappa-downloads-quality"), "Excel",
+                             folder.name, "mappa-data-quality", "-dq-02")
+    sheet = pl.read_excel(workbook, sheet_name="Data quality")
+    assert sheet["Row id"].to_list() == unknown["record_id"].to_list()
+    assert {"Rule", "Standard", "Table", "Line", "Case", "Why"} <= set(sheet.columns)
 
 
 def test_without_the_token_every_page_goes_to_login(board_server: VoilaServer) -> None:

@@ -275,6 +275,22 @@ def test_auditor_run_keeps_worklist_and_watch_list(auditor_runs: list[Path]) -> 
             assert set(frame["area"]) <= {area}, name
 
 
+def test_auditor_run_keeps_the_rows_behind_its_data_quality_counts(
+        auditor_runs: list[Path], board_run: Path) -> None:
+    for folder in auditor_runs:
+        document = json.loads((folder / "results.json").read_text())
+        found = pl.read_parquet(folder / "data_quality.parquet")
+        rows = dict(found.group_by("rule_id").len().iter_rows())
+        assert {dq["rule_id"]: rows.get(dq["rule_id"], 0)
+                for dq in document["data_quality"]} == {
+            dq["rule_id"]: dq["rows"] for dq in document["data_quality"]}
+        assert sum(rows.values()) > 0  # data_samples has rows for DQ-02, DQ-03 and DQ-05
+        # an area's run: its own cases' rows, and those that name no known case
+        assert set(found["area"].drop_nulls()) <= {document["area"]}
+        assert found["case_id"].str.starts_with("SYN-").all()
+    assert not (board_run / "data_quality.parquet").exists()  # case ids: auditors only
+
+
 def test_a_reports_html_is_titled_for_what_it_is(tmp_path: Path) -> None:
     # without a title, nbconvert's lab template names every report "Notebook"; the title is
     # from the data (an area's name) and must stay text
