@@ -405,9 +405,9 @@ class AuditorExceptions:
             "quality": PagedList("rows", "quality", "Data quality", "The data-quality rules "
                                  "found no row in this selection."),
         }
-        self.quality_rule = widgets.Dropdown(description="Data-quality rule",
-                                             style={"description_width": "initial"},
-                                             layout={"width": "260px"})
+        self.quality_filters = {"rule_id": widgets.Dropdown(
+            description="Data-quality rule", style={"description_width": "initial"},
+            layout={"width": "260px"})}
         self.watch_signals = widgets.HTML()
         self.report: AuditReport | None = None
         self.titles: dict[str, str] = {}
@@ -418,7 +418,8 @@ class AuditorExceptions:
             control.observe(lambda _: self._filter(), names="value")
         for control in self.due_filters.values():
             control.observe(lambda _: self._show_due(), names="value")
-        self.quality_rule.observe(lambda _: self._show_quality(), names="value")
+        for control in self.quality_filters.values():
+            control.observe(lambda _: self._show_quality(), names="value")
         self._busy = False
         self._load_run()
 
@@ -431,7 +432,7 @@ class AuditorExceptions:
             self.lists["exceptions"].widget(list(self.filters.values())),
             self.lists["worklist"].widget(list(self.due_filters.values())),
             widgets.VBox([self.watch_signals, self.lists["watch"].widget([])]),
-            self.lists["quality"].widget([self.quality_rule]),
+            self.lists["quality"].widget(list(self.quality_filters.values())),
         ])
         for index, title in enumerate(("Exceptions", "Coming due", "Watch list",
                                        "Data quality")):
@@ -466,19 +467,9 @@ class AuditorExceptions:
         self.worklist = report.worklist
         self._busy = True
         try:
-            for name, control in self.due_filters.items():
-                values = ([] if self.worklist is None
-                          else sorted({str(v) for v in self.worklist[name].to_list()}))
-                control.options = [ALL, *values]
-                control.value = ALL
-            for name, control in self.filters.items():
-                values = sorted({str(v) for v in self.exceptions[name].to_list()})
-                control.options = [ALL, *values]
-                control.value = ALL
-            found = _or_empty(report.findings)
-            self.quality_rule.options = [ALL, *sorted(
-                set(found["rule_id"].to_list()) if "rule_id" in found.columns else set())]
-            self.quality_rule.value = ALL
+            _offer_values(self.due_filters, _or_empty(self.worklist))
+            _offer_values(self.filters, self.exceptions)
+            _offer_values(self.quality_filters, _or_empty(report.findings))
             for paged in self.lists.values():
                 paged.search.value = ""
         finally:
@@ -496,32 +487,24 @@ class AuditorExceptions:
         (a row that names no known case is in every area's run)."""
         if self._busy or self.report is None:
             return
-        found = _or_empty(self.report.findings)
-        if self.quality_rule.value != ALL:
-            found = found.filter(pl.col("rule_id") == self.quality_rule.value)
         titles = {entry["rule_id"]: entry["title"]
                   for entry in self.report.document.get("data_quality", [])}
-        filters = {"rule": self.quality_rule}
-        self.lists["quality"].show(found, titles, self._name("data-quality", filters),
+        filters = self.quality_filters
+        self.lists["quality"].show(_chosen(_or_empty(self.report.findings), filters), titles,
+                                   self._name("data-quality", filters),
                                    self._about("Data quality: the rows found", filters))
 
     def _show_due(self) -> None:
         if self._busy:
             return
-        worklist = _or_empty(self.worklist)
-        for name, control in self.due_filters.items():
-            if control.value != ALL:
-                worklist = worklist.filter(pl.col(name).cast(pl.String) == control.value)
+        worklist = _chosen(_or_empty(self.worklist), self.due_filters)
         self.lists["worklist"].show(worklist, self.titles, self._name("worklist",
                                                                       self.due_filters),
                                     self._about("Worklist: items coming due",
                                                 self.due_filters))
 
     def selection(self) -> pl.DataFrame:
-        frame = self.exceptions
-        for name, control in self.filters.items():
-            if control.value != ALL:
-                frame = frame.filter(pl.col(name).cast(pl.String) == control.value)
+        frame = _chosen(self.exceptions, self.filters)
         shown = [*EXCEPTION_COLUMNS, "area", "lau", "level", "quarter"]
         # a run made before results-format 1.2 has no dates and owners to show
         return frame.select(name for name in shown if name in frame.columns)
@@ -532,6 +515,23 @@ class AuditorExceptions:
         self.lists["exceptions"].show(self.selection(), self.titles,
                                       self._name("exceptions", self.filters),
                                       self._about("Exceptions", self.filters))
+
+
+def _offer_values(filters: dict[str, widgets.Dropdown], frame: pl.DataFrame) -> None:
+    """Each filter offers "All" and the values of its column in ``frame``, and shows all."""
+    for name, control in filters.items():
+        values = ([] if name not in frame.columns
+                  else sorted({str(v) for v in frame[name].to_list()}))
+        control.options = [ALL, *values]
+        control.value = ALL
+
+
+def _chosen(frame: pl.DataFrame, filters: dict[str, widgets.Dropdown]) -> pl.DataFrame:
+    """The rows of ``frame`` that every filter not at "All" lets through."""
+    for name, control in filters.items():
+        if control.value != ALL:
+            frame = frame.filter(pl.col(name).cast(pl.String) == control.value)
+    return frame
 
 
 def _or_empty(frame: pl.DataFrame | None) -> pl.DataFrame:
