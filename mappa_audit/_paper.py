@@ -24,10 +24,10 @@ from mappa_audit._charts import SvgChart, svg_chart, svg_ranked_chart
 from mappa_audit._errors import UsageError
 from mappa_audit._files import write_bytes_atomically
 from mappa_audit._outcome_views import outcomes_theme
-from mappa_audit._privacy import Audience, check_board_suppression
+from mappa_audit._privacy import check_board_suppression
 from mappa_audit._render import render
 from mappa_audit._report import AuditReport, previous_report
-from mappa_audit._store import has_results, read_outcomes, read_results
+from mappa_audit._store import has_results, read_outcomes
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
@@ -56,13 +56,7 @@ def render_paper(run_folder: str | Path, *, allow_small_suppression: bool = Fals
     if not has_results(folder):
         msg = f"{folder} is not a finished run folder (no results.json)"
         raise UsageError(msg, "give a folder that `mappa-audit run` reported as succeeded")
-    if read_results(folder).get("audience") == Audience.AUDITOR.value:
-        # its board view would be protected on its own, not with the board runs of the same
-        # audit, and show counts that they withhold (decision 64)
-        msg = f"{folder} is an auditor run: the board paper is made from a board run"
-        raise UsageError(msg, "give the board run of the same audit (runs are made for the "
-                              "board unless the auditor audience is asked for)")
-    report = AuditReport.from_run(folder, "board")
+    report = AuditReport.from_run(folder, "board")  # refuses an auditor run (decision 64)
     check_board_suppression(report.suppress_below,
                             str(report.document["policy"].get("name", "of the run")),
                             allow_small_suppression=allow_small_suppression)

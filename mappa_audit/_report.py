@@ -152,10 +152,16 @@ class AuditReport:
     @classmethod
     def from_run(cls, folder: str | Path, audience: str | Audience = Audience.BOARD) -> AuditReport:
         """The report of a recorded run, for ``audience``. A board's reads aggregates only,
-        and hides small numbers as it reads them (an auditor's run folder holds them)."""
+        and hides small numbers as it reads them. A board's is read from a board run only:
+        an auditor's run folder keeps exact counts, and a board view of it would be protected
+        on its own, not with the board runs of the same audit (decision 64)."""
         folder = Path(folder)
         who = parse_audience(audience)
         document = read_results(folder)
+        if who is Audience.BOARD and document.get("audience") == Audience.AUDITOR.value:
+            msg = f"{folder} is an auditor run: a board's view is made from a board run"
+            raise UsageError(msg, "give the board run of the same audit (runs are made for "
+                                  "the board unless the auditor audience is asked for)")
         rule_results = read_run_data(folder, "rule_results")
         if rule_results is None:
             msg = f"{folder} holds results.json but no rule_results.parquet"
@@ -416,9 +422,9 @@ def _quarantine_summary(quarantine: pl.DataFrame | None) -> pl.DataFrame:
 
 
 def previous_report(run_folder: str | Path, report: AuditReport) -> AuditReport | None:
-    """The report of the run before this one (same area and period length), if any, as the
-    board reads it. A board report compares with board runs only: an auditor run's board
-    view is protected on its own, not with the board runs of its audit (decision 64)."""
+    """The report of the run before this one (same area and period length), if any. A board
+    report compares with board runs only (decision 64); an auditor report with any run, read
+    as it was written (an auditor's exact, a board's protected)."""
     from mappa_audit._runs import previous_run
     from mappa_audit._store import read_index
 
@@ -431,7 +437,7 @@ def previous_report(run_folder: str | Path, report: AuditReport) -> AuditReport 
     before = previous_run(runs, current)
     if before is None:
         return None
-    return AuditReport.from_run(folder.parent / before["folder"], Audience.BOARD)
+    return AuditReport.from_run(folder.parent / before["folder"], before["audience"])
 
 
 def _area_counts(result: AuditResult, watch: pl.DataFrame, worklist: pl.DataFrame | None

@@ -250,12 +250,13 @@ _COUNTS = ["compliant", "non_compliant", "pending", "not_assessable", "populatio
 
 
 def _shown_as_board_but_withheld_in_all_areas(sample_runs: SampleRuns, folder: Path) -> int:
-    """Cells of an area's run, read as the board reads it, that the all-areas board run
-    withholds for that area: each one a count the board could not otherwise have."""
+    """Cells of an auditor's area run, protected on its own as a board report would be,
+    that the all-areas board run withholds for that area: each one a count the board could
+    not otherwise have (from_run refuses to make this view; it is made here by hand)."""
     from mappa_audit._report import AuditReport
 
     area = json.loads((folder / "results.json").read_text())["area"]
-    shown = AuditReport.from_run(folder, "board").rule_results
+    shown = AuditReport.from_run(folder, "auditor").for_board().rule_results
     of_area = pl.read_parquet(sample_runs.board / "area_results.parquet").filter(
         pl.col("area") == area)
     key = ["rule_id", "dimension", "value"]
@@ -282,6 +283,7 @@ def test_the_board_dashboard_offers_board_runs_only(sample_runs: SampleRuns) -> 
 
 def test_a_board_report_compares_with_board_runs_only(sample_runs: SampleRuns,
                                                       tmp_path: Path) -> None:
+    from mappa_audit._privacy import Audience
     from mappa_audit._report import AuditReport, previous_report
 
     runs = tmp_path / "runs"
@@ -304,12 +306,26 @@ def test_a_board_report_compares_with_board_runs_only(sample_runs: SampleRuns,
     (runs / "index.json").write_text(json.dumps(index))
     assert previous_report(runs / sample_runs.board.name, report) is None
     auditor_view = AuditReport.from_run(runs / sample_runs.board.name, "auditor")
-    assert previous_report(runs / sample_runs.board.name, auditor_view) is not None
+    previous = previous_report(runs / sample_runs.board.name, auditor_view)
+    assert previous is not None
+    assert previous.audience is Audience.AUDITOR  # an auditor's run read as it was written
+
+
+def test_no_board_view_is_made_from_an_auditor_run(sample_runs: SampleRuns) -> None:
+    """Not by the paper, a notebook or a report's comparison: whatever asks, an auditor
+    folder read for the board is refused, since its view would be protected on its own."""
+    from mappa_audit._errors import UsageError
+    from mappa_audit._report import AuditReport
+
+    with pytest.raises(UsageError, match="is an auditor run: a board's view is made from a "
+                                         "board run"):
+        AuditReport.from_run(sample_runs.auditor[0], "board")
+    assert AuditReport.from_run(sample_runs.auditor[0], "auditor").exceptions is not None
 
 
 def test_the_paper_of_an_auditor_run_is_refused(sample_runs: SampleRuns, tmp_path: Path) -> None:
     result = mappa("paper", sample_runs.auditor[0], "--out", tmp_path / "paper.html")
     assert result.returncode == 2, result.stderr
-    assert "is an auditor run: the board paper is made from a board run" in result.stderr
+    assert "is an auditor run: a board's view is made from a board run" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "paper.html").exists()
