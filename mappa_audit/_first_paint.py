@@ -24,8 +24,7 @@ from mappa_audit._errors import MappaAuditError
 from mappa_audit._privacy import Audience
 from mappa_audit._render import render
 from mappa_audit._report import AuditReport
-from mappa_audit._runs import previous_run
-from mappa_audit._store import INDEX_NAME, read_index
+from mappa_audit._store import INDEX_NAME, previous_run, read_index
 
 UNREADABLE = (MappaAuditError, OSError, ValueError, KeyError, pl.exceptions.PolarsError)
 """What a broken or half-written run folder can raise; the page says so in words instead."""

@@ -44,7 +44,13 @@ from mappa_audit._privacy import (
 )
 from mappa_audit._results import results_document
 from mappa_audit._signals import signal_counts, watch_list
-from mappa_audit._store import read_results, read_run_data, write_run_data
+from mappa_audit._store import (
+    previous_run,
+    read_index,
+    read_results,
+    read_run_data,
+    write_run_data,
+)
 from mappa_audit._worklist import due_items
 from mappa_audit.rules import RULES, Theme
 
@@ -425,9 +431,6 @@ def previous_report(run_folder: str | Path, report: AuditReport) -> AuditReport 
     """The report of the run before this one (same area and period length), if any. A board
     report compares with board runs only (decision 64); an auditor report with any run, read
     as it was written (an auditor's exact, a board's protected)."""
-    from mappa_audit._runs import previous_run
-    from mappa_audit._store import read_index
-
     folder = Path(run_folder)
     period = report.document["period"]
     current = {"area": report.document.get("area"), "start": period["start"],

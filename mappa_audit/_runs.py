@@ -707,20 +707,3 @@ def _drop_error_outputs(node: Any) -> None:
                     "output_type": "stream", "name": "stdout",
                     "text": "This section could not be produced; see the run's manifest.\n",
                 }
-
-
-def previous_run(
-    runs: list[dict[str, Any]], current: dict[str, Any]
-) -> dict[str, Any] | None:
-    """The latest successful run in ``runs`` before ``current`` of the same area and period
-    length (so a quarter is compared with the quarter before). For a board view, give board
-    runs only (decision 64)."""
-    def length(entry: dict[str, Any]) -> int:
-        return (dt.date.fromisoformat(entry["end"]) - dt.date.fromisoformat(entry["start"])).days
-
-    earlier = [
-        entry for entry in runs
-        if entry["outcome"] == "succeeded" and entry["area"] == current["area"]
-        and entry["end"] < current["end"] and abs(length(entry) - length(current)) <= 3
-    ]
-    return max(earlier, key=lambda e: (e["end"], e["started_at"])) if earlier else None

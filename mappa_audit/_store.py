@@ -17,6 +17,7 @@ mappa-audit reads a newer run folder. ``schema_version`` counts additions; ``for
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from pathlib import Path
@@ -404,6 +405,23 @@ def read_index(out: str | Path) -> list[dict[str, Any]]:
     never reads outside the runs folder and the other runs still show (docs/decisions.md).
     """
     return [msgspec.to_builtins(entry) for entry in _index_entries(Path(out))]
+
+
+def previous_run(
+    runs: list[dict[str, Any]], current: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The latest successful run in ``runs`` before ``current`` of the same area and period
+    length (so a quarter is compared with the quarter before). For a board view, give board
+    runs only (decision 64)."""
+    def length(entry: dict[str, Any]) -> int:
+        return (dt.date.fromisoformat(entry["end"]) - dt.date.fromisoformat(entry["start"])).days
+
+    earlier = [
+        entry for entry in runs
+        if entry["outcome"] == "succeeded" and entry["area"] == current["area"]
+        and entry["end"] < current["end"] and abs(length(entry) - length(current)) <= 3
+    ]
+    return max(earlier, key=lambda e: (e["end"], e["started_at"])) if earlier else None
 
 
 def _index_entries(out: Path) -> list[IndexEntry]:

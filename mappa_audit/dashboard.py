@@ -35,9 +35,8 @@ from mappa_audit._headings import for_people
 from mappa_audit._outcome_views import OUTCOMES_THEME, outcomes_theme
 from mappa_audit._render import render
 from mappa_audit._report import AuditReport
-from mappa_audit._runs import previous_run
 from mappa_audit._serve import KERNEL_SECRET_ENV, KERNEL_SECRET_HEADER
-from mappa_audit._store import read_outcomes
+from mappa_audit._store import previous_run, read_outcomes
 
 __all__ = ["auditor_exceptions", "board_overview", "runs_folder"]
 
