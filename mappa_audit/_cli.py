@@ -18,7 +18,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import polars as pl
 import typer
@@ -201,6 +201,29 @@ def _refuse_to_overwrite(*targets: Path, force: bool) -> None:
     if there and not force:
         msg = f"{there[0]} is already there and would be replaced"
         raise UsageError(msg, "give --out a new name, or add --force to replace it")
+
+
+FormatT = TypeVar("FormatT", bound=enum.StrEnum)
+_ENDINGS = {".htm": "html"}
+"""File endings that name a format other than their own letters."""
+
+
+def _format_of(given: FormatT | None, out: Path | None, formats: type[FormatT],
+               default: FormatT) -> FormatT:
+    """The format to write: ``--format`` if given, else the one ``--out``'s ending names
+    (a file called worklist.xlsx is written as Excel, not as CSV with the wrong name), else
+    ``default``. An ending that names another of the command's formats than ``--format``
+    is refused: the file would not open as what its name says."""
+    suffix = out.suffix.lower() if out is not None else ""
+    named = _ENDINGS.get(suffix, suffix.removeprefix("."))
+    by_name = next((choice for choice in formats if choice.value == named), None)
+    if given is None:
+        return by_name or default
+    if by_name is not None and by_name is not given:
+        msg = f"--out {out} ends in {suffix} but --format is {given.value}"
+        raise UsageError(msg, f"leave out --format (the ending decides), or give --out a name "
+                              f"ending in .{given.value}")
+    return given
 
 
 FLAGS = {
@@ -544,8 +567,10 @@ def due(
     area: AreaOption = None,
     policy: PolicyOption = None,
     output: Annotated[
-        WorklistFormat, typer.Option("--format", help="table, json, csv or xlsx.")
-    ] = WorklistFormat.TABLE,
+        WorklistFormat | None, typer.Option(
+            "--format", help="table, json, csv or xlsx (default: the ending of --out, else "
+            "table).", show_default=False)
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="File to write (needed for xlsx; csv/json default to "
                                   "stdout).")
@@ -563,9 +588,14 @@ def due(
 
     try:
         day = parse_date(as_at, "as_at")
+        output = _format_of(output, out, WorklistFormat, WorklistFormat.TABLE)
         if output is WorklistFormat.XLSX and out is None:
             msg = "--format xlsx needs --out FILE.xlsx"
             raise UsageError(msg, "for example --out worklist.xlsx")
+        if output is WorklistFormat.TABLE and out is not None:
+            msg = f"the table is printed, not written to {out}"
+            raise UsageError(msg, "give --out a name ending in .csv, .xlsx or .json, or "
+                                  "--format csv, xlsx or json")
         if out is not None:
             _refuse_to_overwrite(out, force=force)
         worklist = due_items(dataset, day, weeks=weeks, area=area, policy=policy)
@@ -652,8 +682,10 @@ def sample(
     ] = False,
     area: AreaOption = None,
     output: Annotated[
-        SampleFormat, typer.Option("--format", help="csv or xlsx (a worksheet to score).")
-    ] = SampleFormat.CSV,
+        SampleFormat | None, typer.Option(
+            "--format", help="csv or xlsx, a worksheet to score (default: the ending of "
+            "--out, else csv).", show_default=False)
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="File to write (needed for xlsx; csv defaults to stdout).")
     ] = None,
@@ -670,6 +702,7 @@ def sample(
     from mappa_audit._sample import SCORE_COLUMNS, sample_cases
 
     try:
+        output = _format_of(output, out, SampleFormat, SampleFormat.CSV)
         if output is SampleFormat.XLSX and out is None:
             msg = "--format xlsx needs --out FILE.xlsx"
             raise UsageError(msg, "for example --out file-audit-sample.xlsx")
@@ -821,8 +854,10 @@ def paper(
         Path, typer.Argument(help="A board run folder made by `mappa-audit run`.")
     ],
     output: Annotated[
-        PaperFormat, typer.Option("--format", help="html, or pdf (printed by Chromium).")
-    ] = PaperFormat.HTML,
+        PaperFormat | None, typer.Option(
+            "--format", help="html, or pdf printed by Chromium (default: the ending of "
+            "--out, else html).", show_default=False)
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="File to write (default: board_paper.<format> in the "
                                   "run folder).")
@@ -837,8 +872,9 @@ def paper(
     from mappa_audit._files import write_text_atomically
     from mappa_audit._paper import print_pdf, render_paper
 
-    target = out or run_folder / f"board_paper.{output.value}"
     try:
+        output = _format_of(output, out, PaperFormat, PaperFormat.HTML)
+        target = out or run_folder / f"board_paper.{output.value}"
         _refuse_to_overwrite(target, force=force)
         document = render_paper(run_folder, allow_small_suppression=allow_small_suppression)
         if output is PaperFormat.HTML:

@@ -420,7 +420,10 @@ class HeadlineRow:
 
 def headline_rows(report: AuditReport, rule_ids: list[str] | None = None
                   ) -> tuple[HeadlineRow, ...]:
-    """The headline table: every rule (or those of ``rule_ids``), with RAG."""
+    """The headline table: every rule in the run's order, or those of ``rule_ids`` in
+    theirs (the paper gives them most concerning first), with RAG."""
+    rows = {str(row["rule_id"]): row for row in _shown_headline(report)}
+    order = list(rows) if rule_ids is None else [r for r in rule_ids if r in rows]
     return tuple(
         HeadlineRow(
             rule_id=str(row["rule_id"]), title=str(row["title"]),
@@ -429,8 +432,7 @@ def headline_rows(report: AuditReport, rule_ids: list[str] | None = None
             pending=_cell(row["pending"]), cannot_tell=_cell(row["not_assessable"]),
             rate=percent(row["rate"]), rag=_rag(row), rag_words=_rag_words(row),
         )
-        for row in _shown_headline(report)
-        if rule_ids is None or row["rule_id"] in rule_ids
+        for row in (rows[rule_id] for rule_id in order)
     )
 
 

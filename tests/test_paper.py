@@ -28,6 +28,13 @@ def test_html_paper_is_self_contained_and_aggregate_only(sample_runs: SampleRuns
     assert "SYNTHETIC TEST DATA" not in text
     assert not re.search(r"(src|href)=['\"]?https?:", text)  # nothing to fetch from elsewhere
     assert "<script" not in text
+    # the table "the most concerning first" is in order of concern, not of rule code
+    glance = text[text.index("Every rule at a glance"):]
+    glance = glance[:glance.index("</table>")]
+    concern = ["below target", "near target", "too few", "on target"]
+    ratings = [concern.index(words) for words in re.findall("|".join(concern), glance)]
+    assert len(ratings) == 17
+    assert ratings == sorted(ratings)
     # one chart per rule, and the three ranked level-use charts of "Outcomes and equality"
     assert text.count("<svg") == 17 + 3
     outcomes = text[text.index("<h2>Outcomes and equality</h2>"):]
@@ -40,7 +47,7 @@ def test_html_paper_is_self_contained_and_aggregate_only(sample_runs: SampleRuns
 def test_pdf_paper_first_page_shows_the_rag_table(sample_runs: SampleRuns,
                                                   tmp_path: Path) -> None:
     out = tmp_path / "paper.pdf"
-    result = mappa("paper", sample_runs.board, "--format", "pdf", "--out", out)
+    result = mappa("paper", sample_runs.board, "--out", out)  # the ending asks for a PDF
     assert result.returncode == 0, result.stderr
     assert out.read_bytes().startswith(b"%PDF")
     subprocess.run(["pdftoppm", "-r", "40", "-gray", "-f", "1", "-l", "1", "-singlefile",
@@ -53,7 +60,7 @@ def test_pdf_paper_first_page_shows_the_rag_table(sample_runs: SampleRuns,
     text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(out), "-"],
                           capture_output=True, text=True, check=True, timeout=60).stdout
     assert "Every rule at a glance" in text
-    assert "REV-01" in text
+    assert "TML-01" in text  # the furthest below target, first
     assert "below target" in text
     html = tmp_path / "paper.html"
     assert mappa("paper", sample_runs.board, "--out", html).returncode == 0
@@ -82,6 +89,15 @@ def _assert_pages_are_filled(pdf: Path, folder: Path, headings: set[str]) -> Non
         last = " ".join([line.split() for line in text.splitlines() if line.strip()][-1])
         assert not any(heading.startswith(last) for heading in headings), (
             f"page {number} ends on the heading {last!r}")
+
+
+def test_a_paper_named_for_one_format_is_not_written_in_the_other(sample_runs: SampleRuns,
+                                                                  tmp_path: Path) -> None:
+    result = mappa("paper", sample_runs.board, "--format", "html", "--out",
+                   tmp_path / "paper.pdf")
+    assert result.returncode == 2
+    assert "ends in .pdf but --format is html" in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_paper_of_a_folder_that_is_not_a_run(tmp_path: Path) -> None:

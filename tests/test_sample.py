@@ -59,7 +59,7 @@ def test_level1_only_when_asked() -> None:
 def test_worksheet_opens_with_facts_and_empty_score_columns(tmp_path: Path) -> None:
     out = tmp_path / "sample.xlsx"
     result = mappa("sample", SAMPLE, "--start", FY[0], "--end", FY[1], "--size", "20",
-                   "--seed", "7", "--format", "xlsx", "--out", out)
+                   "--seed", "7", "--out", out)  # the ending asks for a worksheet
     assert result.returncode == 0, result.stderr
     sheet = pl.read_excel(out, sheet_name="Sample")
     assert sheet.height == 20

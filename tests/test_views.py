@@ -649,6 +649,9 @@ def test_the_summary_leads_with_the_standards_furthest_below_target() -> None:
     rule_ids = [r["rule_id"] for r in report.document["rules"]]
     assert by_concern(report, rule_ids) == ["REV-01", "DIS-04", "ACT-02", "TML-02", "ATT-01",
                                             "DIS-02", "TML-01"]
+    # the paper's table "the most concerning first" lists them in that order, not by code
+    assert [row.rule_id for row in views.headline_rows(report, by_concern(report, rule_ids))
+            ] == by_concern(report, rule_ids)
     summary = board_summary(report, None)
     assert summary.overview == ("Standards: 7; below target: 4; near target: 1; on target: "
                                 "1; cannot be judged (too few items, or not assessed): 1.")

@@ -169,19 +169,46 @@ def test_due_command_writes_a_worksheet(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "opens_with"),
+    [
+        ("worklist.xlsx", b"PK"),        # an Excel workbook is a zip
+        ("worklist.XLSX", b"PK"),        # the ending's case does not matter
+        ("worklist.csv", b"\xef\xbb\xbfstatus,"),  # for Excel and scripts: BOM, field names
+        ("worklist.json", b"{"),
+    ],
+)
+def test_due_writes_what_the_files_name_says(tmp_path: Path, name: str,
+                                             opens_with: bytes) -> None:
+    """Without --format the ending of --out decides: worklist.xlsx was a CSV with the wrong
+    name, and worklist.csv was never written (the table went to the terminal)."""
+    out = tmp_path / name
+    result = mappa("due", SAMPLE, "--as-at", "2026-03-02", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(opens_with)
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--as-at", "2026-02-30"], "is not a date"),
         (["--as-at", "2026-03-02", "--weeks", "0"], "--weeks 0"),
         (["--as-at", "2026-03-02", "--format", "xlsx"], "needs --out"),
         (["--as-at", "2026-03-02", "--area", "Atlantis"], "Atlantis"),
+        # an ending that names another format than --format: the file would not open
+        (["--as-at", "2026-03-02", "--format", "csv", "--out", "{tmp}/w.xlsx"],
+         "ends in .xlsx but --format is csv"),
+        # the table is for the terminal: a file of it would have no format a program reads
+        (["--as-at", "2026-03-02", "--out", "{tmp}/w.txt"], "the table is printed, not "
+         "written to"),
     ],
 )
-def test_bad_due_arguments_are_one_line(args: list[str], message: str) -> None:
-    result = mappa("due", SAMPLE, *args)
+def test_bad_due_arguments_are_one_line(args: list[str], message: str,
+                                        tmp_path: Path) -> None:
+    result = mappa("due", SAMPLE, *[arg.format(tmp=tmp_path) for arg in args])
     assert result.returncode == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
 
 def test_the_due_table_reads_at_80_columns() -> None:
