@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
+import inspect
 import logging
 import re
 import signal
@@ -131,12 +132,28 @@ def _dress_help(group: Any, path: str = "") -> None:
         words = f"{path} {name}".strip()
         if words in EXAMPLES:
             command.epilog = f"Example: {EXAMPLES[words]}"
+        if command.help:
+            command.help = _unwrapped(command.help)
         for param in command.params:
             if getattr(param, "is_flag", False):
                 param.metavar = ""
         _help_as_a_flag(command)
         if hasattr(command, "commands"):
             _dress_help(command, words)
+
+
+def _unwrapped(text: str) -> str:
+    r"""A docstring as ``--help`` shows it: its paragraphs, each on one line for the terminal
+    to wrap. Typer keeps the source's line breaks after the first paragraph, so sentences
+    broke mid-line.
+
+    Examples
+    --------
+    >>> _unwrapped("Draw a sample.\n\n    The worksheet has a row\n    per case.")
+    'Draw a sample.\n\nThe worksheet has a row per case.'
+    """
+    return "\n\n".join(" ".join(paragraph.split())
+                        for paragraph in inspect.cleandoc(text).split("\n\n"))
 
 
 def _help_as_a_flag(command: Any) -> None:

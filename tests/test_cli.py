@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -198,6 +199,12 @@ def test_every_help_gives_an_example_that_parses_and_shows_flags_as_flags(words:
     assert shown.returncode == 0, shown.stderr
     assert "Example: mappa-audit" in shown.stdout
     assert "<bool>" not in shown.stdout  # --strict takes no value; it used to read --strict <bool>
+    # the description's lines break where the terminal does, not where the docstring did
+    # ("… and empty" / "columns for" / "the 4-point scores …")
+    described = [line.strip() for line in shown.stdout.split("╭")[0].splitlines()]
+    for line, after in itertools.pairwise(described):
+        if line and after and not line.startswith("Usage:"):
+            assert len(line) + 1 + len(after.split()[0]) > 76, (line, after)
     example = EXAMPLES[words].split(", then ")[0].split(" > ")[0]
     args = shlex.split(example)[1:]
     parsed = run(*args, "--help")  # parses every word before it, as the real call would
