@@ -959,6 +959,8 @@ def serve(
         signal.signal(stopping, stop)
     try:
         who = parse_audience(audience)
+        if runs.is_dir():
+            _warn_no_runs(runs, who.value)
         server = start_voila(runs, who, host=host, port=port, preheat=preheat,
                              max_viewers=max_viewers, secure_cookie=secure_cookie)
     except MappaAuditError as error:
@@ -973,6 +975,21 @@ def serve(
         _stderr.print("stopping", markup=False)
     finally:
         server.stop()
+
+
+def _warn_no_runs(runs: Path, who: str) -> None:
+    """A dashboard of a folder without its audience's runs only says that there are none:
+    say so where the co-ordinator who started it looks (a dataset folder given as --runs,
+    or board runs made with --audience auditor)."""
+    from mappa_audit._first_paint import successful_runs
+
+    if successful_runs(runs, who):
+        return
+    make = (f"mappa-audit run DATASET --audience {who} --out {runs}" if who == "auditor"
+            else f"mappa-audit run DATASET --out {runs}")
+    _stderr.print(f"mappa-audit: warning: {runs} holds no successful {who} run yet; "
+                  f"the dashboard says so until `{make}` makes one.", markup=False,
+                  soft_wrap=True)
 
 
 @app.command("sample-data")

@@ -397,6 +397,27 @@ def test_stopping_serve_leaves_nothing_behind(sample_runs: SampleRuns, stop: sig
                 serve.kill()
 
 
+@pytest.mark.parametrize("audience", ["board", "auditor"])
+def test_serving_a_folder_without_runs_says_so(tmp_path: Path, audience: str) -> None:
+    """A dataset folder given as --runs (or board runs served to auditors) serves a page
+    that only says there is no run: the co-ordinator is told where they look."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "mappa_audit", "serve", "--runs", str(tmp_path), "--audience",
+         audience, "--no-preheat"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    ) as serve:
+        try:
+            assert serve.stdout is not None
+            assert serve.stderr is not None
+            assert serve.stdout.readline().startswith("http://127.0.0.1:")  # it still serves
+            warning = serve.stderr.readline()
+            assert warning.startswith(f"mappa-audit: warning: {tmp_path} holds no successful "
+                                      f"{audience} run yet"), warning
+            assert f"--out {tmp_path}` makes one" in warning
+        finally:
+            serve.terminate()
+            serve.wait(timeout=60)
+
+
 def test_a_page_waits_minutes_for_its_kernel_on_a_busy_machine() -> None:
     """nbclient gives a kernel 60 s to answer, and 4 s for a cell's output to arrive; a page
     that gives up stays without its dashboard, so a very busy machine is waited for."""
