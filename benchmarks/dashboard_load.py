@@ -32,7 +32,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from mappa_audit import Audience  # noqa: E402 - after the path set-up above
 from mappa_audit._serve import PREHEATED_KERNELS, VoilaServer, start_voila  # noqa: E402
-from mappa_audit.dashboard import _successful_runs  # noqa: E402
+from mappa_audit._store import successful_runs  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -86,7 +86,7 @@ def kernel_memory_mb(voila_pid: int) -> list[float]:
 
 def expected_rates(runs: Path) -> dict[str, str]:
     """The tile rates the dashboard must show: those of the run it opens on."""
-    shown_first = _successful_runs(runs, "board")[0]["folder"]
+    shown_first = successful_runs(runs, "board")[0]["folder"]
     latest = json.loads((runs / shown_first / "results.json").read_text())
     return {r["rule_id"]: "—" if r["rate"] is None or r["population"] < 5
             else f"{r['rate'] * 100:.1f} %" for r in latest["rules"]}

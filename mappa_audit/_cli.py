@@ -296,14 +296,12 @@ def _warn_small_suppression(policy_name: str, suppress_below: int, recorded: str
         f"{suppress_below} up{recorded}.", markup=False, soft_wrap=True)
 
 
-
-
 def _warn_quarantine(dataset: Dataset) -> None:
     count = dataset.quarantine.height
     if count:
         first = describe_entry(dataset.quarantine.row(0, named=True), dataset)
         _stderr.print(
-            f"warning: {count} quarantine entries; the first: {first}. "
+            f"mappa-audit: warning: {count} quarantine entries; the first: {first}. "
             "Run `mappa-audit validate` to list them all.",
             markup=False,
             soft_wrap=True,
@@ -981,7 +979,7 @@ def _warn_no_runs(runs: Path, who: str) -> None:
     """A dashboard of a folder without its audience's runs only says that there are none:
     say so where the co-ordinator who started it looks (a dataset folder given as --runs,
     or board runs made with --audience auditor)."""
-    from mappa_audit._first_paint import successful_runs
+    from mappa_audit._store import successful_runs
 
     if successful_runs(runs, who):
         return

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 from markupsafe import Markup
@@ -24,22 +23,12 @@ from mappa_audit._errors import MappaAuditError
 from mappa_audit._privacy import Audience
 from mappa_audit._render import render
 from mappa_audit._report import AuditReport
-from mappa_audit._store import INDEX_NAME, previous_run, read_index
+from mappa_audit._store import INDEX_NAME, previous_run, successful_runs
 
 UNREADABLE = (MappaAuditError, OSError, ValueError, KeyError, pl.exceptions.PolarsError)
 """What a broken or half-written run folder can raise; the page says so in words instead."""
 MARKER = "<!--mappa:first-paint-->"
 """Where the dashboard page's template wants the first paint (``index.html.j2``)."""
-
-
-def successful_runs(runs: Path, audience: str | None = None) -> list[dict[str, Any]]:
-    """The successful runs under ``runs``, in the order the dashboards offer them: newest
-    period first; within it, the all-areas run before single-area runs, newest first."""
-    entries = [e for e in read_index(runs) if e["outcome"] == "succeeded"]
-    if audience is not None:
-        entries = [e for e in entries if e["audience"] == audience]
-    return sorted(entries, key=lambda e: (e["end"], e["area"] is None, e["started_at"]),
-                  reverse=True)
 
 
 def banner_html(report: AuditReport, previous: AuditReport | None) -> str:

@@ -27,7 +27,7 @@ from mappa_audit._outcome_views import outcomes_theme
 from mappa_audit._privacy import check_board_suppression
 from mappa_audit._render import render
 from mappa_audit._report import AuditReport, previous_report
-from mappa_audit._store import has_results, read_outcomes
+from mappa_audit._store import INDEX_NAME, has_results, read_outcomes, successful_runs
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
@@ -55,6 +55,10 @@ def render_paper(run_folder: str | Path, *, allow_small_suppression: bool = Fals
     folder = Path(run_folder)
     if not has_results(folder):
         msg = f"{folder} is not a finished run folder (no results.json)"
+        board_runs = successful_runs(folder, "board") if (folder / INDEX_NAME).is_file() else []
+        if board_runs:  # the folder that holds the runs: name its newest board run
+            raise UsageError(msg, f"{folder} holds run folders; give one of them, such as the "
+                                  f"newest board run {folder / board_runs[0]['folder']}")
         raise UsageError(msg, "give a folder that `mappa-audit run` reported as succeeded")
     report = AuditReport.from_run(folder, "board")  # refuses an auditor run (decision 64)
     check_board_suppression(report.suppress_below,

@@ -407,6 +407,16 @@ def read_index(out: str | Path) -> list[dict[str, Any]]:
     return [msgspec.to_builtins(entry) for entry in _index_entries(Path(out))]
 
 
+def successful_runs(runs: Path, audience: str | None = None) -> list[dict[str, Any]]:
+    """The successful runs under ``runs``, in the order the dashboards offer them: newest
+    period first; within it, the all-areas run before single-area runs, newest first."""
+    entries = [e for e in read_index(runs) if e["outcome"] == "succeeded"]
+    if audience is not None:
+        entries = [e for e in entries if e["audience"] == audience]
+    return sorted(entries, key=lambda e: (e["end"], e["area"] is None, e["started_at"]),
+                  reverse=True)
+
+
 def previous_run(
     runs: list[dict[str, Any]], current: dict[str, Any]
 ) -> dict[str, Any] | None:

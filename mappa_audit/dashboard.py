@@ -29,14 +29,13 @@ from mappa_audit._engine import EXCEPTION_COLUMNS
 from mappa_audit._exports import about_rows
 from mappa_audit._first_paint import UNREADABLE as _UNREADABLE
 from mappa_audit._first_paint import banner_html as _banner_html
-from mappa_audit._first_paint import successful_runs as _successful_runs
 from mappa_audit._first_paint import tiles_html as _tiles_html
 from mappa_audit._headings import for_people
 from mappa_audit._outcome_views import OUTCOMES_THEME, outcomes_theme
 from mappa_audit._render import render
 from mappa_audit._report import AuditReport
 from mappa_audit._serve import KERNEL_SECRET_ENV, KERNEL_SECRET_HEADER
-from mappa_audit._store import previous_run, read_outcomes
+from mappa_audit._store import previous_run, read_outcomes, successful_runs
 
 __all__ = ["auditor_exceptions", "board_overview", "runs_folder"]
 
@@ -76,7 +75,7 @@ class BoardOverview:
         self.runs = runs
         # board runs only: an auditor run's board view is protected on its own, and would
         # show counts that the board runs of the same audit withhold (decision 64)
-        self.entries = _successful_runs(runs, "board")
+        self.entries = successful_runs(runs, "board")
         self.run = widgets.Dropdown(
             options=[(_run_label(e), e["folder"]) for e in self.entries],
             description="Run", layout={"width": "460px"},
@@ -277,7 +276,7 @@ def board_overview(runs: str | Path | None = None) -> None:
     wait_for_viewer()
     folder = runs_folder(runs)
     try:
-        if not _successful_runs(folder, "board"):
+        if not successful_runs(folder, "board"):
             display(_message("No board audit has been run yet. Ask the MAPPA co-ordinator "
                              "to run `mappa-audit run`; this page shows its results."))
             return
@@ -384,7 +383,7 @@ class AuditorExceptions:
 
     def __init__(self, runs: Path) -> None:
         self.runs = runs
-        self.entries = [e for e in _successful_runs(runs, "auditor")
+        self.entries = [e for e in successful_runs(runs, "auditor")
                         if (runs / e["folder"] / "exceptions.parquet").exists()]
         self.run = widgets.Dropdown(options=[(_run_label(e), e["folder"]) for e in self.entries],
                                     description="Run", layout={"width": "460px"})
@@ -543,7 +542,7 @@ def auditor_exceptions(runs: str | Path | None = None) -> None:
     wait_for_viewer()
     folder = runs_folder(runs)
     try:
-        if not [e for e in _successful_runs(folder, "auditor")
+        if not [e for e in successful_runs(folder, "auditor")
                 if (folder / e["folder"] / "exceptions.parquet").exists()]:
             display(_message("No auditor run yet: run `mappa-audit run … --audience auditor`."))
             return

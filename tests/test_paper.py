@@ -104,6 +104,14 @@ def test_paper_of_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     result = mappa("paper", tmp_path)
     assert result.returncode == 2
     assert "not a finished run folder" in result.stderr
+
+
+def test_paper_of_the_runs_folder_names_a_run_in_it(sample_runs: SampleRuns) -> None:
+    """`paper runs` is the easy slip: the hint names the newest board run to give."""
+    result = mappa("paper", sample_runs.folder)
+    assert result.returncode == 2
+    assert "not a finished run folder" in result.stderr
+    assert f"such as the newest board run {sample_runs.board}" in result.stderr
     assert "Traceback" not in result.stderr
 
 
