@@ -51,9 +51,19 @@ class MappaAuditError(Exception):
         return self.message if self.hint is None else f"{self.message}\nHint: {self.hint}"
 
     def one_line(self) -> str:
-        """The message and hint on a single line, for stderr."""
+        """The message and hint on a single line, for stderr: the message ends as a sentence,
+        so that the hint does not read as its last words.
+
+        Examples
+        --------
+        >>> UsageError("cannot read cases.csv: it is UTF-16 text", "save it as CSV").one_line()
+        'cannot read cases.csv: it is UTF-16 text. Hint: save it as CSV'
+        """
         text = self.message.replace("\n", " ")
-        return text if self.hint is None else f"{text} Hint: {self.hint}"
+        if self.hint is None:
+            return text
+        stop = "" if text.endswith((".", "!", "?")) else "."
+        return f"{text}{stop} Hint: {self.hint}"
 
 
 class DatasetError(MappaAuditError):

@@ -75,7 +75,7 @@ MANIFEST = """{
 }"""
 """An auditor run's manifest.json (lists and hashes shortened)."""
 MANIFEST_BAD_POLICY = """{"policy": {"file": "/tmp/bad.toml",
-  "error": "policy bad.toml: unknown setting 'target' Hint: settings are: closure_days, name"}}"""
+  "error": "policy bad.toml: unknown setting 'target'. Hint: settings are: closure_days, name"}}"""
 """The policy of a run whose policy file could not be read."""
 INDEX = """{"format_version": 1, "runs": [{
   "folder": "20261203T184523Z_all_2025-04-01_2026-03-31", "area": null, "start": "2025-04-01",

@@ -75,7 +75,7 @@ MISTAKES: dict[str, tuple[Call, type[ma.MappaAuditError], str | None, list[str],
     # a worklist looking a year and more ahead
     "weeks": (lambda d, _: due_items(d, "2026-03-02", weeks=60), ma.ArgumentError, "weeks",
               ["due", "{sample}", "--as-at", "2026-03-02", "--weeks", "60"],
-              "--weeks 60 must be from 1 to 52 Hint: the worklist looks ahead a few weeks; "
+              "--weeks 60 must be from 1 to 52. Hint: the worklist looks ahead a few weeks; "
               "try --weeks 4"),
     # a sample of nothing
     "size": (lambda d, _: sample_cases(d, *FY, size=0, seed=1), ma.ArgumentError, "size",
