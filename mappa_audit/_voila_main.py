@@ -476,20 +476,24 @@ class MappaVoila(Voila):  # type: ignore[misc]
             self.identity_provider.logout_handler_class = PlainLogout
         settings["mappa_voila"] = self
         settings["websocket_max_message_size"] = self.max_message_bytes
-        self._starting = 0
+        self._starting: set[str] = set()
         start_kernel = self.kernel_manager.start_kernel
 
         async def start_viewer_kernel(*args: Any, **kwargs: Any) -> str:
             # Pages that passed the check together must not start more kernels than allowed
-            # (the pool's kernels start through the class, not through this).
+            # (the pool's kernels start through the class, not through this). A kernel is
+            # listed as running before its start returns: counted by id, not once as
+            # starting and again as running (20 viewers were counted as 25 on a busy
+            # machine, and the last was turned away).
             if self.viewers_at_most_now():
                 raise web.HTTPError(503)
-            self._starting += 1
+            kernel_id: str = kwargs.get("kernel_id") or self.kernel_manager.new_kernel_id()
+            self._starting.add(kernel_id)
             try:
-                kernel_id: str = await start_kernel(*args, **kwargs)
+                started: str = await start_kernel(*args, **{**kwargs, "kernel_id": kernel_id})
             finally:
-                self._starting -= 1
-            return kernel_id
+                self._starting.discard(kernel_id)
+            return started
 
         self.kernel_manager.start_kernel = start_viewer_kernel
         if self.kernel_niceness > 0:
@@ -526,8 +530,8 @@ class MappaVoila(Voila):  # type: ignore[misc]
 
     def viewers_at_most_now(self) -> bool:
         """Whether as many viewers' kernels run (or are starting) as are allowed."""
-        viewers = set(self.kernel_manager.list_kernel_ids()) - self._pre_heated()
-        return len(viewers) + self._starting >= self.max_viewers
+        viewers = (set(self.kernel_manager.list_kernel_ids()) - self._pre_heated()) | self._starting
+        return len(viewers) >= self.max_viewers
 
     def init_handlers(self) -> list[tuple[Any, ...]]:
         handlers: list[tuple[Any, ...]] = super().init_handlers()
