@@ -476,18 +476,20 @@ class MappaVoila(Voila):  # type: ignore[misc]
             self.identity_provider.logout_handler_class = PlainLogout
         settings["mappa_voila"] = self
         settings["websocket_max_message_size"] = self.max_message_bytes
+        self._viewer_kernels: set[str] = set()
         self._starting: set[str] = set()
         start_kernel = self.kernel_manager.start_kernel
 
         async def start_viewer_kernel(*args: Any, **kwargs: Any) -> str:
             # Pages that passed the check together must not start more kernels than allowed
             # (the pool's kernels start through the class, not through this). A kernel is
-            # listed as running before its start returns: counted by id, not once as
-            # starting and again as running (20 viewers were counted as 25 on a busy
-            # machine, and the last was turned away).
+            # listed as running before its start returns, so it is known by its id from
+            # the first: counted once as starting and again as running, 20 viewers were
+            # counted as 25 on a busy machine, and the last was turned away.
             if self.viewers_at_most_now():
                 raise web.HTTPError(503)
             kernel_id: str = kwargs.get("kernel_id") or self.kernel_manager.new_kernel_id()
+            self._viewer_kernels.add(kernel_id)
             self._starting.add(kernel_id)
             try:
                 started: str = await start_kernel(*args, **{**kwargs, "kernel_id": kernel_id})
@@ -496,6 +498,16 @@ class MappaVoila(Voila):  # type: ignore[misc]
             return started
 
         self.kernel_manager.start_kernel = start_viewer_kernel
+        if hasattr(self.kernel_manager, "get_rendered_notebook"):  # with a pre-heated pool
+            get_rendered_notebook = self.kernel_manager.get_rendered_notebook
+
+            async def hand_over_pre_heated(*args: Any, **kwargs: Any) -> Any:
+                # a pool kernel is a viewer's from when a page takes it, not from its start
+                handed = await get_rendered_notebook(*args, **kwargs)
+                self._viewer_kernels.add(handed[2])  # (render task, cells, kernel id)
+                return handed
+
+            self.kernel_manager.get_rendered_notebook = hand_over_pre_heated
         if self.kernel_niceness > 0:
             _start_kernels_nicer(self.kernel_niceness)
         if self.refill_spacing_seconds > 0 and hasattr(self.kernel_manager, "fill_if_needed"):
@@ -529,9 +541,12 @@ class MappaVoila(Voila):  # type: ignore[misc]
         return fill_in_turn
 
     def viewers_at_most_now(self) -> bool:
-        """Whether as many viewers' kernels run (or are starting) as are allowed."""
-        viewers = (set(self.kernel_manager.list_kernel_ids()) - self._pre_heated()) | self._starting
-        return len(viewers) >= self.max_viewers
+        """Whether as many viewers' kernels run (or are starting) as are allowed: kernels
+        started for a page and pre-heated kernels a page took. A kernel refilling the pool
+        is no viewer's, even while its start is still under way."""
+        running = set(self.kernel_manager.list_kernel_ids())
+        self._viewer_kernels &= running | self._starting  # a viewer's kernel that has gone
+        return len(self._viewer_kernels) >= self.max_viewers
 
     def init_handlers(self) -> list[tuple[Any, ...]]:
         handlers: list[tuple[Any, ...]] = super().init_handlers()
